@@ -1,0 +1,447 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pwd.h>
+
+#include "common/cfg.h"
+#include "common/json-relaxed.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "common/yaml-json.h"
+
+#define CONFIG_MAX_BYTES	(8 * 1024 * 1024)
+
+#define FIELD(cfg, k, t)	((t *)(void *)((char *)(cfg) + (k)->offset))
+
+static void
+config_strlist_free(struct strlist *l)
+{
+	int	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void
+config_clear_key(struct gw_config *cfg, const struct cfg_key *k)
+{
+	switch (k->type) {
+	case CFG_STR:
+	case CFG_SECRET:
+	case CFG_ENUM:
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = NULL;
+		break;
+	case CFG_STRLIST:
+		config_strlist_free(FIELD(cfg, k, struct strlist));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Store a text value (default or environment) into a field. */
+static int
+config_set_text(struct gw_config *cfg, const struct cfg_key *k,
+    const char *v)
+{
+	long	n;
+
+	switch (k->type) {
+	case CFG_INT:
+		if (util_parse_long(v, k->min, k->max, &n) == -1)
+			return -1;
+		*FIELD(cfg, k, long) = n;
+		return 0;
+	case CFG_BOOL:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			*FIELD(cfg, k, int) = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			*FIELD(cfg, k, int) = 0;
+		else
+			return -1;
+		return 0;
+	case CFG_ENUM:
+		if (!config_choice_ok(k, v))
+			return -1;
+		/* FALLTHROUGH */
+	case CFG_STR:
+	case CFG_SECRET:
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = xstrdup(v);
+		return 0;
+	case CFG_STRLIST:
+		return -1;
+	}
+	return -1;
+}
+
+int
+config_choice_ok(const struct cfg_key *k, const char *v)
+{
+	const char	*p = k->choices;
+	size_t		 len = strlen(v), n;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, "|");
+		if (n == len && strncmp(p, v, n) == 0)
+			return 1;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+	return 0;
+}
+
+void
+config_init(struct gw_config *cfg)
+{
+	const struct cfg_key	*k;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (k = cfg_keys; k->path != NULL; k++)
+		if (k->def != NULL && config_set_text(cfg, k, k->def) == -1)
+			abort();	/* a bad default is a build defect */
+}
+
+void
+config_free(struct gw_config *cfg)
+{
+	const struct cfg_key	*k;
+
+	for (k = cfg_keys; k->path != NULL; k++)
+		config_clear_key(cfg, k);
+	free(cfg->path);
+	free(cfg->state_dir);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static char *
+config_home(void)
+{
+	const char	*h;
+	struct passwd	*pw;
+
+	if ((h = getenv("OPENCLAW_HOME")) != NULL && *h != '\0')
+		return xstrdup(h);
+	if ((h = getenv("HOME")) != NULL && *h != '\0')
+		return xstrdup(h);
+	if ((pw = getpwuid(getuid())) != NULL)
+		return xstrdup(pw->pw_dir);
+	return xstrdup("/");
+}
+
+static char *
+config_expand_tilde(const char *p)
+{
+	char	*home, *out;
+
+	if (p[0] != '~' || (p[1] != '/' && p[1] != '\0'))
+		return xstrdup(p);
+	home = config_home();
+	xasprintf(&out, "%s%s", home, p + 1);
+	free(home);
+	return out;
+}
+
+char *
+config_state_dir(void)
+{
+	const char	*e;
+	char		*home, *dir;
+
+	if ((e = getenv("OPENCLAW_STATE_DIR")) != NULL && *e != '\0')
+		return config_expand_tilde(e);
+	home = config_home();
+	xasprintf(&dir, "%s/.openclaw", home);
+	free(home);
+	return dir;
+}
+
+char *
+config_file_path(const char *state_dir)
+{
+	const char	*e;
+	char		*path;
+
+	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
+		return config_expand_tilde(e);
+	xasprintf(&path, "%s/openclaw.json", state_dir);
+	return path;
+}
+
+const char *
+config_auth_mode(const struct gw_config *cfg)
+{
+	if (cfg->auth_mode != NULL)
+		return cfg->auth_mode;
+	if (cfg->auth_password != NULL && *cfg->auth_password != '\0')
+		return "password";
+	return "token";
+}
+
+static struct json_object *
+config_lookup(struct json_object *root, const char *path)
+{
+	struct json_object	*o = root;
+	char			 seg[128];
+	const char		*p = path;
+	size_t			 n;
+
+	while (*p != '\0') {
+		n = strcspn(p, ".");
+		if (n >= sizeof(seg))
+			return NULL;
+		memcpy(seg, p, n);
+		seg[n] = '\0';
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, seg, &o))
+			return NULL;
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return o;
+}
+
+static int
+config_set_json(struct gw_config *cfg, const struct cfg_key *k,
+    struct json_object *v, char *why, size_t whylen)
+{
+	struct strlist	*l;
+	size_t		 i, n;
+	int64_t		 iv;
+
+	switch (k->type) {
+	case CFG_INT:
+		if (!json_object_is_type(v, json_type_int) ||
+		    (iv = json_object_get_int64(v)) < k->min || iv > k->max) {
+			snprintf(why, whylen, "expected an integer in %ld..%ld",
+			    k->min, k->max);
+			return -1;
+		}
+		*FIELD(cfg, k, long) = (long)iv;
+		return 0;
+	case CFG_BOOL:
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(why, whylen, "expected true or false");
+			return -1;
+		}
+		*FIELD(cfg, k, int) = json_object_get_boolean(v);
+		return 0;
+	case CFG_STR:
+	case CFG_SECRET:
+	case CFG_ENUM:
+		if (!json_object_is_type(v, json_type_string) ||
+		    config_set_text(cfg, k, json_object_get_string(v)) == -1) {
+			if (k->type == CFG_ENUM)
+				snprintf(why, whylen, "expected one of %s",
+				    k->choices);
+			else
+				snprintf(why, whylen, "expected a string");
+			return -1;
+		}
+		return 0;
+	case CFG_STRLIST:
+		if (!json_object_is_type(v, json_type_array)) {
+			snprintf(why, whylen, "expected an array of strings");
+			return -1;
+		}
+		l = FIELD(cfg, k, struct strlist);
+		config_strlist_free(l);
+		n = json_object_array_length(v);
+		l->v = xcalloc(n ? n : 1, sizeof(char *));
+		for (i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(v, i);
+
+			if (!json_object_is_type(e, json_type_string)) {
+				snprintf(why, whylen,
+				    "expected an array of strings");
+				return -1;
+			}
+			l->v[l->n++] = xstrdup(json_object_get_string(e));
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int
+config_apply_json(struct gw_config *cfg, const char *path,
+    struct json_object *root, char *err, size_t errlen)
+{
+	const struct cfg_key	*k;
+	struct json_object	*v;
+	char			 why[128];
+
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(err, errlen, "%s: top level must be an object", path);
+		return -1;
+	}
+	for (k = cfg_keys; k->path != NULL; k++) {
+		if ((v = config_lookup(root, k->path)) == NULL ||
+		    json_object_is_type(v, json_type_null))
+			continue;
+		if (config_set_json(cfg, k, v, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: %s: %s", path, k->path, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+config_is_yaml(const char *path)
+{
+	size_t	n = strlen(path);
+
+	return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+int
+config_parse(struct gw_config *cfg, const char *path, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	struct json_object	*root;
+	char			 perr[256];
+	int			 rv;
+
+	if (config_is_yaml(path))
+		root = yaml_to_json(text, len, perr, sizeof(perr));
+	else
+		root = json_relaxed_parse(text, len, perr, sizeof(perr));
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:%s", path, perr);
+		return -1;
+	}
+	rv = config_apply_json(cfg, path, root, err, errlen);
+	json_object_put(root);
+	return rv;
+}
+
+static int
+config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
+{
+	const struct cfg_key	*k;
+	const char		*v, *colon;
+
+	for (k = cfg_keys; k->path != NULL; k++) {
+		if (k->env == NULL || (v = getenv(k->env)) == NULL || *v == '\0')
+			continue;
+		/* OPENCLAW_GATEWAY_PORT may be "host:port". */
+		if (k->type == CFG_INT && (colon = strrchr(v, ':')) != NULL)
+			v = colon + 1;
+		if (config_set_text(cfg, k, v) == -1) {
+			snprintf(err, errlen, "%s=%s: invalid value for %s",
+			    k->env, k->type == CFG_SECRET ? "***" : v, k->path);
+			return -1;
+		}
+	}
+	if ((v = getenv("OPENCLAW_SKIP_CANVAS_HOST")) != NULL &&
+	    (strcmp(v, "1") == 0 || strcmp(v, "true") == 0))
+		cfg->canvas_enabled = 0;
+	return 0;
+}
+
+int
+config_load(struct gw_config *cfg, char *err, size_t errlen)
+{
+	char	*text;
+	size_t	 len;
+
+	config_init(cfg);
+	cfg->state_dir = config_state_dir();
+	cfg->path = config_file_path(cfg->state_dir);
+	if ((text = util_read_file(cfg->path, CONFIG_MAX_BYTES, &len)) == NULL) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", cfg->path,
+			    strerror(errno));
+			return -1;
+		}
+	} else {
+		cfg->exists = 1;
+		if (config_parse(cfg, cfg->path, text, len, err, errlen) == -1) {
+			free(text);
+			return -1;
+		}
+		free(text);
+	}
+	return config_apply_env(cfg, err, errlen);
+}
+
+struct json_object *
+config_to_json(const struct gw_config *cfg)
+{
+	const struct cfg_key	*k;
+	struct json_object	*o, *a;
+	const struct strlist	*l;
+	const char		*s;
+	int			 i;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "$path", json_object_new_string(cfg->path ?
+	    cfg->path : ""));
+	json_object_object_add(o, "$stateDir",
+	    json_object_new_string(cfg->state_dir ? cfg->state_dir : ""));
+	json_object_object_add(o, "$exists", json_object_new_boolean(
+	    cfg->exists));
+	for (k = cfg_keys; k->path != NULL; k++) {
+		switch (k->type) {
+		case CFG_INT:
+			json_object_object_add(o, k->path, json_object_new_int64(
+			    *FIELD(cfg, k, long)));
+			break;
+		case CFG_BOOL:
+			json_object_object_add(o, k->path,
+			    json_object_new_boolean(*FIELD(cfg, k, int)));
+			break;
+		case CFG_STRLIST:
+			l = FIELD(cfg, k, struct strlist);
+			a = json_object_new_array();
+			for (i = 0; i < l->n; i++)
+				json_object_array_add(a,
+				    json_object_new_string(l->v[i]));
+			json_object_object_add(o, k->path, a);
+			break;
+		default:
+			if ((s = *FIELD(cfg, k, char *)) != NULL)
+				json_object_object_add(o, k->path,
+				    json_object_new_string(s));
+			break;
+		}
+	}
+	return o;
+}
+
+int
+config_from_json(struct gw_config *cfg, struct json_object *o)
+{
+	const struct cfg_key	*k;
+	struct json_object	*v;
+	char			 why[128];
+
+	config_init(cfg);
+	if (!json_object_is_type(o, json_type_object))
+		return -1;
+	if (json_object_object_get_ex(o, "$path", &v))
+		cfg->path = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "$stateDir", &v))
+		cfg->state_dir = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "$exists", &v))
+		cfg->exists = json_object_get_boolean(v);
+	for (k = cfg_keys; k->path != NULL; k++) {
+		if (!json_object_object_get_ex(o, k->path, &v))
+			continue;
+		if (config_set_json(cfg, k, v, why, sizeof(why)) == -1)
+			return -1;
+	}
+	return 0;
+}

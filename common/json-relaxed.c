@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json-relaxed.h"
+#include "common/xmalloc.h"
+
+#define JSON_RELAXED_DEPTH	64
+
+enum jr_state { JR_CODE, JR_STRING, JR_ESCAPE, JR_LINE, JR_BLOCK };
+
+static void
+jr_position(const char *text, size_t off, int *line, int *col)
+{
+	size_t	i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+/*
+ * Blank comments and trailing commas in buf, in place.  Returns the
+ * offset of an unterminated block comment, or -1 when all is well.
+ */
+static long
+jr_strip(char *buf, size_t len)
+{
+	enum jr_state	st = JR_CODE;
+	long		last = -1, block = -1;	/* last significant byte */
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		char c = buf[i];
+
+		switch (st) {
+		case JR_STRING:
+			if (c == '\\')
+				st = JR_ESCAPE;
+			else if (c == '"')
+				st = JR_CODE;
+			break;
+		case JR_ESCAPE:
+			st = JR_STRING;
+			break;
+		case JR_LINE:
+			if (c == '\n')
+				st = JR_CODE;
+			else
+				buf[i] = ' ';
+			break;
+		case JR_BLOCK:
+			if (c == '*' && i + 1 < len && buf[i + 1] == '/') {
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+				st = JR_CODE;
+			} else if (c != '\n')
+				buf[i] = ' ';
+			break;
+		case JR_CODE:
+			if (c == '/' && i + 1 < len &&
+			    (buf[i + 1] == '/' || buf[i + 1] == '*')) {
+				st = buf[i + 1] == '/' ? JR_LINE : JR_BLOCK;
+				if (st == JR_BLOCK)
+					block = (long)i;
+				buf[i] = buf[i + 1] = ' ';
+				i++;
+				break;
+			}
+			if ((c == '}' || c == ']') && last >= 0 &&
+			    buf[last] == ',')
+				buf[last] = ' ';
+			if (c == '"')
+				st = JR_STRING;
+			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+				last = (long)i;
+			break;
+		}
+	}
+	return st == JR_BLOCK ? block : -1;
+}
+
+struct json_object *
+json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	struct json_object	*obj;
+	enum json_tokener_error	 jerr;
+	char			*buf;
+	long			 unterminated;
+	size_t			 end;
+	int			 line, col;
+
+	buf = xmalloc(len + 1);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if ((unterminated = jr_strip(buf, len)) >= 0) {
+		jr_position(text, (size_t)unterminated, &line, &col);
+		snprintf(err, errlen, "%d:%d: unterminated comment", line, col);
+		free(buf);
+		return NULL;
+	}
+	tok = json_tokener_new_ex(JSON_RELAXED_DEPTH);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, buf, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (obj == NULL && jerr == json_tokener_continue) {
+		jr_position(text, len, &line, &col);
+		snprintf(err, errlen, "%d:%d: unexpected end of input", line,
+		    col);
+	} else if (obj == NULL) {
+		jr_position(text, end > 0 ? end - 1 : 0, &line, &col);
+		snprintf(err, errlen, "%d:%d: %s", line, col,
+		    json_tokener_error_desc(jerr));
+	} else {
+		while (end < len && strchr(" \t\r\n", buf[end]) != NULL)
+			end++;
+		if (end < len) {
+			jr_position(text, end, &line, &col);
+			snprintf(err, errlen, "%d:%d: unexpected text after "
+			    "the value", line, col);
+			json_object_put(obj);
+			obj = NULL;
+		}
+	}
+	json_tokener_free(tok);
+	free(buf);
+	return obj;
+}

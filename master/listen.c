@@ -1,0 +1,73 @@
+/*
+ * Listening sockets.  The master binds them once and keeps them open for
+ * its whole life, whatever happens to the workers: while a worker is down
+ * or restarting, connections wait in the kernel's backlog instead of
+ * being refused ("never close a listening socket before its replacement
+ * serves").
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/net.h"
+#include "master/master.h"
+
+static int
+listen_open(struct master *m, enum listener_kind kind, int port, char *err,
+    size_t errlen)
+{
+	struct listener	*l;
+	char		 why[256];
+	int		 fd;
+
+	if ((fd = net_listen_tcp(m->m_host, port, MASTER_BACKLOG, why,
+	    sizeof(why))) == -1) {
+		snprintf(err, errlen, "cannot listen on %s", why);
+		return -1;
+	}
+	l = &m->m_listen[m->m_nlisten++];
+	l->l_kind = kind;
+	l->l_fd = fd;
+	l->l_port = port;
+	snprintf(l->l_host, sizeof(l->l_host), "%s", m->m_host);
+	log_debug("listening socket %s:%d (fd %d)", l->l_host, port, fd);
+	return 0;
+}
+
+/* Bind the main port, then the canvas port if the canvas is wanted. */
+int
+listen_open_all(struct master *m, char *err, size_t errlen)
+{
+	if (listen_open(m, LISTEN_MAIN, m->m_port, err, errlen) == -1)
+		return -1;
+	if (m->m_canvas &&
+	    listen_open(m, LISTEN_CANVAS, m->m_canvas_port, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+listen_fd(const struct master *m, enum listener_kind kind)
+{
+	int	i;
+
+	for (i = 0; i < m->m_nlisten; i++)
+		if (m->m_listen[i].l_kind == kind)
+			return m->m_listen[i].l_fd;
+	return -1;
+}
+
+void
+listen_close_all(struct master *m)
+{
+	int	i;
+
+	for (i = 0; i < m->m_nlisten; i++)
+		close(m->m_listen[i].l_fd);
+	m->m_nlisten = 0;
+}

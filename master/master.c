@@ -1,0 +1,698 @@
+/*
+ * The master: `openclaw gateway [run]`.
+ *
+ * Startup, in order:
+ *  1. flags; secrets read from --token-file/--password-file;
+ *  2. config_load() (file, then environment); the log file is opened;
+ *  3. the state directory is created (0700) and <stateDir>/gateway.lock
+ *     taken: one gateway per state directory;
+ *  4. first run: no config file and no credential anywhere -> write one
+ *     with a new token (firstrun.c) and load it again;
+ *  5. flags applied over the config, then checked: gateway.mode must be
+ *     "local" (or --allow-unconfigured), a non-loopback bind needs auth;
+ *  6. shared memory created; listening sockets bound (main port, and the
+ *     canvas port unless the canvas is off).  From here the port accepts:
+ *     connections wait in the backlog until http takes them;
+ *  7. workers forked and exec'd as `openclaw __worker <role>` with the
+ *     master channel on fd 3 (WORKER_MASTER_FD).
+ *
+ * Messages on each master channel, master -> worker, in this order:
+ *  IMSG_HELLO	struct imsg_hello (IPC_VERSION, role, generation, master
+ *		pid, boot_ms, boot_id); a version mismatch ends the worker
+ *		with EXIT_CONFIG;
+ *  IMSG_CONFIG	config_to_json() as plain JSON text, NOT NUL-terminated
+ *		(use msg->len); the only way secrets reach a worker;
+ *  IMSG_FD_LOG	fd of the JSON-lines log file (not sent when there is
+ *		none);
+ *  IMSG_FD_SHM	fd of the shared memory; payload uint64 size;
+ *  IMSG_FD_LISTEN  fd of a listening socket; payload uint32 enum
+ *		listener_kind: http gets LISTEN_MAIN, canvas LISTEN_CANVAS,
+ *		ws none;
+ *  IMSG_FD_PEER	fd of a socketpair to another worker; payload uint32
+ *		role of the other side: http gets one per ws and canvas,
+ *		each of those gets one to http.  May come again at any time
+ *		after START when the other side was respawned: the new one
+ *		replaces the old;
+ *  IMSG_START	everything sent: start serving, in PHASE_STARTING (readyz
+ *		503, connect answered UNAVAILABLE).
+ * The worker answers IMSG_READY (struct imsg_ready).  When every worker
+ * of the generation is ready, the master logs "listening on ..." and
+ * sends each IMSG_PHASE PHASE_READY (after gateway.startupDelayMs, if
+ * set); a worker respawned later gets PHASE_READY as soon as it is ready.
+ * On SIGTERM/SIGINT each gets IMSG_DRAIN (struct imsg_drain), may answer
+ * IMSG_DRAINED, and exits; stragglers are killed deadline + 2 s later.
+ * A worker whose channel closes exits: the master holds no state a
+ * worker needs to give back.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/shm.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "master/master.h"
+
+#define MASTER_SECRET_MAX	65536
+
+struct master_opts {
+	long		 port;		/* 0: not given */
+	const char	*bind;
+	char		*token;
+	char		*password;
+	const char	*token_file;
+	const char	*password_file;
+	int		 verbose;
+	int		 allow_unconfigured;
+};
+
+static const struct option master_longopts[] = {
+	{ "port",		required_argument,	NULL, 'p' },
+	{ "bind",		required_argument,	NULL, 'b' },
+	{ "token",		required_argument,	NULL, 't' },
+	{ "password",		required_argument,	NULL, 'P' },
+	{ "token-file",		required_argument,	NULL, 'T' },
+	{ "password-file",	required_argument,	NULL, 'F' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "allow-unconfigured",	no_argument,		NULL, 'A' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void
+master_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: openclaw gateway [run] [--port N] [--bind loopback|lan]\n"
+	    "                        [--token T] [--password P]\n"
+	    "                        [--token-file F] [--password-file F]\n"
+	    "                        [--verbose] [--allow-unconfigured]\n");
+}
+
+static void __attribute__((noreturn))
+master_usage_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "openclaw gateway: ");
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "\n");
+	}
+	master_usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+/*
+ * A fatal startup error: one line on stderr naming the cause, and the
+ * same in the log file once there is one.
+ */
+void
+master_fail(struct master *m, int status, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "openclaw gateway: %s\n", msg);
+	fflush(stderr);
+	if (log_file_fd() != -1)
+		log_errorx("%s", msg);
+	if (m != NULL && m->m_forked)
+		proc_kill_all(m, SIGKILL);
+	exit(status);
+}
+
+static void
+master_getopt(int argc, char **argv, struct master_opts *o)
+{
+	long	v;
+	int	ch;
+
+	/* "gateway run" is "gateway". */
+	if (argc > 1 && strcmp(argv[1], "run") == 0) {
+		argv++;
+		argc--;
+	}
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+#ifdef __GLIBC__
+	optind = 0;		/* full reset, whatever parsed argv before us */
+#else
+	optind = 1;
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__)
+	optreset = 1;
+#endif
+#endif
+	while ((ch = getopt_long(argc, argv, ":", master_longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'p':
+			if (util_parse_long(optarg, 1, 65535, &v) == -1)
+				master_usage_error("invalid --port: %s", optarg);
+			o->port = v;
+			break;
+		case 'b':
+			if (strcmp(optarg, "loopback") != 0 &&
+			    strcmp(optarg, "lan") != 0)
+				master_usage_error("invalid --bind: %s "
+				    "(loopback or lan)", optarg);
+			o->bind = optarg;
+			break;
+		case 't':
+			o->token = xstrdup(optarg);
+			break;
+		case 'P':
+			o->password = xstrdup(optarg);
+			break;
+		case 'T':
+			o->token_file = optarg;
+			break;
+		case 'F':
+			o->password_file = optarg;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'A':
+			o->allow_unconfigured = 1;
+			break;
+		case 'h':
+			master_usage(stdout);
+			exit(EXIT_OK);
+		case ':':
+			master_usage_error("option %s needs a value",
+			    argv[optind - 1]);
+		default:
+			master_usage_error("unknown option %s",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		master_usage_error("unexpected argument: %s", argv[optind]);
+	if ((o->token != NULL && o->token_file != NULL) ||
+	    (o->password != NULL && o->password_file != NULL))
+		master_usage_error("give a secret once, on the command line "
+		    "or in a file");
+	if ((o->token != NULL || o->token_file != NULL) &&
+	    (o->password != NULL || o->password_file != NULL))
+		master_usage_error("use a token or a password, not both");
+}
+
+/* The first line of a file, without its newline; NULL with err set. */
+static char *
+master_read_secret(const char *path, char *err, size_t errlen)
+{
+	char	*text, *s;
+	size_t	 len;
+
+	if ((text = util_read_file(path, MASTER_SECRET_MAX, &len)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	len = strlen(text);
+	if (len > 0 && text[len - 1] == '\r')
+		text[--len] = '\0';
+	if (len == 0) {
+		snprintf(err, errlen, "%s: empty secret", path);
+		free(text);
+		return NULL;
+	}
+	s = xstrdup(text);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return s;
+}
+
+static void
+master_secret_files(struct master_opts *o)
+{
+	char	err[512];
+
+	if (o->token_file != NULL &&
+	    (o->token = master_read_secret(o->token_file, err,
+	    sizeof(err))) == NULL)
+		master_fail(NULL, EXIT_CONFIG, "%s", err);
+	if (o->password_file != NULL &&
+	    (o->password = master_read_secret(o->password_file, err,
+	    sizeof(err))) == NULL)
+		master_fail(NULL, EXIT_CONFIG, "%s", err);
+}
+
+static int
+master_have_credential(const struct master_opts *o)
+{
+	const char	*e;
+
+	if (o->token != NULL || o->password != NULL)
+		return 1;
+	if ((e = getenv("OPENCLAW_GATEWAY_TOKEN")) != NULL && *e != '\0')
+		return 1;
+	if ((e = getenv("OPENCLAW_GATEWAY_PASSWORD")) != NULL && *e != '\0')
+		return 1;
+	return 0;
+}
+
+/*
+ * A log directory in /tmp we can trust: a real directory (not a symlink
+ * somebody planted), ours, and not writable by anybody else.
+ */
+static int
+master_log_dir_ok(const char *dir)
+{
+	struct stat	st;
+
+	if (lstat(dir, &st) == -1) {
+		if (errno != ENOENT || mkdir(dir, 0700) == -1 ||
+		    lstat(dir, &st) == -1)
+			return 0;
+	}
+	return S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+static void
+master_open_log(struct master *m)
+{
+	char		 dir[64], path[128], day[16];
+	struct tm	 tm;
+	time_t		 now;
+	const char	*file;
+
+	if ((file = m->m_cfg.log_file) == NULL || *file == '\0') {
+		snprintf(dir, sizeof(dir), "/tmp/openclaw");
+		if (!master_log_dir_ok(dir)) {
+			snprintf(dir, sizeof(dir), "/tmp/openclaw-%ld",
+			    (long)getuid());
+			if (!master_log_dir_ok(dir)) {
+				log_warnx("no safe log directory in /tmp; "
+				    "logging to stdout only");
+				return;
+			}
+		}
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		snprintf(path, sizeof(path), "%s/openclaw-%s.log", dir, day);
+		file = path;
+	}
+	if (log_open_file(file) == -1) {
+		log_warn("cannot open log file %s", file);
+		return;
+	}
+	m->m_log_fd = log_file_fd();
+	log_debug("logging to %s", file);
+}
+
+/* Flags win over the config file and the environment. */
+static void
+master_apply_flags(struct master *m, struct master_opts *o)
+{
+	struct gw_config	*cfg = &m->m_cfg;
+
+	if (o->port != 0)
+		cfg->port = o->port;
+	if (o->bind != NULL) {
+		free(cfg->bind);
+		cfg->bind = xstrdup(o->bind);
+	}
+	if (o->token != NULL) {
+		free(cfg->auth_token);
+		cfg->auth_token = o->token;
+		free(cfg->auth_mode);
+		cfg->auth_mode = xstrdup("token");
+		o->token = NULL;
+	}
+	if (o->password != NULL) {
+		free(cfg->auth_password);
+		cfg->auth_password = o->password;
+		free(cfg->auth_mode);
+		cfg->auth_mode = xstrdup("password");
+		o->password = NULL;
+	}
+}
+
+static int
+master_empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* 1 if clients will have to prove something to connect. */
+static int
+master_auth_set(const struct gw_config *cfg)
+{
+	const char	*mode = config_auth_mode(cfg);
+
+	if (strcmp(mode, "token") == 0)
+		return !master_empty(cfg->auth_token);
+	if (strcmp(mode, "password") == 0)
+		return !master_empty(cfg->auth_password);
+	return 0;
+}
+
+static void
+master_check_config(struct master *m, const struct master_opts *o)
+{
+	struct gw_config	*cfg = &m->m_cfg;
+	const char		*bind = cfg->bind ? cfg->bind : "loopback";
+
+	if (!o->allow_unconfigured &&
+	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0))
+		master_fail(m, EXIT_CONFIG, "gateway.mode is not \"local\" in "
+		    "%s; run with --allow-unconfigured or set gateway.mode",
+		    cfg->path);
+	if (strcmp(bind, "loopback") == 0)
+		m->m_host = "127.0.0.1";
+	else if (strcmp(bind, "lan") == 0)
+		m->m_host = "0.0.0.0";
+	else
+		master_fail(m, EXIT_CONFIG, "%s: gateway.bind: %s is not "
+		    "loopback or lan", cfg->path, bind);
+	if (strcmp(bind, "loopback") != 0) {
+		if (!master_auth_set(cfg))
+			master_fail(m, EXIT_CONFIG, "refusing to bind %s "
+			    "(gateway.bind=%s) without authentication; set "
+			    "gateway.auth.token or pass --token", m->m_host,
+			    bind);
+		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
+		    "PLAINTEXT, tokens included; there is no TLS here, so "
+		    "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
+		    "a reverse proxy)", m->m_host, bind);
+	} else if (!master_auth_set(cfg) &&
+	    strcmp(config_auth_mode(cfg), "none") != 0)
+		log_warnx("gateway.auth.mode is %s but no %s is set: clients "
+		    "cannot connect", config_auth_mode(cfg),
+		    config_auth_mode(cfg));
+
+	m->m_port = (int)cfg->port;
+	m->m_canvas = cfg->canvas_enabled;
+	if (m->m_canvas) {
+		m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
+		    m->m_port + 4;
+		if (m->m_canvas_port > 65535)
+			master_fail(m, EXIT_CONFIG, "canvas port %d (gateway "
+			    "port + 4) is out of range; set canvasHost.port",
+			    m->m_canvas_port);
+		if (m->m_canvas_port == m->m_port)
+			master_fail(m, EXIT_CONFIG, "canvas port %d is the "
+			    "gateway port; set canvasHost.port", m->m_port);
+		/* Workers see the port in use, not "0". */
+		cfg->canvas_port = m->m_canvas_port;
+	}
+}
+
+/* Steps 2-5 of the startup: configuration, lock, first run. */
+static void
+master_configure(struct master *m, struct master_opts *o)
+{
+	char	err[1024];
+	int	rv;
+
+	if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "%s", err);
+	master_open_log(m);
+	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "state directory %s", err);
+	if ((m->m_lock_fd = lock_acquire(m->m_cfg.state_dir, err,
+	    sizeof(err))) == -1)
+		master_fail(m, EXIT_RUNTIME, "%s", err);
+	if (!m->m_cfg.exists && !master_have_credential(o)) {
+		if ((rv = firstrun_write(m->m_cfg.state_dir, m->m_cfg.path, err,
+		    sizeof(err))) == -1)
+			master_fail(m, EXIT_CONFIG, "cannot write the first "
+			    "config: %s", err);
+		config_free(&m->m_cfg);
+		if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
+			master_fail(m, EXIT_CONFIG, "%s", err);
+	}
+	master_apply_flags(m, o);
+	master_check_config(m, o);
+}
+
+static void
+master_boot_id(struct master *m)
+{
+	unsigned char	raw[16];
+	size_t		i;
+
+	if (util_random(raw, sizeof(raw)) == -1)
+		master_fail(m, EXIT_RUNTIME, "no randomness for the boot id");
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(m->m_boot_id + i * 2, 3, "%02x", raw[i]);
+}
+
+void
+master_check_done(struct master *m)
+{
+	if (m->m_state == MASTER_STOPPING && proc_alive(m) == 0)
+		event_base_loopbreak(m->m_base);
+}
+
+static void
+master_log_listening(struct master *m)
+{
+	log_info("listening on ws://%s:%d (PID %ld)", m->m_host, m->m_port,
+	    (long)m->m_pid);
+	if (m->m_canvas)
+		log_info("canvas host on http://%s:%d/__openclaw__/canvas/",
+		    m->m_host, m->m_canvas_port);
+}
+
+/*
+ * After a READY: once the whole generation is ready (and the configured
+ * startup delay has passed), move it to PHASE_READY.  Later, a respawned
+ * worker joins the phase as soon as it is ready.
+ */
+void
+master_check_ready(struct master *m)
+{
+	struct timeval	tv;
+	uint64_t	now, due;
+
+	if (m->m_state == MASTER_STOPPING)
+		return;
+	if (m->m_state == MASTER_RUNNING) {
+		proc_phase_ready(m, m->m_gen);
+		return;
+	}
+	if (!proc_gen_ready(m, m->m_gen))
+		return;
+	now = util_mono_ms();
+	due = m->m_start_mono + (uint64_t)m->m_cfg.startup_delay_ms;
+	if (now < due) {
+		tv.tv_sec = (time_t)((due - now) / 1000);
+		tv.tv_usec = (suseconds_t)((due - now) % 1000 * 1000);
+		evtimer_add(m->m_readytimer, &tv);
+		return;
+	}
+	m->m_state = MASTER_RUNNING;
+	master_log_listening(m);
+	proc_phase_ready(m, m->m_gen);
+}
+
+static void
+master_ready_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	master_check_ready(arg);
+}
+
+static void
+master_kill_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master	*m = arg;
+
+	(void)fd;
+	(void)ev;
+	log_warnx("drain deadline passed; killing %d worker(s)",
+	    proc_alive(m));
+	proc_kill_all(m, SIGKILL);
+}
+
+/*
+ * Stop: drain every worker, respawn nothing, exit with status once the
+ * last child is reaped.  Stragglers are killed after the deadline.
+ */
+void
+master_stop(struct master *m, int status, const char *reason)
+{
+	struct timeval	tv;
+	uint64_t	ms;
+
+	if (m->m_state == MASTER_STOPPING)
+		return;
+	m->m_state = MASTER_STOPPING;
+	m->m_exit = status;
+	evtimer_del(m->m_readytimer);
+	proc_drain_all(m, (uint32_t)m->m_cfg.drain_ms, reason);
+	ms = (uint64_t)m->m_cfg.drain_ms + MASTER_KILL_GRACE_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	evtimer_add(m->m_killtimer, &tv);
+	master_check_done(m);
+}
+
+static void
+master_sig_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct master	*m = arg;
+	const char	*name;
+
+	(void)ev;
+	switch (sig) {
+	case SIGCHLD:
+		proc_reap(m);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+		if (m->m_state != MASTER_STOPPING) {
+			log_info("received %s, shutting down", name);
+			master_stop(m, EXIT_OK, "gateway stopping");
+			break;
+		}
+		/* Asked twice: the operator will not wait for the drain. */
+		log_warnx("received %s again, killing %d worker(s)", name,
+		    proc_alive(m));
+		proc_kill_all(m, SIGKILL);
+		break;
+	case SIGHUP:
+	case SIGUSR1:
+		log_warnx("%s: in-place restart not implemented yet",
+		    sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
+		break;
+	}
+}
+
+static void
+master_signals(struct master *m)
+{
+	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+				    SIGUSR1 };
+	struct event		*ev;
+	size_t			 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev = evsignal_new(m->m_base, sigs[i], master_sig_cb, m);
+		if (ev == NULL || evsignal_add(ev, NULL) == -1)
+			master_fail(m, EXIT_RUNTIME, "cannot handle signal %d",
+			    sigs[i]);
+		m->m_sigev[m->m_nsigev++] = ev;
+	}
+}
+
+/* Steps 6-7: shared memory, sockets, event loop, workers. */
+static void
+master_setup(struct master *m)
+{
+	char	err[512];
+	int	fd;
+
+	if (proc_exe_init(m) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot find our own executable "
+		    "to start workers");
+	if ((fd = shm_create(&m->m_shm_size)) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot create shared memory: %s",
+		    strerror(errno));
+	m->m_shm_fd = fd;
+	if (listen_open_all(m, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_RUNTIME, "%s", err);
+	if ((m->m_base = event_base_new()) == NULL)
+		master_fail(m, EXIT_RUNTIME, "cannot create the event loop");
+	if ((m->m_killtimer = evtimer_new(m->m_base, master_kill_cb,
+	    m)) == NULL ||
+	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb,
+	    m)) == NULL)
+		master_fail(m, EXIT_RUNTIME, "cannot create timers");
+	/* Before the first fork, so that no child exit goes unseen. */
+	master_signals(m);
+	m->m_gen = 1;
+	m->m_forked = 1;
+	if (proc_start_generation(m, m->m_gen) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot start workers");
+}
+
+static void
+master_cleanup(struct master *m)
+{
+	int	i;
+
+	proc_cleanup(m);
+	for (i = 0; i < m->m_nsigev; i++)
+		event_free(m->m_sigev[i]);
+	if (m->m_killtimer != NULL)
+		event_free(m->m_killtimer);
+	if (m->m_readytimer != NULL)
+		event_free(m->m_readytimer);
+	if (m->m_base != NULL)
+		event_base_free(m->m_base);
+	listen_close_all(m);
+	if (m->m_shm_fd != -1)
+		close(m->m_shm_fd);
+	/* Last: the lock goes with it. */
+	if (m->m_lock_fd != -1)
+		close(m->m_lock_fd);
+	config_free(&m->m_cfg);
+	free(m->m_exe);
+}
+
+int
+master_main(int argc, char **argv)
+{
+	static struct master	m;
+	struct master_opts	o;
+	int			status;
+
+	master_getopt(argc, argv, &o);
+	log_init("gateway", o.verbose);
+	master_secret_files(&o);
+
+	memset(&m, 0, sizeof(m));
+	m.m_lock_fd = m.m_log_fd = m.m_shm_fd = -1;
+	m.m_pid = getpid();
+	m.m_boot_ms = util_now_ms();
+	m.m_start_mono = util_mono_ms();
+	m.m_state = MASTER_STARTING;
+	master_boot_id(&m);
+
+	master_configure(&m, &o);
+	master_setup(&m);
+	log_debug("master %ld started generation %u in %llu ms", (long)m.m_pid,
+	    m.m_gen, (unsigned long long)(util_mono_ms() - m.m_start_mono));
+
+	if (event_base_dispatch(m.m_base) == -1)
+		log_warnx("event loop failed");
+	/* The loop only ends once every child is reaped; see check_done. */
+	if (m.m_state != MASTER_STOPPING) {
+		proc_kill_all(&m, SIGKILL);
+		m.m_exit = EXIT_RUNTIME;
+	}
+	status = m.m_exit;
+	log_info("gateway stopped");
+	master_cleanup(&m);
+	return status;
+}

@@ -1,0 +1,797 @@
+/*
+ * Worker processes: spawning, the setup messages, peer channels, reaping
+ * and respawning.  The table is flat, in the manner of nginx's
+ * ngx_processes[]: one slot per child, keyed by role and generation, so
+ * that a new generation can later run beside one that is draining.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "master/master.h"
+
+/* What a worker may say to the master; anything else ends the channel. */
+static const uint32_t proc_master_accepts[] = { IMSG_READY, IMSG_DRAINED, 0 };
+
+static void	proc_dispatch(struct ipc_chan *, const struct ipc_msg *, void *);
+static void	proc_timer_cb(evutil_socket_t, short, void *);
+static void	proc_start_set(struct master *, struct proc **, int);
+
+extern char	**environ;
+
+const char *
+proc_role_name(enum worker_role role)
+{
+	switch (role) {
+	case ROLE_HTTP:
+		return "http";
+	case ROLE_WS:
+		return "ws";
+	case ROLE_CANVAS:
+		return "canvas";
+	}
+	return "?";
+}
+
+/*
+ * What to exec for a worker.  /proc/self/exe names our own image even
+ * if the file was replaced or removed since we started.
+ */
+int
+proc_exe_init(struct master *m)
+{
+#if defined(__APPLE__)
+	char		buf[PATH_MAX], real[PATH_MAX];
+	uint32_t	len = sizeof(buf);
+
+	if (_NSGetExecutablePath(buf, &len) != 0 || realpath(buf, real) == NULL)
+		return -1;
+	m->m_exe = xstrdup(real);
+	return 0;
+#else
+	if (access("/proc/self/exe", X_OK) == -1)
+		return -1;
+	m->m_exe = xstrdup("/proc/self/exe");
+	return 0;
+#endif
+}
+
+/*
+ * The workers' environment: ours without the variables that carry
+ * secrets.  Workers get secrets only in IMSG_CONFIG, never where
+ * /proc/<pid>/environ or a core dump would show them.  Built before
+ * fork, since the child must not allocate.
+ */
+static char **
+proc_worker_env(void)
+{
+	const struct cfg_key	 *k;
+	char			**env;
+	size_t			  n = 0, i, j = 0, len;
+	int			  secret;
+
+	while (environ[n] != NULL)
+		n++;
+	env = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		secret = 0;
+		for (k = cfg_keys; k->path != NULL; k++) {
+			if (k->type != CFG_SECRET || k->env == NULL)
+				continue;
+			len = strlen(k->env);
+			if (strncmp(environ[i], k->env, len) == 0 &&
+			    environ[i][len] == '=')
+				secret = 1;
+		}
+		if (!secret)
+			env[j++] = environ[i];
+	}
+	return env;
+}
+
+static struct proc *
+proc_alloc(struct master *m, enum worker_role role, uint32_t gen)
+{
+	struct proc	*p;
+	int		 i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (p->p_used)
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->p_used = 1;
+		p->p_role = role;
+		p->p_gen = gen;
+		p->p_backoff = PROC_BACKOFF_MIN;
+		p->p_master = m;
+		if ((p->p_timer = evtimer_new(m->m_base, proc_timer_cb, p)) ==
+		    NULL)
+			fatalx(EXIT_RUNTIME, "cannot create a timer");
+		return p;
+	}
+	return NULL;
+}
+
+static void
+proc_release(struct proc *p)
+{
+	if (p->p_chan != NULL)
+		ipc_chan_free(p->p_chan);
+	if (p->p_timer != NULL)
+		event_free(p->p_timer);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct proc *
+proc_find_pid(struct master *m, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (m->m_procs[i].p_used && m->m_procs[i].p_pid == pid)
+			return &m->m_procs[i];
+	return NULL;
+}
+
+/* Running, talking to us, and not on its way out. */
+static int
+proc_live(const struct proc *p)
+{
+	return p->p_used && p->p_pid > 0 && p->p_chan != NULL &&
+	    !(p->p_flags & PROC_EXITING);
+}
+
+static struct proc *
+proc_find_live(struct master *m, enum worker_role role, uint32_t gen)
+{
+	struct proc	*p;
+	int		 i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (proc_live(p) && p->p_role == role && p->p_gen == gen)
+			return p;
+	}
+	return NULL;
+}
+
+int
+proc_alive(const struct master *m)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (m->m_procs[i].p_used && m->m_procs[i].p_pid > 0)
+			n++;
+	return n;
+}
+
+/* Everything from fd 4 up: the child keeps 0-2 and its channel on 3. */
+static void
+proc_closefrom(int lowfd)
+{
+	long	max, fd;
+
+#if defined(__linux__) && defined(SYS_close_range)
+	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	/* Our own descriptors are close-on-exec anyway; this is for
+	 * whatever our parent leaked to us, so a bound is fine. */
+	if ((max = sysconf(_SC_OPEN_MAX)) < 0 || max > 65536)
+		max = 65536;
+	for (fd = lowfd; fd < max; fd++)
+		(void)close((int)fd);
+}
+
+/*
+ * In the child, between fork and exec: async-signal-safe calls only.
+ * Signals are blocked on entry (see proc_fork).
+ */
+static void __attribute__((noreturn))
+proc_child(const char *exe, char *const argv[], char *const envp[], int fd,
+    pid_t master_pid)
+{
+	static const char	 msg[] = "openclaw gateway: cannot exec worker\n";
+	struct sigaction	 sa;
+	sigset_t		 none;
+	int			 sig, flags;
+
+	if (fd == WORKER_MASTER_FD) {
+		if ((flags = fcntl(fd, F_GETFD)) == -1 ||
+		    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == -1)
+			_exit(EXIT_RUNTIME);
+	} else if (dup2(fd, WORKER_MASTER_FD) == -1)
+		_exit(EXIT_RUNTIME);
+	proc_closefrom(WORKER_MASTER_FD + 1);
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
+	/* A master killed with SIGKILL takes its workers with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		_exit(EXIT_RUNTIME);
+	/* It may have died before the line above. */
+	if (getppid() != master_pid)
+		_exit(EXIT_RUNTIME);
+#else
+	(void)master_pid;
+#endif
+	/* Handlers go with exec, but ignored signals would not. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(exe, argv, envp);
+	(void)write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(EXIT_RUNTIME);
+}
+
+/* fork + exec one worker into slot p and open its channel. */
+static int
+proc_fork(struct master *m, struct proc *p)
+{
+	static char	**envp;
+	char		 *argv[4], name[32];
+	sigset_t	  all, old;
+	pid_t		  pid;
+	int		  sv[2], saved;
+
+	if (envp == NULL)
+		envp = proc_worker_env();
+	argv[0] = (char *)"openclaw";
+	argv[1] = (char *)"__worker";
+	argv[2] = (char *)proc_role_name(p->p_role);
+	argv[3] = NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("worker %s: socketpair", argv[2]);
+		return -1;
+	}
+	/*
+	 * Until the child has reset them, libevent's handlers would write
+	 * the child's signals into our signal pipe: block everything
+	 * across the fork.
+	 */
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = fork()) == 0)
+		proc_child(m->m_exe, argv, envp, sv[1], m->m_pid);
+	saved = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sv[1]);
+	if (pid == -1) {
+		errno = saved;
+		log_warn("worker %s: fork", argv[2]);
+		close(sv[0]);
+		return -1;
+	}
+	p->p_pid = pid;
+	p->p_flags = PROC_RUNNING | PROC_RESPAWN;
+	p->p_started = util_mono_ms();
+	p->p_ready = 0;
+	p->p_phase = PHASE_STARTING;
+	snprintf(name, sizeof(name), "worker %s (pid %ld)", argv[2], (long)pid);
+	if ((p->p_chan = ipc_chan_new(m->m_base, sv[0], name,
+	    proc_master_accepts, proc_dispatch, p)) == NULL) {
+		close(sv[0]);
+		/* Reaped and respawned like any other death. */
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	log_debug("started worker %s (pid %ld, generation %u)", argv[2],
+	    (long)pid, p->p_gen);
+	return 0;
+}
+
+/* A duplicate for ipc_send to own and close. */
+static int
+proc_dup(int fd)
+{
+	int	nfd;
+
+	if (fd == -1)
+		return -1;
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		log_warn("dup");
+	return nfd;
+}
+
+static int
+proc_send_fd(struct proc *p, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	int	nfd;
+
+	if ((nfd = proc_dup(fd)) == -1)
+		return -1;
+	return ipc_send(p->p_chan, type, nfd, data, len);
+}
+
+static int
+proc_send_config(struct master *m, struct proc *p)
+{
+	struct json_object	*o;
+	const char		*text;
+	size_t			 len;
+	int			 rv;
+
+	o = config_to_json(&m->m_cfg);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+	rv = ipc_send(p->p_chan, IMSG_CONFIG, -1, text, len);
+	/* It holds the secrets: do not leave them in freed memory. */
+	memset((char *)text, 0, len);
+	json_object_put(o);
+	return rv;
+}
+
+/* HELLO .. FD_LISTEN: everything but the peers and START. */
+static int
+proc_send_setup(struct master *m, struct proc *p)
+{
+	struct imsg_hello	hello;
+	uint64_t		size = m->m_shm_size;
+	uint32_t		kind;
+	int			fd;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = IPC_VERSION;
+	hello.role = p->p_role;
+	hello.generation = p->p_gen;
+	hello.master_pid = (uint32_t)m->m_pid;
+	hello.boot_ms = m->m_boot_ms;
+	memcpy(hello.boot_id, m->m_boot_id, sizeof(hello.boot_id));
+	if (ipc_send(p->p_chan, IMSG_HELLO, -1, &hello, sizeof(hello)) == -1 ||
+	    proc_send_config(m, p) == -1)
+		return -1;
+	if (m->m_log_fd != -1 &&
+	    proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, NULL, 0) == -1)
+		return -1;
+	if (proc_send_fd(p, IMSG_FD_SHM, m->m_shm_fd, &size,
+	    sizeof(size)) == -1)
+		return -1;
+	switch (p->p_role) {
+	case ROLE_HTTP:
+		kind = LISTEN_MAIN;
+		break;
+	case ROLE_CANVAS:
+		kind = LISTEN_CANVAS;
+		break;
+	default:
+		return 0;
+	}
+	if ((fd = listen_fd(m, kind)) == -1)
+		return 0;
+	return proc_send_fd(p, IMSG_FD_LISTEN, fd, &kind, sizeof(kind));
+}
+
+/* A direct socketpair between two workers, one end to each. */
+static int
+proc_peer(struct proc *a, struct proc *b)
+{
+	uint32_t	ra = a->p_role, rb = b->p_role;
+	int		sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn("peer channel %s-%s: socketpair",
+		    proc_role_name(a->p_role), proc_role_name(b->p_role));
+		return -1;
+	}
+	if (ipc_send(a->p_chan, IMSG_FD_PEER, sv[0], &rb, sizeof(rb)) == -1) {
+		close(sv[1]);
+		return -1;
+	}
+	return ipc_send(b->p_chan, IMSG_FD_PEER, sv[1], &ra, sizeof(ra));
+}
+
+/*
+ * http is the only acceptor of the main port and hands sockets to ws
+ * and canvas: pair it with each of them where either side is new.  A
+ * side that already ran gets the new end in place of its old one.
+ */
+static void
+proc_peer_all(struct master *m, uint32_t gen, struct proc **new, int n)
+{
+	static const enum worker_role	 others[] = { ROLE_WS, ROLE_CANVAS };
+	struct proc			*http, *o;
+	size_t				 i;
+	int				 j, fresh;
+
+	if ((http = proc_find_live(m, ROLE_HTTP, gen)) == NULL)
+		return;
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		if ((o = proc_find_live(m, others[i], gen)) == NULL)
+			continue;
+		fresh = 0;
+		for (j = 0; j < n; j++)
+			if (new[j] == http || new[j] == o)
+				fresh = 1;
+		if (fresh && proc_peer(http, o) == -1)
+			log_warnx("no %s-%s channel", proc_role_name(ROLE_HTTP),
+			    proc_role_name(o->p_role));
+	}
+}
+
+static void
+proc_schedule_respawn(struct master *m, struct proc *p)
+{
+	struct timeval	tv;
+	uint64_t	delay;
+
+	if (m->m_state == MASTER_STOPPING || !(p->p_flags & PROC_RESPAWN))
+		return;
+	delay = p->p_backoff;
+	p->p_backoff = p->p_backoff * 2 > PROC_BACKOFF_MAX ?
+	    PROC_BACKOFF_MAX : p->p_backoff * 2;
+	log_info("respawning worker %s in %llu ms", proc_role_name(p->p_role),
+	    (unsigned long long)delay);
+	tv.tv_sec = (time_t)(delay / 1000);
+	tv.tv_usec = (suseconds_t)(delay % 1000 * 1000);
+	evtimer_add(p->p_timer, &tv);
+}
+
+/* A worker that cannot be set up is killed and respawned like a crash. */
+static void
+proc_abort(struct master *m, struct proc *p)
+{
+	(void)m;
+	log_warnx("worker %s (pid %ld): setup failed",
+	    proc_role_name(p->p_role), (long)p->p_pid);
+	kill(p->p_pid, SIGKILL);
+	if (p->p_chan != NULL) {
+		ipc_chan_free(p->p_chan);
+		p->p_chan = NULL;
+	}
+}
+
+/*
+ * Start the workers in slots new[0..n): fork them, send each its setup,
+ * then the peer channels (which need both sides forked), then START.
+ */
+static void
+proc_start_set(struct master *m, struct proc **new, int n)
+{
+	struct proc	*p;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		p = new[i];
+		p->p_flags = PROC_RESPAWN;
+		if (proc_fork(m, p) == -1) {
+			if (p->p_pid == 0)
+				proc_schedule_respawn(m, p);
+			continue;
+		}
+		if (proc_send_setup(m, p) == -1)
+			proc_abort(m, p);
+	}
+	proc_peer_all(m, new[0]->p_gen, new, n);
+	for (i = 0; i < n; i++) {
+		p = new[i];
+		if (proc_live(p) &&
+		    ipc_send(p->p_chan, IMSG_START, -1, NULL, 0) == -1)
+			proc_abort(m, p);
+	}
+}
+
+int
+proc_start_generation(struct master *m, uint32_t gen)
+{
+	struct proc	*new[3];
+	int		 n = 0;
+
+	if ((new[n++] = proc_alloc(m, ROLE_HTTP, gen)) == NULL ||
+	    (new[n++] = proc_alloc(m, ROLE_WS, gen)) == NULL ||
+	    (m->m_canvas &&
+	    (new[n++] = proc_alloc(m, ROLE_CANVAS, gen)) == NULL)) {
+		log_warnx("worker table full");
+		return -1;
+	}
+	proc_start_set(m, new, n);
+	return 0;
+}
+
+void
+proc_send_phase(struct master *m, struct proc *p, uint32_t phase)
+{
+	(void)m;
+	if (!proc_live(p) || p->p_phase == phase)
+		return;
+	if (ipc_send(p->p_chan, IMSG_PHASE, -1, &phase, sizeof(phase)) == 0)
+		p->p_phase = phase;
+}
+
+static void
+proc_ready(struct master *m, struct proc *p, const struct ipc_msg *msg)
+{
+	struct imsg_ready	r;
+
+	if (msg->len != sizeof(r)) {
+		log_warnx("worker %s (pid %ld): bad READY (%zu bytes)",
+		    proc_role_name(p->p_role), (long)p->p_pid, msg->len);
+		return;
+	}
+	memcpy(&r, msg->data, sizeof(r));
+	if (r.role != (uint32_t)p->p_role)
+		log_warnx("worker %s (pid %ld): READY for role %u",
+		    proc_role_name(p->p_role), (long)p->p_pid, r.role);
+	p->p_ready = 1;
+	log_debug("worker %s (pid %ld) ready in %llu ms",
+	    proc_role_name(p->p_role), (long)p->p_pid,
+	    (unsigned long long)(util_mono_ms() - p->p_started));
+	master_check_ready(m);
+}
+
+static void
+proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
+{
+	struct proc	*p = arg;
+	struct master	*m = p->p_master;
+	struct timeval	 tv;
+
+	if (msg == NULL) {
+		/* It is dying, or it should be: SIGCHLD does the rest. */
+		log_debug("worker %s (pid %ld): channel closed",
+		    proc_role_name(p->p_role), (long)p->p_pid);
+		ipc_chan_free(chan);
+		p->p_chan = NULL;
+		if (p->p_pid > 0 && m->m_state != MASTER_STOPPING) {
+			tv.tv_sec = PROC_EOF_KILL_MS / 1000;
+			tv.tv_usec = PROC_EOF_KILL_MS % 1000 * 1000;
+			evtimer_add(p->p_timer, &tv);
+		}
+		return;
+	}
+	if (msg->fd != -1)
+		close(msg->fd);
+	switch (msg->type) {
+	case IMSG_READY:
+		proc_ready(m, p, msg);
+		break;
+	case IMSG_DRAINED:
+		log_debug("worker %s (pid %ld) drained",
+		    proc_role_name(p->p_role), (long)p->p_pid);
+		break;
+	}
+}
+
+/* Respawn a dead slot, or kill a live one whose channel closed. */
+static void
+proc_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct proc	*p = arg;
+	struct proc	*set[1];
+
+	(void)fd;
+	(void)ev;
+	if (p->p_pid > 0) {
+		log_warnx("worker %s (pid %ld) closed its channel but did not "
+		    "exit; killing it", proc_role_name(p->p_role),
+		    (long)p->p_pid);
+		kill(p->p_pid, SIGKILL);
+		return;
+	}
+	if (p->p_master->m_state == MASTER_STOPPING)
+		return;
+	set[0] = p;
+	proc_start_set(p->p_master, set, 1);
+}
+
+static const char *
+proc_signame(int sig, char *buf, size_t len)
+{
+	static const struct {
+		int		 sig;
+		const char	*name;
+	} names[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" },
+		{ SIGQUIT, "SIGQUIT" }, { SIGILL, "SIGILL" },
+		{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+		{ SIGKILL, "SIGKILL" }, { SIGUSR1, "SIGUSR1" },
+		{ SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
+		{ SIGTERM, "SIGTERM" }, { SIGSYS, "SIGSYS" },
+		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+static void
+proc_log_exit(struct master *m, struct proc *p, int status)
+{
+	const char	*role = proc_role_name(p->p_role);
+	char		 buf[16];
+	int		 expected;
+
+	/* Exits we asked for are news; the others are trouble. */
+	expected = m->m_state == MASTER_STOPPING ||
+	    (p->p_flags & PROC_EXITING);
+	if (WIFEXITED(status)) {
+		if (expected && WEXITSTATUS(status) == 0)
+			log_info("worker %s (pid %ld) exited with status 0",
+			    role, (long)p->p_pid);
+		else
+			log_warnx("worker %s (pid %ld) exited with status %d",
+			    role, (long)p->p_pid, WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		log_warnx("worker %s (pid %ld) killed by signal %s%s", role,
+		    (long)p->p_pid, proc_signame(WTERMSIG(status), buf,
+		    sizeof(buf)),
+#ifdef WCOREDUMP
+		    WCOREDUMP(status) ? " (core dumped)" :
+#endif
+		    "");
+	}
+}
+
+static void
+proc_exited(struct master *m, struct proc *p, int status)
+{
+	uint64_t	ran;
+
+	proc_log_exit(m, p, status);
+	ran = util_mono_ms() - p->p_started;
+	p->p_status = status;
+	p->p_pid = 0;
+	p->p_flags &= ~PROC_RUNNING;
+	p->p_ready = 0;
+	evtimer_del(p->p_timer);
+	if (p->p_chan != NULL) {
+		ipc_chan_free(p->p_chan);
+		p->p_chan = NULL;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
+	    m->m_state != MASTER_STOPPING) {
+		/* Respawning would only fail the same way, forever. */
+		log_errorx("worker %s failed on its configuration; stopping",
+		    proc_role_name(p->p_role));
+		proc_release(p);
+		master_stop(m, EXIT_CONFIG, "gateway stopping");
+		return;
+	}
+	if (m->m_state == MASTER_STOPPING || (p->p_flags & PROC_EXITING) ||
+	    !(p->p_flags & PROC_RESPAWN)) {
+		proc_release(p);
+		return;
+	}
+	if (ran >= PROC_STABLE_MS)
+		p->p_backoff = PROC_BACKOFF_MIN;
+	proc_schedule_respawn(m, p);
+}
+
+void
+proc_reap(struct master *m)
+{
+	struct proc	*p;
+	pid_t		 pid;
+	int		 status;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if ((p = proc_find_pid(m, pid)) == NULL) {
+			log_debug("reaped unknown child %ld", (long)pid);
+			continue;
+		}
+		proc_exited(m, p, status);
+	}
+	master_check_done(m);
+}
+
+/* Tell every worker to finish what it holds and exit; no respawns. */
+void
+proc_drain_all(struct master *m, uint32_t deadline_ms, const char *reason)
+{
+	struct imsg_drain	 d;
+	struct proc		*p;
+	int			 i;
+
+	memset(&d, 0, sizeof(d));
+	d.deadline_ms = deadline_ms;
+	d.restart_expected_ms = 0;
+	snprintf(d.reason, sizeof(d.reason), "%s", reason);
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (!p->p_used)
+			continue;
+		if (p->p_pid == 0) {
+			/* Waiting to be respawned: never will be. */
+			proc_release(p);
+			continue;
+		}
+		evtimer_del(p->p_timer);
+		p->p_flags |= PROC_EXITING;
+		p->p_flags &= ~PROC_RESPAWN;
+		if (p->p_chan != NULL)
+			(void)ipc_send(p->p_chan, IMSG_DRAIN, -1, &d, sizeof(d));
+	}
+}
+
+void
+proc_kill_all(struct master *m, int sig)
+{
+	int	i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (m->m_procs[i].p_used && m->m_procs[i].p_pid > 0)
+			kill(m->m_procs[i].p_pid, sig);
+}
+
+/* 1 if every role of the generation has a live worker that is ready. */
+int
+proc_gen_ready(struct master *m, uint32_t gen)
+{
+	struct proc	*p;
+
+	if ((p = proc_find_live(m, ROLE_HTTP, gen)) == NULL || !p->p_ready)
+		return 0;
+	if ((p = proc_find_live(m, ROLE_WS, gen)) == NULL || !p->p_ready)
+		return 0;
+	if (m->m_canvas && ((p = proc_find_live(m, ROLE_CANVAS, gen)) == NULL ||
+	    !p->p_ready))
+		return 0;
+	return 1;
+}
+
+/* PHASE_READY to every ready worker of the generation that lacks it. */
+void
+proc_phase_ready(struct master *m, uint32_t gen)
+{
+	struct proc	*p;
+	int		 i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (proc_live(p) && p->p_gen == gen && p->p_ready)
+			proc_send_phase(m, p, PHASE_READY);
+	}
+}
+
+void
+proc_cleanup(struct master *m)
+{
+	int	i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (m->m_procs[i].p_used)
+			proc_release(&m->m_procs[i]);
+}

@@ -1,0 +1,90 @@
+/*
+ * Master <-> worker and worker <-> worker message types.  Numbered in
+ * bands by direction; each role accepts only the list it is given
+ * (ipc_chan_new's allow-list).  The first message on every master channel
+ * is IMSG_HELLO carrying IPC_VERSION; a mismatch ends the worker with
+ * EXIT_CONFIG (an old binary must never run with a new master).
+ */
+#ifndef PROTOCOL_IPC_MSG_H
+#define PROTOCOL_IPC_MSG_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define IPC_VERSION	1
+
+/* The master channel is always this descriptor in a worker. */
+#define WORKER_MASTER_FD	3
+
+enum worker_role {
+	ROLE_HTTP = 1,
+	ROLE_WS = 2,
+	ROLE_CANVAS = 3,
+};
+
+enum gw_phase {
+	PHASE_STARTING = 0,
+	PHASE_READY = 1,
+	PHASE_DRAINING = 2,
+};
+
+enum imsg_type {
+	/* master -> worker: 100-199 */
+	IMSG_HELLO = 100,	/* struct imsg_hello */
+	IMSG_CONFIG,		/* JSON text of config_to_json() */
+	IMSG_FD_LISTEN,		/* fd: listening socket; uint32 listener kind */
+	IMSG_FD_SHM,		/* fd: shared memory; uint64 size */
+	IMSG_FD_PEER,		/* fd: channel to another worker; uint32 role */
+	IMSG_FD_LOG,		/* fd: JSON-lines log file */
+	IMSG_START,		/* everything sent; start serving */
+	IMSG_PHASE,		/* uint32 enum gw_phase */
+	IMSG_DRAIN,		/* struct imsg_drain; then exit when done */
+
+	/* worker -> master: 200-299 */
+	IMSG_READY = 200,	/* serving (struct imsg_ready) */
+	IMSG_DRAINED,		/* nothing left in flight; about to exit */
+
+	/* worker -> worker: 300-399 */
+	IMSG_HANDOFF = 300,	/* fd: client socket; struct imsg_handoff + bytes */
+};
+
+enum listener_kind {
+	LISTEN_MAIN = 1,
+	LISTEN_CANVAS = 2,
+};
+
+struct imsg_hello {
+	uint32_t	version;
+	uint32_t	role;
+	uint32_t	generation;	/* worker generation (SIGUSR1 restarts) */
+	uint32_t	master_pid;
+	uint64_t	boot_ms;	/* master start, epoch ms: uptime base */
+	char		boot_id[40];	/* per master run, for hello-ok.server.bootId */
+};
+
+struct imsg_ready {
+	uint32_t	role;
+	uint32_t	pid;
+};
+
+struct imsg_drain {
+	uint32_t	deadline_ms;	/* cut what is still in flight after this */
+	uint32_t	restart_expected_ms; /* 0: not a restart */
+	char		reason[96];	/* shutdown event reason */
+};
+
+/*
+ * A client connection handed from the http worker to ws (WebSocket
+ * upgrade) or canvas (canvas path on the main port).  The bytes already
+ * read from the socket follow the struct: the whole request head, then
+ * anything the client sent after it (for ws: the first frames).
+ */
+struct imsg_handoff {
+	struct sockaddr_storage	peer;
+	uint32_t		peer_len;
+	uint32_t		head_len;	/* bytes of the request head */
+	uint32_t		pre_len;	/* bytes after the head */
+	uint32_t		flags;
+};
+
+#endif

@@ -1,0 +1,180 @@
+/* The canvas worker's side of the master protocol. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "workers/canvas/canvas.h"
+#include "workers/worker.h"
+
+#define CANVAS_DRAIN_POLL_MS	50
+
+struct canvas_worker {
+	struct worker		*w;
+	struct canvas_server	*srv;
+	struct ipc_chan		*http;
+	struct event		*drain_poll;
+	uint64_t		 drain_left_ms;
+};
+
+static struct canvas_worker cw;
+
+static const uint32_t canvas_http_allowed[] = { IMSG_HANDOFF, 0 };
+
+/* mkdir -p, so a fresh state directory serves an empty canvas. */
+static int
+canvas_mkdirs(const char *path, mode_t mode)
+{
+	char	*p, *s;
+
+	p = xstrdup(path);
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) == -1 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return mkdir(path, mode) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+static char *
+canvas_root(const struct gw_config *cfg)
+{
+	char	*root;
+
+	if (cfg->workspace != NULL && *cfg->workspace != '\0')
+		xasprintf(&root, "%s/canvas", cfg->workspace);
+	else
+		xasprintf(&root, "%s/workspace/canvas", cfg->state_dir);
+	return root;
+}
+
+static void
+canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
+{
+	struct canvas_worker	*c = arg;
+	struct imsg_handoff	 h;
+
+	if (m == NULL) {
+		if (c->http == ch)
+			c->http = NULL;
+		ipc_chan_free(ch);
+		return;
+	}
+	if (m->fd == -1 || m->len < sizeof(h)) {
+		log_warnx("bad hand-off message from http");
+		if (m->fd != -1)
+			close(m->fd);
+		return;
+	}
+	memcpy(&h, m->data, sizeof(h));
+	if ((size_t)h.head_len + h.pre_len != m->len - sizeof(h)) {
+		log_warnx("hand-off: length mismatch");
+		close(m->fd);
+		return;
+	}
+	canvas_server_adopt(c->srv, m->fd, m->data + sizeof(h),
+	    m->len - sizeof(h));
+}
+
+static int
+canvas_start(struct worker *w)
+{
+	char	*root;
+
+	memset(&cw, 0, sizeof(cw));
+	cw.w = w;
+	w->ctx = &cw;
+	root = canvas_root(&w->cfg);
+	if (canvas_mkdirs(root, 0700) == -1)
+		log_warn("cannot create %s", root);
+	cw.srv = canvas_server_new(w->base, root);
+	free(root);
+	if (cw.srv == NULL)
+		return -1;
+	if (w->listen_fd[LISTEN_CANVAS] != -1) {
+		if (canvas_server_listen(cw.srv, w->listen_fd[LISTEN_CANVAS]) ==
+		    -1)
+			return -1;
+		w->listen_fd[LISTEN_CANVAS] = -1;
+	}
+	worker_ready(w);
+	return 0;
+}
+
+static void
+canvas_peer(struct worker *w, int role, int fd)
+{
+	struct canvas_worker	*c = w->ctx;
+
+	if (role != ROLE_HTTP) {
+		close(fd);
+		return;
+	}
+	if (c->http != NULL)
+		ipc_chan_free(c->http);
+	c->http = ipc_chan_new(w->base, fd, "http", canvas_http_allowed,
+	    canvas_on_http, c);
+}
+
+static void
+canvas_drain_check(evutil_socket_t fd, short ev, void *arg)
+{
+	struct canvas_worker	*c = arg;
+	struct timeval		 tv = { 0, CANVAS_DRAIN_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)ev;
+	if (canvas_server_nconns(c->srv) == 0 ||
+	    c->drain_left_ms < CANVAS_DRAIN_POLL_MS)
+		worker_finish(c->w);
+	c->drain_left_ms -= CANVAS_DRAIN_POLL_MS;
+	evtimer_add(c->drain_poll, &tv);
+}
+
+static void
+canvas_drain(struct worker *w, const struct imsg_drain *d)
+{
+	struct canvas_worker	*c = w->ctx;
+
+	canvas_server_drain(c->srv);
+	c->drain_left_ms = d->deadline_ms;
+	c->drain_poll = evtimer_new(w->base, canvas_drain_check, c);
+	canvas_drain_check(-1, 0, c);
+}
+
+static void
+canvas_stop(struct worker *w)
+{
+	struct canvas_worker	*c = w->ctx;
+
+	if (c == NULL)
+		return;
+	if (c->http != NULL)
+		ipc_chan_free(c->http);
+	if (c->drain_poll != NULL)
+		event_free(c->drain_poll);
+	if (c->srv != NULL)
+		canvas_server_free(c->srv);
+}
+
+const struct worker_ops canvas_worker_ops = {
+	.name = "canvas",
+	.start = canvas_start,
+	.peer = canvas_peer,
+	.phase = NULL,
+	.drain = canvas_drain,
+	.stop = canvas_stop,
+};

@@ -1,0 +1,276 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "common/log.h"
+#include "common/net.h"
+#include "common/xmalloc.h"
+#include "workers/http/http.h"
+#include "workers/worker.h"
+
+static void	http_conn_process(struct http_conn *);
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 301: return "Moved Permanently";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 426: return "Upgrade Required";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static void
+http_conn_timer(struct http_conn *c, int ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+void
+http_conn_free(struct http_conn *c)
+{
+	struct http_server	*s = c->srv;
+	struct http_conn	**pp;
+
+	if (c->state == HC_WAITING) {
+		for (pp = &s->waiting; *pp != NULL; pp = &(*pp)->wnext)
+			if (*pp == c) {
+				*pp = c->wnext;
+				break;
+			}
+		s->waiting_tail = &s->waiting;
+		while (*s->waiting_tail != NULL)
+			s->waiting_tail = &(*s->waiting_tail)->wnext;
+		s->nwaiting--;
+	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	if (c->fd != -1)
+		close(c->fd);
+	event_free(c->timer);
+	http_head_free(&c->head);
+	free(c);
+	http_server_check_drained(s);
+}
+
+int
+http_conn_idle(const struct http_conn *c)
+{
+	return c->state == HC_READING && c->fed == 0 &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+}
+
+void
+http_conn_respond(struct http_conn *c, int status, const char *extra,
+    const char *ctype, const char *body, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	int		 head_only = c->head.method == HTTP_HEAD;
+
+	if (c->state == HC_READING && c->head.method_name != NULL &&
+	    (c->head.chunked || c->head.content_length > 0))
+		c->close_after = 1;	/* we never read request bodies */
+	if (status >= 400 && status != 404 && status != 405 && status != 503)
+		c->close_after = 1;
+	if (!c->head.keep_alive || c->srv->w->draining)
+		c->close_after = 1;
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "%s"
+	    "Connection: %s\r\n\r\n", status, http_reason(status), ctype, len,
+	    extra ? extra : "", c->close_after ? "close" : "keep-alive");
+	if (!head_only && len > 0)
+		evbuffer_add(out, body, len);
+	if (log_verbose())
+		log_debug("%s %s -> %d", c->head.method_name ?
+		    c->head.method_name : "-", c->head.url ? c->head.url : "-",
+		    status);
+	evbuffer_drain(bufferevent_get_input(c->bev), c->fed);
+	c->fed = 0;
+	c->state = HC_WRITING;
+	evtimer_del(c->timer);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void
+http_conn_json(struct http_conn *c, int status, const char *extra,
+    const char *body)
+{
+	http_conn_respond(c, status, extra, "application/json; charset=utf-8",
+	    body, strlen(body));
+}
+
+static void
+http_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	(void)bev;
+	if (c->state != HC_WRITING)
+		return;
+	if (c->close_after) {
+		http_conn_free(c);
+		return;
+	}
+	http_head_reset(&c->head);
+	c->state = HC_READING;
+	bufferevent_enable(c->bev, EV_READ);
+	http_conn_timer(c, HTTP_IDLE_TIMEOUT_MS);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		http_conn_process(c);	/* pipelined request */
+}
+
+static void
+http_conn_route(struct http_conn *c)
+{
+	evtimer_del(c->timer);
+	if (http_handoff_route(c))
+		return;
+	if (http_probe_route(c))
+		return;
+	http_conn_json(c, 404, NULL,
+	    "{\"error\":{\"message\":\"Not Found\",\"type\":\"not_found\"}}");
+}
+
+/* Feed only the bytes the head parser has not seen yet. */
+static void
+http_conn_process(struct http_conn *c)
+{
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer_ptr	 p;
+	struct evbuffer_iovec	 v[8];
+	size_t			 total, used;
+	int			 i, n, rv;
+
+	while (c->state == HC_READING &&
+	    (total = evbuffer_get_length(in)) > c->fed) {
+		if (c->fed == 0)	/* a head's clock starts at its first byte */
+			http_conn_timer(c, HTTP_HEAD_TIMEOUT_MS);
+		if (evbuffer_ptr_set(in, &p, c->fed, EVBUFFER_PTR_SET) == -1)
+			return;
+		n = evbuffer_peek(in, (ev_ssize_t)(total - c->fed), &p, v, 8);
+		for (i = 0; i < n && i < 8; i++) {
+			rv = http_head_feed(&c->head, v[i].iov_base,
+			    v[i].iov_len, &used);
+			if (rv == HTTP_HEAD_ERROR) {
+				c->close_after = 1;
+				c->fed += v[i].iov_len;
+				http_conn_json(c, c->head.status, NULL,
+				    "{\"error\":{\"message\":\"bad request\","
+				    "\"type\":\"invalid_request_error\"}}");
+				return;
+			}
+			if (rv == HTTP_HEAD_DONE) {
+				c->fed += used;
+				http_conn_route(c);
+				return;
+			}
+			c->fed += v[i].iov_len;
+		}
+	}
+}
+
+static void
+http_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	http_conn_process(arg);
+}
+
+static void
+http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	http_conn_free(arg);
+}
+
+static void
+http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http_conn	*c = arg;
+
+	(void)fd;
+	(void)ev;
+	if (c->state == HC_READING && c->fed > 0) {
+		c->close_after = 1;
+		http_conn_json(c, 408, NULL,
+		    "{\"error\":{\"message\":\"request head timeout\","
+		    "\"type\":\"timeout\"}}");
+		return;
+	}
+	if (c->state == HC_WAITING) {
+		log_warnx("hand-off target did not come back in time");
+		c->close_after = 1;
+		http_conn_json(c, 503, "Retry-After: 1\r\n",
+		    "{\"error\":{\"message\":\"gateway worker restarting\","
+		    "\"type\":\"unavailable\"}}");
+		return;
+	}
+	http_conn_free(c);
+}
+
+void
+http_conn_accept(struct http_server *s, int fd, struct sockaddr *sa,
+    int socklen)
+{
+	struct http_conn	*c;
+
+	if (s->w->draining) {
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->srv = s;
+	c->fd = fd;
+	if (socklen > 0 && (size_t)socklen <= sizeof(c->peer)) {
+		memcpy(&c->peer, sa, (size_t)socklen);
+		c->peer_len = (socklen_t)socklen;
+		c->local = net_is_loopback(sa);
+	}
+	http_head_init(&c->head);
+	c->bev = bufferevent_socket_new(s->base, fd, 0);
+	c->timer = evtimer_new(s->base, http_conn_timeout, c);
+	if (c->bev == NULL || c->timer == NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (connection)");
+	bufferevent_setcb(c->bev, http_conn_read_cb, http_conn_write_cb,
+	    http_conn_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	http_conn_timer(c, HTTP_IDLE_TIMEOUT_MS);
+}

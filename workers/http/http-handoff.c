@@ -1,0 +1,297 @@
+/*
+ * Hand-off of accepted sockets to the ws and canvas workers, with every
+ * byte already read: the request head and whatever followed it in the
+ * same segments (a client may send its first WebSocket frame right
+ * behind the upgrade request).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <event2/buffer.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "workers/http/http.h"
+#include "workers/worker.h"
+
+#define CANVAS_PREFIX	"/__openclaw__/canvas"
+#define WORKER_PREFIX	"/__openclaw__/worker"
+
+static const uint32_t handoff_allowed[] = { 0 };	/* peers send us nothing */
+
+static void
+handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
+{
+	struct http_server	*s = arg;
+	int			 i;
+
+	(void)m;	/* allow-list is empty: only EOF arrives here */
+	for (i = 0; i < 4; i++)
+		if (s->peer[i] == ch)
+			s->peer[i] = NULL;
+	ipc_chan_free(ch);
+}
+
+void
+http_handoff_peer(struct http_server *s, int role, int fd)
+{
+	if (role != ROLE_WS && role != ROLE_CANVAS) {
+		close(fd);
+		return;
+	}
+	if (s->peer[role] != NULL)
+		ipc_chan_free(s->peer[role]);
+	s->peer[role] = ipc_chan_new(s->base, fd,
+	    role == ROLE_WS ? "ws" : "canvas", handoff_allowed,
+	    handoff_peer_cb, s);
+	http_handoff_flush(s);
+}
+
+void
+http_handoff_close_peers(struct http_server *s)
+{
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		if (s->peer[i] != NULL) {
+			ipc_chan_free(s->peer[i]);
+			s->peer[i] = NULL;
+		}
+}
+
+static int
+handoff_send(struct http_conn *c, int role)
+{
+	struct http_server	*s = c->srv;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct imsg_handoff	 h;
+	size_t			 total = evbuffer_get_length(in);
+	uint8_t			*msg;
+	int			 rv;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(&h.peer, &c->peer, sizeof(h.peer));
+	h.peer_len = c->peer_len;
+	h.head_len = (uint32_t)c->fed;
+	h.pre_len = (uint32_t)(total - c->fed);
+	msg = xmalloc(sizeof(h) + total);
+	memcpy(msg, &h, sizeof(h));
+	evbuffer_copyout(in, msg + sizeof(h), total);
+	rv = ipc_send(s->peer[role], IMSG_HANDOFF, c->fd, msg,
+	    sizeof(h) + total);
+	free(msg);
+	if (rv == -1)
+		return -1;
+	/* The descriptor now belongs to the channel, then to the peer. */
+	c->fd = -1;
+	http_conn_free(c);
+	return 0;
+}
+
+static void
+handoff_wait(struct http_conn *c, int role)
+{
+	struct http_server	*s = c->srv;
+	struct timeval		 tv = { HTTP_PEER_WAIT_MS / 1000, 0 };
+
+	if (s->nwaiting >= HTTP_MAX_WAITING) {
+		c->close_after = 1;
+		http_conn_json(c, 503, "Retry-After: 1\r\n",
+		    "{\"error\":{\"message\":\"gateway busy\","
+		    "\"type\":\"unavailable\"}}");
+		return;
+	}
+	c->state = HC_WAITING;
+	c->target = role;
+	bufferevent_disable(c->bev, EV_READ);
+	c->wnext = NULL;
+	*s->waiting_tail = c;
+	s->waiting_tail = &c->wnext;
+	s->nwaiting++;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+handoff_to(struct http_conn *c, int role)
+{
+	if (c->srv->peer[role] == NULL || handoff_send(c, role) == -1)
+		handoff_wait(c, role);
+}
+
+void
+http_handoff_flush(struct http_server *s)
+{
+	struct http_conn	*c, *next, *keep = NULL, **keep_tail = &keep;
+
+	c = s->waiting;
+	s->waiting = NULL;
+	s->waiting_tail = &s->waiting;
+	for (; c != NULL; c = next) {
+		next = c->wnext;
+		c->wnext = NULL;
+		if (s->peer[c->target] == NULL) {
+			*keep_tail = c;
+			keep_tail = &c->wnext;
+			continue;
+		}
+		s->nwaiting--;
+		c->state = HC_READING;
+		evtimer_del(c->timer);
+		if (handoff_send(c, c->target) == -1)
+			handoff_wait(c, c->target);
+	}
+	*keep_tail = s->waiting;
+	s->waiting = keep;
+	s->waiting_tail = &s->waiting;
+	while (*s->waiting_tail != NULL)
+		s->waiting_tail = &(*s->waiting_tail)->wnext;
+}
+
+/* The host part of a Host header, lower-cased, without port or brackets. */
+static int
+handoff_hostname(const char *host, char *out, size_t len)
+{
+	const char	*end;
+	size_t		 n, i;
+
+	if (*host == '[') {
+		if ((end = strchr(host, ']')) == NULL)
+			return -1;
+		host++;
+	} else if ((end = strchr(host, ':')) == NULL)
+		end = host + strlen(host);
+	n = (size_t)(end - host);
+	if (n == 0 || n >= len)
+		return -1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)host[i]);
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+handoff_host_allowed(struct http_conn *c, const char *host)
+{
+	const struct gw_config	*cfg = &c->srv->w->cfg;
+	struct in_addr		 a;
+	char			 name[256];
+	int			 i;
+
+	if (host == NULL || handoff_hostname(host, name, sizeof(name)) == -1)
+		return 0;
+	if (strcmp(name, "localhost") == 0 || strcmp(name, "::1") == 0)
+		return 1;
+	if (inet_pton(AF_INET, name, &a) == 1) {
+		if ((ntohl(a.s_addr) >> 24) == 127)
+			return 1;
+		/* Bound to every address: an IP literal is not a rebinding. */
+		if (strcmp(cfg->bind, "lan") == 0)
+			return 1;
+	}
+	for (i = 0; i < cfg->allowed_hosts.n; i++)
+		if (strcasecmp(cfg->allowed_hosts.v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+handoff_origin_allowed(struct http_conn *c, const char *origin,
+    const char *host)
+{
+	const struct gw_config	*cfg = &c->srv->w->cfg;
+	int			 i;
+
+	if (origin == NULL)
+		return 1;	/* not a browser */
+	for (i = 0; i < cfg->allowed_origins.n; i++)
+		if (strcmp(cfg->allowed_origins.v[i], "*") == 0 ||
+		    strcasecmp(cfg->allowed_origins.v[i], origin) == 0)
+			return 1;
+	/* Our own origin: the Control UI is served from this host:port. */
+	if (host != NULL && ((strncasecmp(origin, "http://", 7) == 0 &&
+	    strcasecmp(origin + 7, host) == 0) ||
+	    (strncasecmp(origin, "https://", 8) == 0 &&
+	    strcasecmp(origin + 8, host) == 0)))
+		return 1;
+	return 0;
+}
+
+static int
+handoff_key_ok(const char *key)
+{
+	size_t	n;
+
+	if (key == NULL || (n = strlen(key)) != 24 || key[22] != '=' ||
+	    key[23] != '=')
+		return 0;
+	return strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+	    "wxyz0123456789+/") == 22;
+}
+
+static void
+handoff_refuse(struct http_conn *c, int status, const char *extra,
+    const char *msg)
+{
+	char	body[256];
+
+	log_info("websocket upgrade refused (%d): %s", status, msg);
+	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
+	    "\"type\":\"%s\"}}", msg, status == 403 ? "forbidden" :
+	    status == 404 ? "not_found" : "invalid_request_error");
+	c->close_after = 1;
+	http_conn_json(c, status, extra, body);
+}
+
+static void
+handoff_upgrade(struct http_conn *c)
+{
+	const struct http_head	*h = &c->head;
+	const char		*host = http_head_get(h, "host");
+	const char		*ver = http_head_get(h, "sec-websocket-version");
+
+	if (strncmp(h->path, WORKER_PREFIX, strlen(WORKER_PREFIX)) == 0)
+		handoff_refuse(c, 404, NULL, "not found");
+	else if (h->method != HTTP_GET || h->http_major != 1 ||
+	    h->http_minor < 1)
+		handoff_refuse(c, 400, NULL, "websocket upgrade needs GET "
+		    "and HTTP/1.1");
+	else if (!http_head_has_token(h, "upgrade", "websocket"))
+		handoff_refuse(c, 400, NULL, "unsupported upgrade");
+	else if (ver == NULL || strcmp(ver, "13") != 0)
+		handoff_refuse(c, 426, "Sec-WebSocket-Version: 13\r\n",
+		    "unsupported websocket version");
+	else if (!handoff_key_ok(http_head_get(h, "sec-websocket-key")))
+		handoff_refuse(c, 400, NULL, "bad Sec-WebSocket-Key");
+	else if (!handoff_host_allowed(c, host))
+		handoff_refuse(c, 403, NULL, "host not allowed");
+	else if (!handoff_origin_allowed(c, http_head_get(h, "origin"), host))
+		handoff_refuse(c, 403, NULL, "origin not allowed");
+	else
+		handoff_to(c, ROLE_WS);
+}
+
+int
+http_handoff_route(struct http_conn *c)
+{
+	const char	*path = c->head.path;
+	size_t		 n = strlen(CANVAS_PREFIX);
+
+	if (c->head.upgrade) {
+		handoff_upgrade(c);
+		return 1;
+	}
+	if (c->srv->w->cfg.canvas_enabled && strncmp(path, CANVAS_PREFIX,
+	    n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+		handoff_to(c, ROLE_CANVAS);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * The http worker: the only acceptor of the main port.  It reads each
+ * request head, answers the probe routes, and hands WebSocket upgrades to
+ * ws and canvas paths to canvas, with every byte already read.
+ */
+#ifndef WORKERS_HTTP_HTTP_H
+#define WORKERS_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "common/http-head.h"
+
+struct worker;
+struct ipc_chan;
+
+#define HTTP_HEAD_TIMEOUT_MS	10000
+#define HTTP_IDLE_TIMEOUT_MS	30000
+#define HTTP_PEER_WAIT_MS	10000	/* hand-off waiting for a respawn */
+#define HTTP_MAX_WAITING	4096
+
+enum http_conn_state {
+	HC_READING,	/* reading a request head */
+	HC_WRITING,	/* response queued; close or next request after */
+	HC_WAITING,	/* hand-off target not up yet */
+};
+
+struct http_conn {
+	struct http_server	*srv;
+	struct bufferevent	*bev;
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peer_len;
+	int			 local;		/* loopback client */
+	enum http_conn_state	 state;
+	struct http_head	 head;
+	size_t			 fed;		/* input bytes given to head */
+	int			 close_after;
+	int			 target;	/* hand-off role while waiting */
+	struct event		*timer;
+	struct http_conn	*next, *prev;	/* all connections */
+	struct http_conn	*wnext;		/* waiting for a peer */
+};
+
+struct http_server {
+	struct worker		*w;
+	struct event_base	*base;
+	struct evconnlistener	*lev;
+	struct event		*accept_retry;
+	struct ipc_chan		*peer[4];	/* by role: ws, canvas */
+	struct http_conn	*conns;
+	int			 nconns;
+	struct http_conn	*waiting, **waiting_tail;
+	int			 nwaiting;
+	struct event		*drain_timer;
+	char			 host_port[64];	/* "127.0.0.1:18789" */
+};
+
+/* http.c */
+void	http_server_check_drained(struct http_server *);
+
+/* http-conn.c */
+void	http_conn_accept(struct http_server *, int fd, struct sockaddr *,
+	    int socklen);
+void	http_conn_free(struct http_conn *);
+void	http_conn_respond(struct http_conn *, int status, const char *extra,
+	    const char *ctype, const char *body, size_t len);
+void	http_conn_json(struct http_conn *, int status, const char *extra,
+	    const char *body);
+int	http_conn_idle(const struct http_conn *);
+
+/* http-probes.c */
+int	http_probe_route(struct http_conn *);
+
+/* http-handoff.c */
+int	http_handoff_route(struct http_conn *);
+void	http_handoff_peer(struct http_server *, int role, int fd);
+void	http_handoff_flush(struct http_server *);
+void	http_handoff_close_peers(struct http_server *);
+
+#endif

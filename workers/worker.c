@@ -1,0 +1,292 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <json-c/json.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/shm.h"
+#include "common/xmalloc.h"
+#include "workers/worker.h"
+
+static const uint32_t worker_allowed[] = {
+	IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN, IMSG_FD_SHM, IMSG_FD_PEER,
+	IMSG_FD_LOG, IMSG_START, IMSG_PHASE, IMSG_DRAIN, 0
+};
+
+static const char *
+worker_subsystem(const char *role)
+{
+	if (strcmp(role, "http") == 0)
+		return "gateway/http";
+	if (strcmp(role, "ws") == 0)
+		return "gateway/ws";
+	return "gateway/canvas";
+}
+
+static void
+worker_cleanup(struct worker *w)
+{
+	if (w->ops->stop != NULL && w->started)
+		w->ops->stop(w);
+	if (w->master != NULL)
+		ipc_chan_free(w->master);
+	shm_unmap(w->shm);
+	config_free(&w->cfg);
+	event_base_free(w->base);
+	libevent_global_shutdown();
+}
+
+static void __attribute__((noreturn))
+worker_exit(struct worker *w, int status)
+{
+	worker_cleanup(w);
+	exit(status);
+}
+
+static int
+worker_get_u32(const struct ipc_msg *m, uint32_t *v)
+{
+	if (m->len < sizeof(*v))
+		return -1;
+	memcpy(v, m->data, sizeof(*v));
+	return 0;
+}
+
+static int
+worker_on_hello(struct worker *w, const struct ipc_msg *m)
+{
+	if (m->len != sizeof(w->hello)) {
+		log_warnx("master hello: bad size %zu", m->len);
+		return -1;
+	}
+	memcpy(&w->hello, m->data, sizeof(w->hello));
+	w->hello.boot_id[sizeof(w->hello.boot_id) - 1] = '\0';
+	if (w->hello.version != IPC_VERSION) {
+		log_errorx("master speaks ipc version %u, this binary %u",
+		    w->hello.version, IPC_VERSION);
+		worker_exit(w, EXIT_CONFIG);
+	}
+	return 0;
+}
+
+static int
+worker_on_config(struct worker *w, const struct ipc_msg *m)
+{
+	struct json_object	*o;
+	int			 rv;
+
+	o = json_tokener_parse(xstrndup((const char *)m->data, m->len));
+	if (o == NULL)
+		return -1;
+	config_free(&w->cfg);
+	rv = config_from_json(&w->cfg, o);
+	json_object_put(o);
+	return rv;
+}
+
+static int
+worker_on_fd(struct worker *w, const struct ipc_msg *m)
+{
+	uint32_t	kind;
+	uint64_t	size;
+
+	if (m->fd == -1)
+		return -1;
+	switch (m->type) {
+	case IMSG_FD_LOG:
+		log_set_file_fd(m->fd);
+		return 0;
+	case IMSG_FD_SHM:
+		if (m->len != sizeof(size))
+			return -1;
+		memcpy(&size, m->data, sizeof(size));
+		shm_unmap(w->shm);
+		w->shm = shm_map(m->fd, (size_t)size);
+		close(m->fd);
+		return w->shm == NULL ? -1 : 0;
+	case IMSG_FD_LISTEN:
+		if (worker_get_u32(m, &kind) == -1 || kind < 1 || kind > 2)
+			return -1;
+		if (w->listen_fd[kind] != -1)
+			close(w->listen_fd[kind]);
+		w->listen_fd[kind] = m->fd;
+		return 0;
+	case IMSG_FD_PEER:
+		if (worker_get_u32(m, &kind) == -1 || kind < 1 || kind > 3)
+			return -1;
+		if (w->started) {
+			w->ops->peer(w, (int)kind, m->fd);
+			return 0;
+		}
+		if (w->peer_fd[kind] != -1)
+			close(w->peer_fd[kind]);
+		w->peer_fd[kind] = m->fd;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+worker_on_start(struct worker *w)
+{
+	int	i;
+
+	if (w->started || w->shm == NULL || w->cfg.path == NULL) {
+		log_warnx("master sent start before the setup was complete");
+		return -1;
+	}
+	log_set_verbose(log_verbose() || strcmp(w->cfg.log_level, "debug") == 0);
+	w->started = 1;
+	if (w->ops->start(w) == -1)
+		worker_exit(w, EXIT_RUNTIME);
+	for (i = 1; i < 4; i++) {
+		if (w->peer_fd[i] != -1) {
+			w->ops->peer(w, i, w->peer_fd[i]);
+			w->peer_fd[i] = -1;
+		}
+	}
+	return 0;
+}
+
+static void
+worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
+{
+	struct worker		*w = arg;
+	struct imsg_drain	 d;
+	uint32_t		 v;
+	int			 rv = 0;
+
+	(void)ch;
+	if (m == NULL) {
+		/* The master is gone (even kill -9): never outlive it. */
+		log_info("master channel closed; exiting");
+		w->master = NULL;
+		ipc_chan_free(ch);
+		worker_exit(w, EXIT_RUNTIME);
+	}
+	switch (m->type) {
+	case IMSG_HELLO:
+		rv = worker_on_hello(w, m);
+		break;
+	case IMSG_CONFIG:
+		rv = worker_on_config(w, m);
+		break;
+	case IMSG_START:
+		rv = worker_on_start(w);
+		break;
+	case IMSG_PHASE:
+		if ((rv = worker_get_u32(m, &v)) == 0 && v <= PHASE_DRAINING) {
+			w->phase = (enum gw_phase)v;
+			if (w->started && w->ops->phase != NULL)
+				w->ops->phase(w, w->phase);
+		}
+		break;
+	case IMSG_DRAIN:
+		if (m->len != sizeof(d)) {
+			rv = -1;
+			break;
+		}
+		memcpy(&d, m->data, sizeof(d));
+		d.reason[sizeof(d.reason) - 1] = '\0';
+		w->phase = PHASE_DRAINING;
+		w->draining = 1;
+		if (!w->started)
+			worker_finish(w);
+		w->ops->drain(w, &d);
+		break;
+	default:
+		rv = worker_on_fd(w, m);
+		break;
+	}
+	if (rv == -1) {
+		log_warnx("bad message %u from master", m->type);
+		if (m->fd != -1 && m->type != IMSG_FD_LOG &&
+		    m->type != IMSG_FD_LISTEN && m->type != IMSG_FD_PEER)
+			close(m->fd);
+		worker_exit(w, EXIT_RUNTIME);
+	}
+}
+
+void
+worker_ready(struct worker *w)
+{
+	struct imsg_ready	r;
+
+	r.role = (uint32_t)w->role;
+	r.pid = (uint32_t)getpid();
+	ipc_send(w->master, IMSG_READY, -1, &r, sizeof(r));
+}
+
+void
+worker_finish(struct worker *w)
+{
+	if (w->master != NULL) {
+		ipc_send(w->master, IMSG_DRAINED, -1, NULL, 0);
+		ipc_flush(w->master);
+	}
+	worker_exit(w, EXIT_OK);
+}
+
+static const struct worker_ops *
+worker_ops_for(const char *role, int *num)
+{
+	if (strcmp(role, "http") == 0) {
+		*num = ROLE_HTTP;
+		return &http_worker_ops;
+	}
+	if (strcmp(role, "ws") == 0) {
+		*num = ROLE_WS;
+		return &ws_worker_ops;
+	}
+	if (strcmp(role, "canvas") == 0) {
+		*num = ROLE_CANVAS;
+		return &canvas_worker_ops;
+	}
+	return NULL;
+}
+
+int
+worker_main(const char *role)
+{
+	static struct worker	 w;
+	const struct worker_ops	*ops;
+	int			 i, num;
+
+	if ((ops = worker_ops_for(role, &num)) == NULL) {
+		fprintf(stderr, "openclaw: unknown worker role %s\n", role);
+		return EXIT_USAGE;
+	}
+	log_init(worker_subsystem(role), 0);
+	/*
+	 * Ctrl-C reaches the whole process group; only the master decides
+	 * how to stop, so that clients get their shutdown event.
+	 */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&w, 0, sizeof(w));
+	w.ops = ops;
+	w.role = num;
+	for (i = 0; i < 3; i++)
+		w.listen_fd[i] = -1;
+	for (i = 0; i < 4; i++)
+		w.peer_fd[i] = -1;
+	config_init(&w.cfg);
+	if ((w.base = event_base_new()) == NULL)
+		fatalx(EXIT_RUNTIME, "event_base_new failed");
+	w.master = ipc_chan_new(w.base, WORKER_MASTER_FD, "master",
+	    worker_allowed, worker_on_master, &w);
+	if (w.master == NULL)
+		fatalx(EXIT_RUNTIME, "no master channel on fd %d",
+		    WORKER_MASTER_FD);
+	event_base_dispatch(w.base);
+	worker_exit(&w, EXIT_OK);
+}

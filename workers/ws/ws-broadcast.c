@@ -1,0 +1,194 @@
+/*
+ * Events to clients (protocol.md section 4): per-connection seq, scope
+ * guards, droppable presence, the tick and keepalive pings, coalesced
+ * presence broadcasts, and the shutdown event.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/log.h"
+#include "common/shm.h"
+#include "common/util.h"
+#include "workers/worker.h"
+#include "workers/ws/ws.h"
+
+static struct json_object *
+bc_state_version(struct ws_server *s)
+{
+	struct json_object	*v = json_object_new_object();
+
+	json_object_object_add(v, "presence", json_object_new_int64(
+	    (int64_t)shm_presence_version(s->w->shm)));
+	json_object_object_add(v, "health", json_object_new_int64(
+	    (int64_t)shm_health_version(s->w->shm)));
+	return v;
+}
+
+/*
+ * Send one event; takes ownership of payload.  A dropped event still
+ * consumes its seq, so the client sees the gap and refreshes.
+ */
+int
+ws_send_event(struct ws_conn *c, const char *event,
+    struct json_object *payload, int with_state, int droppable)
+{
+	struct json_object	*o;
+	int			 rv;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("event"));
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "payload", payload);
+	json_object_object_add(o, "seq", json_object_new_int64(
+	    (int64_t)++c->seq));
+	if (with_state)
+		json_object_object_add(o, "stateVersion",
+		    bc_state_version(c->srv));
+	rv = ws_conn_send_json(c, o, droppable);
+	json_object_put(o);
+	return rv;
+}
+
+void
+ws_broadcast(struct ws_server *s, const char *event,
+    struct json_object *payload, int need_read, int with_state, int droppable)
+{
+	struct ws_conn	*c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != WSC_AUTHED || (need_read && !c->can_read))
+			continue;
+		ws_send_event(c, event, json_object_get(payload), with_state,
+		    droppable);
+	}
+	json_object_put(payload);
+}
+
+static void
+bc_presence_now(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ws_server	*s = arg;
+	struct json_object	*p;
+
+	(void)fd;
+	(void)ev;
+	s->presence_pending = 0;
+	s->presence_last_ms = util_mono_ms();
+	p = json_object_new_object();
+	json_object_object_add(p, "presence", ws_presence_list(s));
+	ws_broadcast(s, "presence", p, 1, 1, 1);
+}
+
+/*
+ * At most one presence broadcast per 100 ms: a mass reconnect after a
+ * restart then costs O(n) events per window instead of O(n^2).
+ */
+void
+ws_broadcast_presence_soon(struct ws_server *s)
+{
+	struct timeval	tv = { 0, 0 };
+	uint64_t	now = util_mono_ms(), due;
+
+	if (s->presence_pending || s->presence_timer == NULL)
+		return;
+	s->presence_pending = 1;
+	due = s->presence_last_ms + WS_PRESENCE_MIN_GAP_MS;
+	if (due > now)
+		tv.tv_usec = (suseconds_t)((due - now) * 1000);
+	evtimer_add(s->presence_timer, &tv);
+}
+
+static void
+bc_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ws_server	*s = arg;
+	struct json_object	*p;
+
+	(void)fd;
+	(void)ev;
+	p = json_object_new_object();
+	json_object_object_add(p, "ts", json_object_new_int64(
+	    (int64_t)util_now_ms()));
+	ws_broadcast(s, "tick", p, 0, 0, 0);
+}
+
+/* A pong must come back before the next sweep, or the socket is cut. */
+static void
+bc_ping_sweep(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ws_server	*s = arg;
+	struct ws_conn		*c, *next;
+
+	(void)fd;
+	(void)ev;
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != WSC_AUTHED)
+			continue;
+		if (c->awaiting_pong) {
+			log_info("conn %s: no pong; closing", c->conn_id);
+			ws_conn_free(c);
+			continue;
+		}
+		c->awaiting_pong = 1;
+		ws_conn_ping(c);
+	}
+}
+
+static struct event *
+bc_every(struct ws_server *s, long ms, event_callback_fn fn)
+{
+	struct event	*ev;
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	ev = event_new(s->base, -1, EV_PERSIST, fn, s);
+	evtimer_add(ev, &tv);
+	return ev;
+}
+
+void
+ws_broadcast_start(struct ws_server *s)
+{
+	s->presence_timer = evtimer_new(s->base, bc_presence_now, s);
+	s->tick_timer = bc_every(s, s->w->cfg.tick_ms, bc_tick);
+	s->ping_timer = bc_every(s, s->w->cfg.ping_ms, bc_ping_sweep);
+}
+
+void
+ws_broadcast_stop(struct ws_server *s)
+{
+	if (s->presence_timer != NULL)
+		event_free(s->presence_timer);
+	if (s->tick_timer != NULL)
+		event_free(s->tick_timer);
+	if (s->ping_timer != NULL)
+		event_free(s->ping_timer);
+	s->presence_timer = s->tick_timer = s->ping_timer = NULL;
+}
+
+void
+ws_broadcast_shutdown(struct ws_server *s, const char *reason,
+    uint32_t restart_expected_ms)
+{
+	struct ws_conn		*c, *next;
+	struct json_object	*p;
+
+	ws_broadcast_stop(s);
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == WSC_AUTHED) {
+			p = json_object_new_object();
+			json_object_object_add(p, "reason",
+			    json_object_new_string(reason));
+			if (restart_expected_ms > 0)
+				json_object_object_add(p, "restartExpectedMs",
+				    json_object_new_int64(restart_expected_ms));
+			ws_send_event(c, "shutdown", p, 0, 0);
+		}
+		ws_conn_close(c, WS_CLOSE_RESTART, "service restart");
+	}
+}

@@ -1,0 +1,410 @@
+/*
+ * One WebSocket connection: the 101 answer, frame decoding, bounded
+ * output, the close handshake.  Nothing here frees a connection while
+ * the decoder is running on it: callbacks mark it dead instead.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "common/http-head.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "protocol/ipc-msg.h"
+#include "workers/worker.h"
+#include "workers/ws/ws.h"
+
+static int	ws_conn_on_message(void *, int, const uint8_t *, size_t);
+static int	ws_conn_on_control(void *, int, const uint8_t *, size_t);
+
+static const struct ws_decoder_cb ws_conn_cb = {
+	ws_conn_on_message,
+	ws_conn_on_control,
+};
+
+static void
+ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data,
+    size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	uint8_t		 hdr[14];
+	size_t		 n;
+
+	n = ws_frame_header(hdr, 1, opcode, len, NULL);
+	evbuffer_add(out, hdr, n);
+	if (len > 0)
+		evbuffer_add(out, data, len);
+}
+
+int
+ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
+{
+	struct ws_server	*s = c->srv;
+	size_t			 queued;
+
+	if (c->state == WSC_CLOSING)
+		return -1;
+	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (queued + len > WS_MAX_BUFFERED ||
+	    s->out_bytes + len > (size_t)s->w->cfg.max_outbound_bytes) {
+		if (droppable)
+			return 1;
+		log_info("conn %s: slow consumer (%zu bytes queued)",
+		    c->conn_id, queued);
+		ws_conn_close(c, WS_CLOSE_POLICY, "slow consumer");
+		return -1;
+	}
+	ws_conn_send_frame(c, WS_OP_TEXT, text, len);
+	if (log_verbose())
+		log_debug("conn %s <- %.*s", c->conn_id,
+		    len > 300 ? 300 : (int)len, text);
+	return 0;
+}
+
+int
+ws_conn_send_json(struct ws_conn *c, struct json_object *o, int droppable)
+{
+	const char	*s;
+	size_t		 len;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	return ws_conn_send(c, s, len, droppable);
+}
+
+void
+ws_conn_ping(struct ws_conn *c)
+{
+	ws_conn_send_frame(c, WS_OP_PING, NULL, 0);
+}
+
+static void
+ws_conn_leave_preauth(struct ws_conn *c)
+{
+	if (c->state == WSC_PREAUTH)
+		ws_ip_preauth_dec(c->srv, c->ip);
+}
+
+static void
+ws_conn_grace(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	ws_conn_free(arg);
+}
+
+void
+ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason)
+{
+	uint8_t		payload[125];
+	size_t		n;
+	struct timeval	tv = { WS_CLOSE_GRACE_MS / 1000,
+	    (WS_CLOSE_GRACE_MS % 1000) * 1000 };
+
+	if (c->state == WSC_CLOSING)
+		return;
+	if (log_verbose())
+		log_debug("conn %s: closing %u %s", c->conn_id, code, reason);
+	n = ws_close_payload(payload, code, reason, WS_REASON_MAX);
+	ws_conn_send_frame(c, WS_OP_CLOSE, payload, n);
+	ws_conn_leave_preauth(c);
+	if (c->state == WSC_AUTHED) {
+		c->srv->nauthed--;
+		ws_presence_disconnect(c);
+	}
+	c->state = WSC_CLOSING;
+	/* The peer has this long to answer our close before we cut. */
+	event_del(c->timer);
+	evtimer_assign(c->timer, c->srv->base, ws_conn_grace, c);
+	evtimer_add(c->timer, &tv);
+}
+
+void
+ws_conn_free(struct ws_conn *c)
+{
+	struct ws_server	*s = c->srv;
+	int			 i;
+
+	if (c->in_feed) {
+		c->dead = 1;
+		return;
+	}
+	ws_conn_leave_preauth(c);
+	if (c->state == WSC_AUTHED) {
+		s->nauthed--;
+		ws_presence_disconnect(c);
+	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	/* Account for what dies unsent. */
+	s->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+	bufferevent_free(c->bev);
+	event_free(c->timer);
+	ws_decoder_free(&c->dec);
+	for (i = 0; i < c->nscopes; i++)
+		free(c->scopes[i]);
+	free(c->scopes);
+	free(c->presence_key);
+	free(c);
+	ws_server_check_drained(s);
+}
+
+static int
+ws_conn_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
+{
+	struct ws_conn	*c = arg;
+
+	/*
+	 * Binary frames are read like text, as the reference server does;
+	 * bytes that are not UTF-8 then fail as malformed JSON.
+	 */
+	if (opcode == WS_OP_BINARY && !ws_utf8_valid(data, len))
+		data = (const uint8_t *)"\x01", len = 1;
+	if (log_verbose() && c->state != WSC_CLOSING)
+		log_debug("conn %s -> %.*s", c->conn_id,
+		    len > 300 ? 300 : (int)len, (const char *)data);
+	if (c->state == WSC_PREAUTH)
+		ws_connect_frame(c, (const char *)data, len);
+	else if (c->state == WSC_AUTHED)
+		ws_dispatch_frame(c, (const char *)data, len);
+	return c->dead ? -1 : 0;
+}
+
+static int
+ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
+{
+	struct ws_conn	*c = arg;
+	uint16_t	 code = WS_CLOSE_NORMAL;
+
+	switch (opcode) {
+	case WS_OP_PING:
+		if (c->state != WSC_CLOSING)
+			ws_conn_send_frame(c, WS_OP_PONG, data, len);
+		break;
+	case WS_OP_PONG:
+		c->awaiting_pong = 0;
+		break;
+	case WS_OP_CLOSE:
+		if (c->state == WSC_CLOSING) {
+			c->dead = 1;	/* answer to our close */
+			return -1;
+		}
+		if (len >= 2)
+			code = (uint16_t)(data[0] << 8 | data[1]);
+		ws_conn_close(c, code, "");
+		c->free_on_drain = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ws_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws_conn		*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer_iovec	 v;
+	int			 rv = 0;
+
+	while (rv == 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
+		c->in_feed = 1;
+		rv = ws_decoder_feed(&c->dec, v.iov_base, v.iov_len);
+		c->in_feed = 0;
+		evbuffer_drain(in, v.iov_len);
+	}
+	if (rv == -1 && c->dec.close_code != 0 && !c->dead) {
+		log_info("conn %s: %s", c->conn_id, c->dec.error);
+		ws_conn_close(c, c->dec.close_code,
+		    c->state == WSC_PREAUTH &&
+		    c->dec.close_code == WS_CLOSE_TOO_BIG ?
+		    "preauth payload too large" : c->dec.error);
+	}
+	if (rv == -1) {
+		/* Nothing more is read: the decoder stopped for good. */
+		bufferevent_disable(bev, EV_READ);
+		evbuffer_drain(in, evbuffer_get_length(in));
+	}
+	if (c->dead)
+		ws_conn_free(c);
+}
+
+static void
+ws_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws_conn	*c = arg;
+
+	(void)bev;
+	if (c->free_on_drain)
+		ws_conn_free(c);
+}
+
+static void
+ws_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	ws_conn_free(arg);
+}
+
+static void
+ws_conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct ws_conn	*c = arg;
+
+	(void)buf;
+	c->srv->out_bytes += info->n_added;
+	c->srv->out_bytes -= info->n_deleted;
+}
+
+static void
+ws_conn_handshake_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ws_conn	*c = arg;
+
+	(void)fd;
+	(void)ev;
+	log_info("conn %s from %s: handshake timeout", c->conn_id, c->ip);
+	ws_conn_close(c, WS_CLOSE_NORMAL, "");
+}
+
+/* Refuse an upgrade before 101; a best-effort write, then close. */
+static void
+ws_conn_refuse(int fd, const char *why)
+{
+	char	buf[512];
+	int	n;
+
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+	    "{\"error\":{\"message\":\"%s\",\"type\":\"unavailable\"}}",
+	    strlen(why) + 50, why);
+	if (write(fd, buf, (size_t)n) == -1)
+		log_debug("refusing upgrade: %s", strerror(errno));
+	close(fd);
+}
+
+static void
+ws_conn_challenge(struct ws_conn *c)
+{
+	struct json_object	*o, *p, *caps;
+
+	util_uuid(c->nonce);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("event"));
+	json_object_object_add(o, "event",
+	    json_object_new_string("connect.challenge"));
+	p = json_object_new_object();
+	json_object_object_add(p, "nonce", json_object_new_string(c->nonce));
+	json_object_object_add(p, "ts", json_object_new_int64(
+	    (int64_t)util_now_ms()));
+	caps = json_object_new_array();
+	json_object_object_add(p, "capabilities", caps);
+	json_object_object_add(o, "payload", p);
+	ws_conn_send_json(c, o, 0);
+	json_object_put(o);
+}
+
+static int
+ws_conn_upgrade_key(const uint8_t *data, size_t head_len, char accept[29])
+{
+	struct http_head	 h;
+	const char		*key;
+	size_t			 used;
+	int			 rv = -1;
+
+	http_head_init(&h);
+	if (http_head_feed(&h, (const char *)data, head_len, &used) ==
+	    HTTP_HEAD_DONE && (key = http_head_get(&h, "sec-websocket-key")) !=
+	    NULL) {
+		ws_accept_key(key, accept);
+		rv = 0;
+	}
+	http_head_free(&h);
+	return rv;
+}
+
+static struct ws_conn *
+ws_conn_new(struct ws_server *s, int fd, const char *ip, int local)
+{
+	struct ws_conn	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->srv = s;
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	c->local = (uint8_t)local;
+	util_uuid(c->conn_id);
+	ws_decoder_init(&c->dec, &ws_conn_cb, c, 1, WS_MAX_PREAUTH_PAYLOAD);
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->timer = evtimer_new(s->base, ws_conn_handshake_timeout, c);
+	if (c->bev == NULL || c->timer == NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (connection)");
+	bufferevent_setcb(c->bev, ws_conn_read_cb, ws_conn_write_cb,
+	    ws_conn_event_cb, c);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), ws_conn_out_cb, c);
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	return c;
+}
+
+void
+ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
+    const uint8_t *data)
+{
+	struct gw_config	*cfg = &s->w->cfg;
+	struct ws_conn		*c;
+	struct timeval		 tv;
+	char			 ip[48], accept[29];
+	int			 local;
+
+	net_set_nonblock(fd);
+	net_ntop((const struct sockaddr *)&h->peer, ip, sizeof(ip));
+	local = net_is_loopback((const struct sockaddr *)&h->peer);
+	if (ws_conn_upgrade_key(data, h->head_len, accept) == -1) {
+		ws_conn_refuse(fd, "bad upgrade request");
+		return;
+	}
+	if (s->w->draining || s->nconns >= cfg->max_connections) {
+		ws_conn_refuse(fd, "too many connections");
+		return;
+	}
+	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1) {
+		log_info("%s: too many unauthenticated connections", ip);
+		ws_conn_refuse(fd, "too many unauthenticated connections");
+		return;
+	}
+	c = ws_conn_new(s, fd, ip, local);
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+	ws_conn_challenge(c);
+	tv.tv_sec = cfg->handshake_ms / 1000;
+	tv.tv_usec = (cfg->handshake_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (log_verbose())
+		log_debug("conn %s from %s: upgraded", c->conn_id, ip);
+	/* Frames the client sent along with its upgrade request. */
+	if (h->pre_len > 0) {
+		evbuffer_add(bufferevent_get_input(c->bev), data + h->head_len,
+		    h->pre_len);
+		ws_conn_read_cb(c->bev, c);
+	}
+}

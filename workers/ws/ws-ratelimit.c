@@ -1,0 +1,175 @@
+/*
+ * Per client IP accounting: unauthenticated sockets (the pre-auth
+ * budget) and failed authentications (the rate limiter).  One small hash
+ * table; an entry lives only while it counts something.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "workers/worker.h"
+#include "workers/ws/ws.h"
+
+#define IP_BUCKETS	4096
+
+struct ws_ipent {
+	struct ws_ipent	*next;
+	char		 ip[48];
+	long		 preauth;
+	long		 fails;
+	uint64_t	 window_start;
+	uint64_t	 locked_until;
+};
+
+static unsigned
+ip_hash(const char *ip)
+{
+	unsigned	h = 2166136261u;
+
+	for (; *ip != '\0'; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % IP_BUCKETS;
+}
+
+static struct ws_ipent **
+ip_slot(struct ws_server *s, const char *ip)
+{
+	struct ws_ipent	**pp;
+
+	if (s->ips == NULL)
+		s->ips = xcalloc(IP_BUCKETS, sizeof(*s->ips));
+	for (pp = &s->ips[ip_hash(ip)]; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->ip, ip) == 0)
+			break;
+	return pp;
+}
+
+static struct ws_ipent *
+ip_get(struct ws_server *s, const char *ip, int create)
+{
+	struct ws_ipent	**pp = ip_slot(s, ip);
+
+	if (*pp == NULL && create) {
+		*pp = xcalloc(1, sizeof(**pp));
+		strncpy((*pp)->ip, ip, sizeof((*pp)->ip) - 1);
+	}
+	return *pp;
+}
+
+static int
+ip_stale(struct ws_server *s, const struct ws_ipent *e, uint64_t now)
+{
+	return e->preauth == 0 && e->locked_until <= now && (e->fails == 0 ||
+	    now - e->window_start > (uint64_t)s->w->cfg.rl_window_ms);
+}
+
+/* Forget the entry once it counts nothing. */
+static void
+ip_gc(struct ws_server *s, const char *ip)
+{
+	struct ws_ipent	**pp = ip_slot(s, ip), *e = *pp;
+
+	if (e == NULL || !ip_stale(s, e, util_mono_ms()))
+		return;
+	*pp = e->next;
+	free(e);
+}
+
+void
+ws_ip_sweep(struct ws_server *s)
+{
+	struct ws_ipent	**pp, *e;
+	uint64_t	  now = util_mono_ms();
+	int		  i;
+
+	if (s->ips == NULL)
+		return;
+	for (i = 0; i < IP_BUCKETS; i++)
+		for (pp = &s->ips[i]; (e = *pp) != NULL;) {
+			if (ip_stale(s, e, now)) {
+				*pp = e->next;
+				free(e);
+			} else
+				pp = &e->next;
+		}
+}
+
+int
+ws_ip_preauth_inc(struct ws_server *s, const char *ip, long max)
+{
+	struct ws_ipent	*e = ip_get(s, ip, 1);
+
+	if (e->preauth >= max) {
+		ip_gc(s, ip);
+		return -1;
+	}
+	e->preauth++;
+	return 0;
+}
+
+void
+ws_ip_preauth_dec(struct ws_server *s, const char *ip)
+{
+	struct ws_ipent	*e = ip_get(s, ip, 0);
+
+	if (e != NULL && e->preauth > 0)
+		e->preauth--;
+	ip_gc(s, ip);
+}
+
+static int
+ip_exempt(struct ws_server *s, int local)
+{
+	return local && s->w->cfg.rl_exempt_loopback;
+}
+
+uint64_t
+ws_ip_locked(struct ws_server *s, const char *ip, int local)
+{
+	struct ws_ipent	*e;
+	uint64_t	 now = util_mono_ms();
+
+	if (ip_exempt(s, local) || (e = ip_get(s, ip, 0)) == NULL)
+		return 0;
+	return e->locked_until > now ? e->locked_until - now : 0;
+}
+
+void
+ws_ip_failed(struct ws_server *s, const char *ip, int local)
+{
+	const struct gw_config	*cfg = &s->w->cfg;
+	struct ws_ipent		*e;
+	uint64_t		 now = util_mono_ms();
+
+	if (ip_exempt(s, local))
+		return;
+	e = ip_get(s, ip, 1);
+	if (now - e->window_start > (uint64_t)cfg->rl_window_ms) {
+		e->window_start = now;
+		e->fails = 0;
+	}
+	if (++e->fails >= cfg->rl_max_attempts) {
+		e->locked_until = now + (uint64_t)cfg->rl_lockout_ms;
+		e->fails = 0;
+	}
+}
+
+void
+ws_ip_free_all(struct ws_server *s)
+{
+	struct ws_ipent	*e, *next;
+	int		 i;
+
+	if (s->ips == NULL)
+		return;
+	for (i = 0; i < IP_BUCKETS; i++)
+		for (e = s->ips[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(s->ips);
+	s->ips = NULL;
+}

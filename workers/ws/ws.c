@@ -1,0 +1,156 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "common/shm.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "protocol/validate.h"
+#include "workers/worker.h"
+#include "workers/ws/ws.h"
+
+static struct ws_server ws_srv;
+
+static const uint32_t ws_http_allowed[] = { IMSG_HANDOFF, 0 };
+
+static void
+ws_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
+{
+	struct ws_server	*s = arg;
+	struct imsg_handoff	 h;
+
+	if (m == NULL) {
+		/* http is being respawned; the master sends a new channel. */
+		if (s->http == ch)
+			s->http = NULL;
+		ipc_chan_free(ch);
+		return;
+	}
+	if (m->fd == -1 || m->len < sizeof(h)) {
+		log_warnx("bad hand-off message from http");
+		if (m->fd != -1)
+			close(m->fd);
+		return;
+	}
+	memcpy(&h, m->data, sizeof(h));
+	if ((size_t)h.head_len + h.pre_len != m->len - sizeof(h)) {
+		log_warnx("hand-off: length mismatch");
+		close(m->fd);
+		return;
+	}
+	ws_conn_adopt(s, m->fd, &h, m->data + sizeof(h));
+}
+
+static void
+ws_peer(struct worker *w, int role, int fd)
+{
+	struct ws_server	*s = w->ctx;
+
+	if (role != ROLE_HTTP) {
+		close(fd);
+		return;
+	}
+	if (s->http != NULL)
+		ipc_chan_free(s->http);
+	s->http = ipc_chan_new(s->base, fd, "http", ws_http_allowed,
+	    ws_on_http, s);
+}
+
+static int
+ws_start(struct worker *w)
+{
+	struct ws_server	*s = &ws_srv;
+	uint64_t		 starts;
+
+	memset(s, 0, sizeof(*s));
+	s->w = w;
+	s->base = w->base;
+	w->ctx = s;
+	if (proto_schemas_load() == -1)
+		return -1;
+	if (gethostname(s->hostname, sizeof(s->hostname)) == -1)
+		strcpy(s->hostname, "localhost");
+	s->hostname[sizeof(s->hostname) - 1] = '\0';
+	starts = shm_ws_started(w->shm);
+	if (starts > 1)
+		log_info("ws worker restart #%llu: presence and stateVersion "
+		    "continue from shared memory", (unsigned long long)starts - 1);
+	ws_presence_start(s);
+	ws_health_start(s);
+	ws_broadcast_start(s);
+	s->events = json_object_new_array();
+	worker_ready(w);
+	return 0;
+}
+
+void
+ws_server_check_drained(struct ws_server *s)
+{
+	if (s->w->draining && s->nconns == 0)
+		worker_finish(s->w);
+}
+
+static void
+ws_drain_deadline(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ws_server	*s = arg;
+
+	(void)fd;
+	(void)ev;
+	log_info("drain deadline: cutting %d connection(s)", s->nconns);
+	while (s->conns != NULL)
+		ws_conn_free(s->conns);
+	worker_finish(s->w);
+}
+
+static void
+ws_drain(struct worker *w, const struct imsg_drain *d)
+{
+	struct ws_server	*s = w->ctx;
+	struct timeval		 tv;
+
+	log_info("draining %d connection(s): %s", s->nconns, d->reason);
+	ws_broadcast_shutdown(s, d->reason, d->restart_expected_ms);
+	tv.tv_sec = d->deadline_ms / 1000;
+	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
+	s->drain_timer = evtimer_new(s->base, ws_drain_deadline, s);
+	evtimer_add(s->drain_timer, &tv);
+	ws_server_check_drained(s);
+}
+
+static void
+ws_stop(struct worker *w)
+{
+	struct ws_server	*s = w->ctx;
+
+	if (s == NULL)
+		return;
+	while (s->conns != NULL)
+		ws_conn_free(s->conns);
+	if (s->http != NULL)
+		ipc_chan_free(s->http);
+	ws_broadcast_stop(s);
+	ws_presence_stop(s);
+	if (s->health_timer != NULL)
+		event_free(s->health_timer);
+	if (s->drain_timer != NULL)
+		event_free(s->drain_timer);
+	json_object_put(s->health);
+	json_object_put(s->events);
+	ws_ip_free_all(s);
+	proto_schemas_free();
+}
+
+const struct worker_ops ws_worker_ops = {
+	.name = "ws",
+	.start = ws_start,
+	.peer = ws_peer,
+	.phase = NULL,
+	.drain = ws_drain,
+	.stop = ws_stop,
+};

@@ -1,0 +1,179 @@
+/*
+ * The ws worker: the WebSocket control plane (protocol.md sections 1-7).
+ * Sockets arrive from the http worker already upgraded-to-be; this worker
+ * answers 101, runs the connect handshake, authenticates, dispatches
+ * requests, and keeps presence in the shared-memory region.
+ */
+#ifndef WORKERS_WS_WS_H
+#define WORKERS_WS_WS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <json-c/json.h>
+
+#include "common/cfg.h"
+#include "common/ws-frame.h"
+
+struct worker;
+struct ipc_chan;
+struct ws_server;
+
+#define WS_MAX_PAYLOAD		26214400	/* 25 MiB */
+#define WS_MAX_BUFFERED		52428800	/* 50 MiB */
+#define WS_MAX_PREAUTH_PAYLOAD	65536
+#define WS_CLOSE_GRACE_MS	1000
+#define WS_MAX_UNAUTHORIZED	10
+#define WS_PRESENCE_MAX		200
+#define WS_PRESENCE_MIN_GAP_MS	100
+#define WS_REASON_MAX		120
+
+enum ws_conn_state {
+	WSC_PREAUTH,
+	WSC_AUTHED,
+	WSC_CLOSING,
+};
+
+struct ws_conn {
+	struct ws_server	*srv;
+	struct bufferevent	*bev;
+	struct ws_decoder	 dec;
+	enum ws_conn_state	 state;
+	struct event		*timer;		/* handshake, then close grace */
+	char			 ip[48];
+	uint8_t			 local;
+	uint8_t			 awaiting_pong;
+	uint8_t			 is_node;
+	uint8_t			 can_read;	/* operator.read: presence */
+	uint8_t			 unauthorized;	/* consecutive role errors */
+	uint8_t			 dead;		/* free once the decoder returns */
+	uint8_t			 free_on_drain;	/* free once output is written */
+	uint8_t			 in_feed;	/* inside ws_decoder_feed */
+	char			*presence_key;	/* NULL: not tracked */
+	uint64_t		 seq;		/* last event seq sent */
+	char			 conn_id[37];
+	char			 nonce[37];
+	char			**scopes;
+	int			 nscopes;
+	const char		*auth_method;
+	struct ws_conn		*next, *prev;
+};
+
+struct ws_ipent;
+
+struct ws_presence {
+	char			*key;
+	struct json_object	*entry;		/* PresenceEntry */
+	uint64_t		 ts;
+	int			 row;		/* shm row */
+};
+
+struct ws_server {
+	struct worker		*w;
+	struct event_base	*base;
+	struct ipc_chan		*http;
+	struct ws_conn		*conns;
+	int			 nconns;
+	int			 nauthed;
+	size_t			 out_bytes;	/* over all sockets */
+	struct ws_ipent		**ips;		/* hash buckets */
+	struct event		*tick_timer;
+	struct event		*ping_timer;
+	struct event		*presence_timer;
+	struct event		*prune_timer;
+	struct event		*health_timer;
+	struct event		*drain_timer;
+	struct ws_presence	 presence[WS_PRESENCE_MAX + 1];
+	int			 npresence;
+	int			 presence_pending;
+	uint64_t		 presence_last_ms;
+	struct json_object	*health;	/* cached snapshot */
+	uint64_t		 health_ms;
+	struct json_object	*events;	/* queued system events */
+	char			 hostname[256];
+	char			 instance_id[37];
+};
+
+/* ws.c */
+void	ws_server_check_drained(struct ws_server *);
+
+/* ws-conn.c */
+struct imsg_handoff;
+void	ws_conn_adopt(struct ws_server *, int fd, const struct imsg_handoff *,
+	    const uint8_t *data);
+void	ws_conn_free(struct ws_conn *);
+int	ws_conn_send(struct ws_conn *, const char *text, size_t len,
+	    int droppable);
+int	ws_conn_send_json(struct ws_conn *, struct json_object *, int droppable);
+void	ws_conn_close(struct ws_conn *, uint16_t code, const char *reason);
+void	ws_conn_ping(struct ws_conn *);
+
+/* ws-connect.c */
+struct json_object *ws_parse_json(const char *text, size_t len);
+void	ws_connect_frame(struct ws_conn *, const char *text, size_t len);
+
+/* ws-auth.c */
+struct ws_auth_result {
+	int		 ok;
+	const char	*method;	/* hello-ok.auth.method */
+	const char	*reason;	/* internal reason, for logs */
+	const char	*detail;	/* details.code */
+	char		 message[200];
+	int		 counts;	/* a failure the rate limiter counts */
+};
+void	ws_auth_check(struct ws_conn *, struct json_object *params,
+	    struct ws_auth_result *);
+
+/* ws-ratelimit.c */
+int	ws_ip_preauth_inc(struct ws_server *, const char *ip, long max);
+void	ws_ip_preauth_dec(struct ws_server *, const char *ip);
+/* ms until the lockout of ip ends, 0 if not locked. */
+uint64_t ws_ip_locked(struct ws_server *, const char *ip, int local);
+void	ws_ip_failed(struct ws_server *, const char *ip, int local);
+void	ws_ip_sweep(struct ws_server *);
+void	ws_ip_free_all(struct ws_server *);
+
+/* ws-dispatch.c */
+void	ws_dispatch_frame(struct ws_conn *, const char *text, size_t len);
+struct json_object *ws_error(const char *code, const char *message);
+void	ws_send_res(struct ws_conn *, const char *id, struct json_object *payload);
+void	ws_send_err(struct ws_conn *, const char *id, struct json_object *err);
+
+/* ws-methods.c */
+typedef struct json_object *(*ws_method_fn)(struct ws_conn *,
+	    struct json_object *params, struct json_object **err);
+ws_method_fn	 ws_method_lookup(const char *name);
+struct json_object *ws_methods_list(void);
+struct json_object *ws_events_list(void);
+
+/* ws-health.c */
+struct json_object *ws_health_get(struct ws_server *, int fresh);
+void	ws_health_start(struct ws_server *);
+struct json_object *ws_status_get(struct ws_server *);
+
+/* ws-hello.c */
+struct json_object *ws_hello_ok(struct ws_conn *);
+
+/* ws-presence.c */
+void	ws_presence_start(struct ws_server *);
+void	ws_presence_stop(struct ws_server *);
+void	ws_presence_connect(struct ws_conn *, struct json_object *params);
+void	ws_presence_disconnect(struct ws_conn *);
+int	ws_presence_system_event(struct ws_server *, struct json_object *params);
+struct json_object *ws_presence_list(struct ws_server *);
+
+/* ws-broadcast.c */
+void	ws_broadcast_start(struct ws_server *);
+void	ws_broadcast_stop(struct ws_server *);
+int	ws_send_event(struct ws_conn *, const char *event,
+	    struct json_object *payload, int with_state, int droppable);
+void	ws_broadcast(struct ws_server *, const char *event,
+	    struct json_object *payload, int need_read, int with_state,
+	    int droppable);
+void	ws_broadcast_presence_soon(struct ws_server *);
+void	ws_broadcast_shutdown(struct ws_server *, const char *reason,
+	    uint32_t restart_expected_ms);
+
+#endif
