@@ -29,10 +29,12 @@ jr_position(const char *text, size_t off, int *line, int *col)
 
 /*
  * Blank comments and trailing commas in buf, in place.  Returns the
- * offset of an unterminated block comment, or -1 when all is well.
+ * offset of the first byte that cannot be accepted (an unterminated
+ * block comment, or a single quote, which json-c would take), or -1 when
+ * all is well; *why says which.
  */
 static long
-jr_strip(char *buf, size_t len)
+jr_strip(char *buf, size_t len, const char **why)
 {
 	enum jr_state	st = JR_CODE;
 	long		last = -1, block = -1;	/* last significant byte */
@@ -78,6 +80,10 @@ jr_strip(char *buf, size_t len)
 			if ((c == '}' || c == ']') && last >= 0 &&
 			    buf[last] == ',')
 				buf[last] = ' ';
+			if (c == '\'') {
+				*why = "single-quoted strings are not JSON";
+				return (long)i;
+			}
 			if (c == '"')
 				st = JR_STRING;
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
@@ -85,6 +91,7 @@ jr_strip(char *buf, size_t len)
 			break;
 		}
 	}
+	*why = "unterminated comment";
 	return st == JR_BLOCK ? block : -1;
 }
 
@@ -95,16 +102,17 @@ json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 	struct json_object	*obj;
 	enum json_tokener_error	 jerr;
 	char			*buf;
-	long			 unterminated;
+	long			 bad;
+	const char		*why;
 	size_t			 end;
 	int			 line, col;
 
 	buf = xmalloc(len + 1);
 	memcpy(buf, text, len);
 	buf[len] = '\0';
-	if ((unterminated = jr_strip(buf, len)) >= 0) {
-		jr_position(text, (size_t)unterminated, &line, &col);
-		snprintf(err, errlen, "%d:%d: unterminated comment", line, col);
+	if ((bad = jr_strip(buf, len, &why)) >= 0) {
+		jr_position(text, (size_t)bad, &line, &col);
+		snprintf(err, errlen, "%d:%d: %s", line, col, why);
 		free(buf);
 		return NULL;
 	}

@@ -1,0 +1,454 @@
+"""Test harness: start the real gateway on free ports in a temporary state
+directory and talk to it over real sockets (raw HTTP and a small RFC 6455
+client).  Output is TAP for prove."""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+BIN = os.environ.get("OPENCLAW_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "openclaw")
+QUICK = os.environ.get("QUICK", "") not in ("", "0")
+
+# ---------------------------------------------------------------- TAP
+
+_n = 0
+_failed = 0
+
+
+def ok(cond, name=""):
+    global _n, _failed
+    _n += 1
+    if not cond:
+        _failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", _n, name), flush=True)
+    if not cond:
+        frame = sys._getframe(1)
+        while frame and frame.f_code.co_filename == __file__:
+            frame = frame.f_back
+        if frame:
+            diag("failed at %s line %d" % (frame.f_code.co_filename,
+                                           frame.f_lineno))
+    return cond
+
+
+def is_(got, want, name=""):
+    r = ok(got == want, name)
+    if not r:
+        diag("got:  %r" % (got,))
+        diag("want: %r" % (want,))
+    return r
+
+
+def like(got, sub, name=""):
+    r = ok(got is not None and sub in got, name)
+    if not r:
+        diag("got: %r, want it to contain %r" % (got, sub))
+    return r
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line, flush=True)
+
+
+def done_testing():
+    print("1..%d" % _n, flush=True)
+    sys.exit(1 if _failed else 0)
+
+
+def skip_all(why):
+    print("1..0 # SKIP %s" % why, flush=True)
+    sys.exit(0)
+
+
+# ---------------------------------------------------------------- ports
+
+def _port_free(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def free_port():
+    """A port p with p and p + 4 (the canvas port) both free."""
+    for _ in range(200):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        p = s.getsockname()[1]
+        s.close()
+        if p + 4 < 65536 and _port_free(p + 4):
+            return p
+    raise RuntimeError("no free port")
+
+
+def wait_for(cond, timeout=10.0, step=0.02):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+# ---------------------------------------------------------------- daemon
+
+class Gateway:
+    """One gateway: temp state dir, config file, free port."""
+
+    def __init__(self, config=None, env=None, args=None, token="test-token",
+                 raw_config=None, write_config=True):
+        self.dir = tempfile.mkdtemp(prefix="ocgw-t-")
+        self.state = os.path.join(self.dir, "state")
+        os.makedirs(self.state, mode=0o700)
+        self.port = free_port()
+        self.token = token
+        self.logfile = os.path.join(self.dir, "gateway.log")
+        cfg = {"gateway": {"mode": "local", "auth": {"mode": "token"}},
+               "logging": {"file": self.logfile}}
+        if token is not None:
+            cfg["gateway"]["auth"]["token"] = token
+        _merge(cfg, config or {})
+        self.config = cfg
+        self.config_path = os.path.join(self.state, "openclaw.json")
+        if raw_config is not None:
+            with open(self.config_path, "w") as f:
+                f.write(raw_config)
+        elif write_config:
+            with open(self.config_path, "w") as f:
+                json.dump(cfg, f, indent=2)
+        self.env = dict(os.environ)
+        for k in list(self.env):
+            if k.startswith("OPENCLAW_") and k not in ("OPENCLAW_BIN",):
+                del self.env[k]
+        self.env["OPENCLAW_STATE_DIR"] = self.state
+        self.env["HOME"] = self.dir
+        self.env.update(env or {})
+        self.args = args if args is not None else []
+        self.proc = None
+        self.out = None
+
+    @property
+    def url(self):
+        return "ws://127.0.0.1:%d" % self.port
+
+    def start(self, wait=True, extra_args=None):
+        self.out = open(os.path.join(self.dir, "stdout.log"), "wb")
+        argv = [BIN, "gateway", "--port", str(self.port)] + self.args + \
+            (extra_args or [])
+        self.proc = subprocess.Popen(argv, env=self.env, stdout=self.out,
+                                     stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        if wait and not self.wait_ready():
+            diag("gateway did not become ready; output:")
+            diag(self.output())
+            raise RuntimeError("gateway did not start")
+        return self
+
+    def wait_ready(self, timeout=10.0):
+        def ready():
+            if self.proc.poll() is not None:
+                return None
+            try:
+                st, _, _ = http_get(self.port, "/readyz", timeout=1)
+                return st == 200
+            except OSError:
+                return False
+        return bool(wait_for(ready, timeout))
+
+    def output(self):
+        try:
+            with open(os.path.join(self.dir, "stdout.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_lines(self):
+        try:
+            with open(self.logfile) as f:
+                return [json.loads(l) for l in f if l.strip()]
+        except OSError:
+            return []
+
+    def children(self):
+        """PIDs of the master's children (the workers)."""
+        try:
+            with open("/proc/%d/task/%d/children" % (self.proc.pid,
+                                                      self.proc.pid)) as f:
+                return [int(x) for x in f.read().split()]
+        except OSError:
+            return []
+
+    def worker_pid(self, role):
+        for pid in self.children():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if len(argv) >= 3 and argv[1] == b"__worker" and \
+                    argv[2].decode() == role:
+                return pid
+        return None
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.out.close()
+        return rc
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.cleanup()
+
+
+def _merge(a, b):
+    for k, v in b.items():
+        if isinstance(v, dict) and isinstance(a.get(k), dict):
+            _merge(a[k], v)
+        else:
+            a[k] = v
+
+
+# ---------------------------------------------------------------- HTTP
+
+def http_raw(port, data, timeout=5, host="127.0.0.1", source=None):
+    """Send raw bytes, read until the server closes or timeout."""
+    s = socket.create_connection((host, port), timeout=timeout,
+                                 source_address=(source, 0) if source else None)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def http_get(port, path, method="GET", headers=None, timeout=5):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                 method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+# ---------------------------------------------------------------- WebSocket
+
+class Closed(Exception):
+    def __init__(self, code, reason):
+        Exception.__init__(self, "closed %s %r" % (code, reason))
+        self.code = code
+        self.reason = reason
+
+
+class WS:
+    """A minimal, strict RFC 6455 client over a raw socket."""
+
+    def __init__(self, port, path="/", headers=None, host="127.0.0.1",
+                 source=None, extra=b"", timeout=5, expect_upgrade=True):
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(source, 0) if source else None)
+        self.buf = b""
+        key = base64.b64encode(os.urandom(16)).decode()
+        hdrs = {"Host": "127.0.0.1:%d" % port, "Upgrade": "websocket",
+                "Connection": "Upgrade", "Sec-WebSocket-Key": key,
+                "Sec-WebSocket-Version": "13"}
+        hdrs.update(headers or {})
+        req = "GET %s HTTP/1.1\r\n" % path + "".join(
+            "%s: %s\r\n" % (k, v) for k, v in hdrs.items() if v is not None) \
+            + "\r\n"
+        self.sock.sendall(req.encode() + extra)
+        head = self._read_head()
+        self.status = int(head.split(b" ")[1]) if head else 0
+        self.head = head.decode("latin-1")
+        if expect_upgrade and self.status == 101:
+            want = base64.b64encode(hashlib.sha1(
+                (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()
+            ).digest()).decode()
+            assert ("Sec-WebSocket-Accept: " + want) in self.head, self.head
+        self.close_code = None
+        self.close_reason = None
+
+    def _read_head(self):
+        while b"\r\n\r\n" not in self.buf:
+            b = self.sock.recv(65536)
+            if not b:
+                break
+            self.buf += b
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        return head
+
+    def _recv_exact(self, n):
+        while len(self.buf) < n:
+            b = self.sock.recv(65536)
+            if not b:
+                raise Closed(1006, "eof")
+            self.buf += b
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    @staticmethod
+    def frame(opcode, payload, fin=True, mask=True, rsv=0):
+        b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
+        n = len(payload)
+        mbit = 0x80 if mask else 0
+        if n < 126:
+            hdr = struct.pack("!BB", b0, mbit | n)
+        elif n < 65536:
+            hdr = struct.pack("!BBH", b0, mbit | 126, n)
+        else:
+            hdr = struct.pack("!BBQ", b0, mbit | 127, n)
+        if not mask:
+            return hdr + payload
+        mk = os.urandom(4)
+        return hdr + mk + bytes(b ^ mk[i % 4] for i, b in enumerate(payload))
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def send_frame(self, opcode, payload, **kw):
+        self.sock.sendall(self.frame(opcode, payload, **kw))
+
+    def send_text(self, text):
+        if isinstance(text, str):
+            text = text.encode()
+        self.send_frame(1, text)
+
+    def send_json(self, obj):
+        self.send_text(json.dumps(obj))
+
+    def recv_frame(self, timeout=5):
+        """(opcode, payload); raises Closed on close frame or EOF."""
+        self.sock.settimeout(timeout)
+        b0, b1 = self._recv_exact(2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self._recv_exact(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._recv_exact(8))[0]
+        if b1 & 0x80:
+            raise AssertionError("server frame is masked")
+        payload = self._recv_exact(n)
+        op = b0 & 0x0F
+        if op == 8:
+            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 \
+                else 1005
+            self.close_code = code
+            self.close_reason = payload[2:].decode("utf-8", "replace")
+            raise Closed(code, self.close_reason)
+        return op, payload
+
+    def recv(self, timeout=5):
+        """Next text message as JSON, answering pings."""
+        while True:
+            op, p = self.recv_frame(timeout)
+            if op == 9:
+                self.send_frame(10, p)
+                continue
+            if op in (1, 2):
+                return json.loads(p)
+
+    def recv_until(self, pred, timeout=5):
+        end = time.time() + timeout
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                raise socket.timeout("recv_until")
+            m = self.recv(left)
+            if pred(m):
+                return m
+
+    def expect_close(self, timeout=5):
+        """Read until the close frame; returns (code, reason)."""
+        try:
+            while True:
+                self.recv_frame(timeout)
+        except Closed as e:
+            return e.code, e.reason
+        except (socket.timeout, OSError):
+            return None, None
+
+    def request(self, method, params=None, rid=None, timeout=5):
+        rid = rid or "%s" % uuid.uuid4()
+        frame = {"type": "req", "id": rid, "method": method}
+        if params is not None:
+            frame["params"] = params
+        self.send_json(frame)
+        return self.recv_until(lambda m: m.get("type") == "res" and
+                               m.get("id") == rid, timeout)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def connect_params(token="test-token", scopes=None, client_id="cli",
+                   mode="cli", role="operator", password=None, minp=4,
+                   maxp=4, **extra):
+    p = {"minProtocol": minp, "maxProtocol": maxp,
+         "client": {"id": client_id, "version": "2026.9.6",
+                    "platform": "linux", "mode": mode,
+                    "instanceId": str(uuid.uuid4())},
+         "caps": [], "role": role,
+         "scopes": scopes if scopes is not None else ["operator.read"]}
+    if token is not None or password is not None:
+        p["auth"] = {}
+        if token is not None:
+            p["auth"]["token"] = token
+        if password is not None:
+            p["auth"]["password"] = password
+    p.update(extra)
+    return p
+
+
+def handshake(gw_or_port, params=None, **kw):
+    """Open a socket, take the challenge, send connect; returns (ws, res)."""
+    port = gw_or_port if isinstance(gw_or_port, int) else gw_or_port.port
+    ws = WS(port, **kw)
+    ch = ws.recv()
+    assert ch["event"] == "connect.challenge", ch
+    res = ws.request("connect", params if params is not None
+                     else connect_params(), rid="1:" + str(uuid.uuid4()))
+    return ws, res
