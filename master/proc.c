@@ -345,6 +345,9 @@ proc_send_config(struct master *m, struct proc *p)
 	int			 rv;
 
 	o = config_to_json(&m->m_cfg);
+	/* --verbose is the master's; workers log handshakes and req/res too. */
+	json_object_object_add(o, "$verbose",
+	    json_object_new_boolean(log_verbose()));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 	rv = ipc_send(p->p_chan, IMSG_CONFIG, -1, text, len);

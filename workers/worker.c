@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
 #include "common/ipc.h"
 #include "common/log.h"
@@ -80,14 +81,21 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_config(struct worker *w, const struct ipc_msg *m)
 {
-	struct json_object	*o;
+	struct json_object	*o, *v;
+	char			*text;
 	int			 rv;
 
-	o = json_tokener_parse(xstrndup((const char *)m->data, m->len));
+	text = xstrndup((const char *)m->data, m->len);
+	o = json_tokener_parse(text);
+	OPENSSL_cleanse(text, m->len);	/* it holds the secrets */
+	free(text);
 	if (o == NULL)
 		return -1;
 	config_free(&w->cfg);
 	rv = config_from_json(&w->cfg, o);
+	if (json_object_object_get_ex(o, "$verbose", &v) &&
+	    json_object_get_boolean(v))
+		log_set_verbose(1);
 	json_object_put(o);
 	return rv;
 }

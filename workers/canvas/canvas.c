@@ -30,6 +30,7 @@
 #define CANVAS_LINGER_TIMEOUT	2	/* s to swallow what the client still sends */
 #define CANVAS_LINGER_MAX	(256 * 1024)
 #define CANVAS_ACCEPT_PAUSE_MS	100
+#define CANVAS_ACCEPT_LOG_EVERY	60	/* s between two accept error logs */
 
 /*
  * One request at a time: a connection reads a head, queues the response,
@@ -61,7 +62,7 @@ struct canvas_server {
 	int			 cs_root_warned;
 	struct evconnlistener	*cs_listener;
 	struct event		*cs_accept_timer;
-	int			 cs_accept_warned;
+	time_t			 cs_accept_logged;
 	int			 cs_draining;
 	int			 cs_nconns;
 	TAILQ_HEAD(, canvas_conn) cs_conns;
@@ -116,9 +117,12 @@ http_date(time_t t, char *buf, size_t len)
 
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-	    days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/* the modulos bound every field, for the compiler's sake */
+	snprintf(buf, len, "%.3s, %02u %.3s %04u %02u:%02u:%02u GMT",
+	    days[(unsigned)tm.tm_wday % 7], (unsigned)tm.tm_mday % 32,
+	    months[(unsigned)tm.tm_mon % 12],
+	    (unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_hour % 24,
+	    (unsigned)tm.tm_min % 60, (unsigned)tm.tm_sec % 61);
 }
 
 static void
@@ -473,7 +477,7 @@ conn_new(struct canvas_server *srv, int fd)
 	c->cc_state = CONN_HEAD;
 	bufferevent_setcb(c->cc_bev, conn_readcb, conn_writecb, conn_eventcb, c);
 	bufferevent_set_timeouts(c->cc_bev, NULL, &wtv);
-	bufferevent_enable(c->cc_bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->cc_bev, EV_READ);	/* EV_WRITE is on by default */
 	conn_timer_set(c, CANVAS_IDLE_TIMEOUT);
 	TAILQ_INSERT_TAIL(&srv->cs_conns, c, cc_entry);
 	srv->cs_nconns++;
@@ -502,24 +506,28 @@ srv_acceptcb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)l;
 	(void)sa;
 	(void)salen;
-	srv->cs_accept_warned = 0;
 	conn_new(srv, fd);
 }
 
-/* Out of descriptors (or memory): the pending connection would make the
- * listener fire again at once, so pause instead of spinning. */
+/*
+ * Out of descriptors (or memory): the pending connection would make the
+ * listener fire again at once, so pause instead of spinning, and log
+ * rarely, since under fd pressure this repeats every pause.
+ */
 static void
 srv_accept_errorcb(struct evconnlistener *l, void *arg)
 {
 	struct canvas_server	*srv = arg;
 	struct timeval		 tv = { 0, CANVAS_ACCEPT_PAUSE_MS * 1000 };
 	int			 err = EVUTIL_SOCKET_ERROR();
+	time_t			 now = time(NULL);
 
-	if (!srv->cs_accept_warned) {
+	if (srv->cs_accept_logged == 0 ||
+	    now - srv->cs_accept_logged >= CANVAS_ACCEPT_LOG_EVERY) {
 		errno = err;
 		log_warn("canvas: accept (pausing %d ms)",
 		    CANVAS_ACCEPT_PAUSE_MS);
-		srv->cs_accept_warned = 1;
+		srv->cs_accept_logged = now;
 	}
 	evconnlistener_disable(l);
 	evtimer_add(srv->cs_accept_timer, &tv);
@@ -605,6 +613,8 @@ canvas_server_adopt(struct canvas_server *srv, int fd, const void *pre,
     size_t prelen)
 {
 	struct canvas_conn	*c;
+	struct evbuffer		*in;
+	int			 r;
 
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
 	    evutil_make_socket_closeonexec(fd) == -1) {
@@ -614,8 +624,13 @@ canvas_server_adopt(struct canvas_server *srv, int fd, const void *pre,
 	}
 	if ((c = conn_new(srv, fd)) == NULL)
 		return -1;
-	if (prelen > 0 &&
-	    evbuffer_add(bufferevent_get_input(c->cc_bev), pre, prelen) == -1) {
+	/* The bytes go where the socket's would have; a bufferevent keeps
+	 * the end of its input frozen, so thaw it as its own reads do. */
+	in = bufferevent_get_input(c->cc_bev);
+	evbuffer_unfreeze(in, 0);
+	r = prelen > 0 ? evbuffer_add(in, pre, prelen) : 0;
+	evbuffer_freeze(in, 0);
+	if (r == -1) {
 		log_warnx("canvas: cannot buffer %zu handed-over bytes", prelen);
 		conn_free(c);
 		return -1;

@@ -46,6 +46,9 @@ ws_send_event(struct ws_conn *c, const char *event,
 		json_object_object_add(o, "stateVersion",
 		    bc_state_version(c->srv));
 	rv = ws_conn_send_json(c, o, droppable);
+	if (log_verbose())
+		log_debug("conn %s: event %s seq %llu%s", c->conn_id, event,
+		    (unsigned long long)c->seq, rv == 1 ? " (dropped)" : "");
 	json_object_put(o);
 	return rv;
 }

@@ -63,9 +63,6 @@ ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 		return -1;
 	}
 	ws_conn_send_frame(c, WS_OP_TEXT, text, len);
-	if (log_verbose())
-		log_debug("conn %s <- %.*s", c->conn_id,
-		    len > 300 ? 300 : (int)len, text);
 	return 0;
 }
 
@@ -173,9 +170,6 @@ ws_conn_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 	 */
 	if (opcode == WS_OP_BINARY && !ws_utf8_valid(data, len))
 		data = (const uint8_t *)"\x01", len = 1;
-	if (log_verbose() && c->state != WSC_CLOSING)
-		log_debug("conn %s -> %.*s", c->conn_id,
-		    len > 300 ? 300 : (int)len, (const char *)data);
 	if (c->state == WSC_PREAUTH)
 		ws_connect_frame(c, (const char *)data, len);
 	else if (c->state == WSC_AUTHED)
@@ -211,6 +205,27 @@ ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* Returns -1 when the decoder stopped for good. */
+static int
+ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
+{
+	int	rv;
+
+	c->in_feed = 1;
+	rv = ws_decoder_feed(&c->dec, data, len);
+	c->in_feed = 0;
+	if (rv == -1 && c->dec.close_code != 0 && !c->dead) {
+		log_info("conn %s: %s", c->conn_id, c->dec.error);
+		ws_conn_close(c, c->dec.close_code,
+		    c->state == WSC_PREAUTH &&
+		    c->dec.close_code == WS_CLOSE_TOO_BIG ?
+		    "preauth payload too large" : c->dec.error);
+	}
+	if (rv == -1)
+		bufferevent_disable(c->bev, EV_READ);
+	return rv;
+}
+
 static void
 ws_conn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -220,23 +235,11 @@ ws_conn_read_cb(struct bufferevent *bev, void *arg)
 	int			 rv = 0;
 
 	while (rv == 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
-		c->in_feed = 1;
-		rv = ws_decoder_feed(&c->dec, v.iov_base, v.iov_len);
-		c->in_feed = 0;
+		rv = ws_conn_feed(c, v.iov_base, v.iov_len);
 		evbuffer_drain(in, v.iov_len);
 	}
-	if (rv == -1 && c->dec.close_code != 0 && !c->dead) {
-		log_info("conn %s: %s", c->conn_id, c->dec.error);
-		ws_conn_close(c, c->dec.close_code,
-		    c->state == WSC_PREAUTH &&
-		    c->dec.close_code == WS_CLOSE_TOO_BIG ?
-		    "preauth payload too large" : c->dec.error);
-	}
-	if (rv == -1) {
-		/* Nothing more is read: the decoder stopped for good. */
-		bufferevent_disable(bev, EV_READ);
+	if (rv == -1)
 		evbuffer_drain(in, evbuffer_get_length(in));
-	}
 	if (c->dead)
 		ws_conn_free(c);
 }
@@ -401,10 +404,13 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (log_verbose())
 		log_debug("conn %s from %s: upgraded", c->conn_id, ip);
-	/* Frames the client sent along with its upgrade request. */
+	/*
+	 * Frames the client sent along with its upgrade request (the input
+	 * buffer of a socket bufferevent only takes bytes from the socket).
+	 */
 	if (h->pre_len > 0) {
-		evbuffer_add(bufferevent_get_input(c->bev), data + h->head_len,
-		    h->pre_len);
-		ws_conn_read_cb(c->bev, c);
+		ws_conn_feed(c, data + h->head_len, h->pre_len);
+		if (c->dead)
+			ws_conn_free(c);
 	}
 }

@@ -278,6 +278,8 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		goto done;
 	}
 	c->is_node = strcmp(role, "node") == 0;
+	log_debug("conn %s from %s: connect client %s mode %s role %s",
+	    c->conn_id, c->ip, cid, mode, role);
 	if (!ws_connect_protocol_ok(params, role, mode))
 		ws_connect_mismatch(c, id, params);
 	else if (ws_connect_phase_gate(c, id) == 0 &&

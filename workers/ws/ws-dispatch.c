@@ -39,6 +39,9 @@ ws_send_frame_res(struct ws_conn *c, const char *id, int ok,
 		json_object_object_add(o, "payload", payload);
 	if (err != NULL)
 		json_object_object_add(o, "error", err);
+	if (log_verbose())
+		log_debug("conn %s: res %.64s %s", c->conn_id, id, ok ? "ok" :
+		    json_object_get_string(json_object_object_get(err, "code")));
 	ws_conn_send_json(c, o, 0);
 	json_object_put(o);
 }
@@ -175,6 +178,7 @@ ws_dispatch_frame(struct ws_conn *c, const char *text, size_t len)
 	    "method"));
 	params = json_object_object_get(frame, "params");
 	class = proto_method_scope(method);
+	log_debug("conn %s: req %.64s %.64s", c->conn_id, id, method);
 	if (dispatch_role_gate(c, id, method, class) == 0 &&
 	    dispatch_scope_gate(c, id, method, class) == 0)
 		dispatch_call(c, id, method, params);
