@@ -187,7 +187,8 @@ head_count(const struct http_head *h, const char *name)
 /*
  * Message framing must be unambiguous, or a proxy in front of us and we
  * could disagree on where this request ends (request smuggling).  Checked
- * here whatever http-parser's own leniency.
+ * here whatever http-parser's own leniency.  Two Hosts are the routing
+ * variant of the same confusion (RFC 9112 3.2).
  */
 static int
 head_check_framing(struct http_head *h)
@@ -196,7 +197,7 @@ head_check_framing(struct http_head *h)
 
 	ncl = head_count(h, "Content-Length");
 	nte = head_count(h, "Transfer-Encoding");
-	if (ncl > 1 || (ncl && nte))
+	if (ncl > 1 || (ncl && nte) || head_count(h, "Host") > 1)
 		return -1;
 	if (nte && !h->chunked)
 		return -1;	/* RFC 9112 6.3: final coding must be chunked */

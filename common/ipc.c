@@ -393,7 +393,9 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 	if ((n = recvmsg(fd, &mh, flags)) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
-		log_warn("%s: recvmsg", c->c_name);
+		/* A peer that died with our bytes unread: just an EOF. */
+		if (errno != ECONNRESET)
+			log_warn("%s: recvmsg", c->c_name);
 		ipc_fail(c);
 		return;
 	}

@@ -143,6 +143,13 @@ master_fail(struct master *m, int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* Keep a secret given on the command line out of ps(1) from now on. */
+static void
+master_wipe_arg(char *arg)
+{
+	memset(arg, '*', strlen(arg));
+}
+
 static void
 master_getopt(int argc, char **argv, struct master_opts *o)
 {
@@ -180,10 +187,14 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 			o->bind = optarg;
 			break;
 		case 't':
+			free(o->token);
 			o->token = xstrdup(optarg);
+			master_wipe_arg(optarg);
 			break;
 		case 'P':
+			free(o->password);
 			o->password = xstrdup(optarg);
+			master_wipe_arg(optarg);
 			break;
 		case 'T':
 			o->token_file = optarg;
@@ -333,6 +344,13 @@ master_apply_flags(struct master *m, struct master_opts *o)
 
 	if (o->port != 0)
 		cfg->port = o->port;
+	/* Workers take their verbosity from the level they are sent. */
+	if (o->verbose) {
+		free(cfg->log_level);
+		cfg->log_level = xstrdup("debug");
+	} else if (cfg->log_level != NULL &&
+	    strcmp(cfg->log_level, "debug") == 0)
+		log_set_verbose(1);
 	if (o->bind != NULL) {
 		free(cfg->bind);
 		cfg->bind = xstrdup(o->bind);
@@ -692,7 +710,7 @@ master_main(int argc, char **argv)
 		m.m_exit = EXIT_RUNTIME;
 	}
 	status = m.m_exit;
-	log_info("gateway stopped");
+	log_info("stopped (exit status %d)", status);
 	master_cleanup(&m);
 	return status;
 }

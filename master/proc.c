@@ -345,9 +345,6 @@ proc_send_config(struct master *m, struct proc *p)
 	int			 rv;
 
 	o = config_to_json(&m->m_cfg);
-	/* --verbose is the master's; workers log handshakes and req/res too. */
-	json_object_object_add(o, "$verbose",
-	    json_object_new_boolean(log_verbose()));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
 	rv = ipc_send(p->p_chan, IMSG_CONFIG, -1, text, len);
@@ -684,6 +681,9 @@ proc_exited(struct master *m, struct proc *p, int status)
 		/* Respawning would only fail the same way, forever. */
 		log_errorx("worker %s failed on its configuration; stopping",
 		    proc_role_name(p->p_role));
+		fprintf(stderr, "openclaw gateway: worker %s failed on its "
+		    "configuration (exit status %d); see the log\n",
+		    proc_role_name(p->p_role), EXIT_CONFIG);
 		proc_release(p);
 		master_stop(m, EXIT_CONFIG, "gateway stopping");
 		return;

@@ -81,7 +81,7 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_config(struct worker *w, const struct ipc_msg *m)
 {
-	struct json_object	*o, *v;
+	struct json_object	*o;
 	char			*text;
 	int			 rv;
 
@@ -93,9 +93,6 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 		return -1;
 	config_free(&w->cfg);
 	rv = config_from_json(&w->cfg, o);
-	if (json_object_object_get_ex(o, "$verbose", &v) &&
-	    json_object_get_boolean(v))
-		log_set_verbose(1);
 	json_object_put(o);
 	return rv;
 }
