@@ -295,6 +295,8 @@ test_errors(void)
 	    "Content-Length with Transfer-Encoding is 400");
 	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 4\r\n"
 	    "Content-Length: 4\r\n\r\n"), 400, "duplicate Content-Length is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
+	    "two Host fields is 400");
 	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
 	    400, "Transfer-Encoding not ending in chunked is 400");
 	is_int(status_of("GET /a\tb HTTP/1.1\r\n\r\n"), 400,
