@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -221,6 +222,44 @@ gw_parse_end(struct json_tokener *tok)
 #endif
 }
 
+/*
+ * json-c takes single quotes and NaN even when strict; JSON.parse, which
+ * the stock CLI uses, does not.  Returns 0 if the text outside strings
+ * has only JSON's words.
+ */
+static int
+gw_json_words_ok(const char *t)
+{
+	size_t	n;
+	int	instr = 0;
+
+	for (; *t != '\0'; t++) {
+		if (instr) {
+			if (*t == '\\' && t[1] != '\0')
+				t++;
+			else if (*t == '"')
+				instr = 0;
+			continue;
+		}
+		if (*t == '"') {
+			instr = 1;
+			continue;
+		}
+		if (*t == '\'')
+			return -1;
+		if (!isalpha((unsigned char)*t))
+			continue;
+		n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (!((n == 4 && (strncmp(t, "true", 4) == 0 ||
+		    strncmp(t, "null", 4) == 0)) ||
+		    (n == 5 && strncmp(t, "false", 5) == 0) ||
+		    (n == 1 && (*t == 'e' || *t == 'E'))))
+			return -1;
+		t += n - 1;
+	}
+	return 0;
+}
+
 /* The whole of --params must be one JSON value (NULL out for null). */
 static int
 gw_parse_params(const char *text, json_object **out)
@@ -231,8 +270,15 @@ gw_parse_params(const char *text, json_object **out)
 	size_t			 len, end;
 
 	*out = NULL;
+	if (gw_json_words_ok(text) == -1) {
+		fprintf(stderr, "openclaw: --params is not valid JSON: "
+		    "unexpected word or quote\n");
+		return -1;
+	}
 	len = strlen(text);
 	tok = json_tokener_new();
+	/* JSON as the gateway reads it: no single quotes, no trailing commas. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = gw_parse_end(tok);
@@ -241,6 +287,7 @@ gw_parse_params(const char *text, json_object **out)
 		/* a bare number is only complete once the input ends */
 		if (o == NULL && len > 0) {
 			tok = json_tokener_new();
+			json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 			o = json_tokener_parse_ex(tok, text, (int)len + 1);
 			jerr = json_tokener_get_error(tok);
 			end = len;

@@ -66,7 +66,7 @@ struct ipc_chan {
 	int			 c_fdq_head;
 	int			 c_fdq_n;
 
-	TAILQ_HEAD(, ipc_wmsg)	 c_wq;
+	TAILQ_HEAD(ipc_wq, ipc_wmsg) c_wq;
 	size_t			 c_wpending;
 
 	int			 c_dead;	/* no more I/O */
@@ -504,7 +504,7 @@ ipc_write_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if ((rv = ipc_write_queue(c)) == -1) {
+	if (c->c_dead || (rv = ipc_write_queue(c)) == -1) {
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: sendmsg", c->c_name);
 		ipc_fail(c);
@@ -550,6 +550,42 @@ ipc_send(struct ipc_chan *c, uint32_t type, int fd, const void *data,
 		log_warnx("%s: cannot schedule write", c->c_name);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Hand a message over now if nothing is queued before it, so that a dead
+ * peer is known here rather than later: on -1 the caller still owns fd
+ * (a client socket can then wait for the respawned peer instead of being
+ * lost with the queue).  The owner hears of the failure from the event
+ * loop as usual.
+ */
+int
+ipc_send_now(struct ipc_chan *c, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	struct ipc_wmsg	*w;
+	int		 rv;
+
+	if (c->c_dead)
+		return -1;
+	if (!TAILQ_EMPTY(&c->c_wq) || len > IPC_MAX_PAYLOAD)
+		return ipc_send(c, type, fd, data, len);
+	if (ipc_send(c, type, -1, data, len) == -1)
+		return -1;
+	w = TAILQ_LAST(&c->c_wq, ipc_wq);
+	w->w_fd = fd;
+	((struct ipc_hdr *)(void *)w->w_buf)->flags = fd != -1 ? IPC_F_FD : 0;
+	if ((rv = ipc_write_queue(c)) == -1) {
+		c->c_dead = 1;
+		event_active(c->c_wev, EV_WRITE, 0);
+		if (w->w_off > 0)
+			return 0;	/* the descriptor left with a first byte */
+		w->w_fd = -1;	/* nothing left: the descriptor is the caller's */
+		return -1;
+	}
+	if (rv == 0)
+		event_del(c->c_wev);
 	return 0;
 }
 

@@ -55,6 +55,12 @@ int		 ipc_chan_fd(const struct ipc_chan *);
  */
 int		 ipc_send(struct ipc_chan *, uint32_t type, int fd,
 		    const void *data, size_t len);
+/*
+ * As ipc_send, but written at once when nothing is queued; returns -1
+ * if the peer is gone, and then fd is still the caller's.
+ */
+int		 ipc_send_now(struct ipc_chan *, uint32_t type, int fd,
+		    const void *data, size_t len);
 /* Bytes queued and not yet written. */
 size_t		 ipc_pending(const struct ipc_chan *);
 /* Send everything queued, blocking; for the last words before exit. */

@@ -80,6 +80,8 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		return;
 	}
 	memcpy(&h, m->data, sizeof(h));
+	/* Acknowledge before anything else: http may drop its copy now. */
+	ipc_send_now(ch, IMSG_HANDOFF_ACK, -1, &h.id, sizeof(h.id));
 	if ((size_t)h.head_len + h.pre_len != m->len - sizeof(h)) {
 		log_warnx("hand-off: length mismatch");
 		close(m->fd);

@@ -50,19 +50,8 @@ void
 http_conn_free(struct http_conn *c)
 {
 	struct http_server	*s = c->srv;
-	struct http_conn	**pp;
 
-	if (c->state == HC_WAITING) {
-		for (pp = &s->waiting; *pp != NULL; pp = &(*pp)->wnext)
-			if (*pp == c) {
-				*pp = c->wnext;
-				break;
-			}
-		s->waiting_tail = &s->waiting;
-		while (*s->waiting_tail != NULL)
-			s->waiting_tail = &(*s->waiting_tail)->wnext;
-		s->nwaiting--;
-	}
+	http_handoff_forget(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -228,6 +217,11 @@ http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
 		http_conn_json(c, 408, NULL,
 		    "{\"error\":{\"message\":\"request head timeout\","
 		    "\"type\":\"timeout\"}}");
+		return;
+	}
+	if (c->state == HC_HANDED) {
+		log_warnx("hand-off not acknowledged; dropping the connection");
+		http_conn_free(c);
 		return;
 	}
 	if (c->state == HC_WAITING) {

@@ -25,7 +25,57 @@
 #define CANVAS_PREFIX	"/__openclaw__/canvas"
 #define WORKER_PREFIX	"/__openclaw__/worker"
 
-static const uint32_t handoff_allowed[] = { 0 };	/* peers send us nothing */
+static const uint32_t handoff_allowed[] = { IMSG_HANDOFF_ACK, 0 };
+
+static void	handoff_wait(struct http_conn *, int);
+
+void
+http_handoff_forget(struct http_conn *c)
+{
+	struct http_server	*s = c->srv;
+
+	if (c->state == HC_WAITING) {
+		TAILQ_REMOVE(&s->waiting, c, hentry);
+		s->nwaiting--;
+	} else if (c->state == HC_HANDED)
+		TAILQ_REMOVE(&s->handed, c, hentry);
+}
+
+/* The peer has its own descriptor now: ours can go. */
+static void
+handoff_acked(struct http_server *s, const struct ipc_msg *m)
+{
+	struct http_conn	*c;
+	uint64_t		 id;
+
+	if (m->len != sizeof(id))
+		return;
+	memcpy(&id, m->data, sizeof(id));
+	TAILQ_FOREACH(c, &s->handed, hentry)
+		if (c->handoff_id == id) {
+			http_conn_free(c);
+			return;
+		}
+}
+
+/*
+ * A peer died: what it had not acknowledged may never have been read,
+ * so it waits for the respawned peer, bytes and all.
+ */
+static void
+handoff_peer_lost(struct http_server *s, int role)
+{
+	struct http_conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&s->handed); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, hentry);
+		if (c->target != role)
+			continue;
+		TAILQ_REMOVE(&s->handed, c, hentry);
+		c->state = HC_READING;
+		handoff_wait(c, role);
+	}
+}
 
 static void
 handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
@@ -33,10 +83,15 @@ handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	struct http_server	*s = arg;
 	int			 i;
 
-	(void)m;	/* allow-list is empty: only EOF arrives here */
+	if (m != NULL) {
+		handoff_acked(s, m);
+		return;
+	}
 	for (i = 0; i < 4; i++)
-		if (s->peer[i] == ch)
+		if (s->peer[i] == ch) {
 			s->peer[i] = NULL;
+			handoff_peer_lost(s, i);
+		}
 	ipc_chan_free(ch);
 }
 
@@ -47,8 +102,10 @@ http_handoff_peer(struct http_server *s, int role, int fd)
 		close(fd);
 		return;
 	}
-	if (s->peer[role] != NULL)
+	if (s->peer[role] != NULL) {
 		ipc_chan_free(s->peer[role]);
+		handoff_peer_lost(s, role);
+	}
 	s->peer[role] = ipc_chan_new(s->base, fd,
 	    role == ROLE_WS ? "ws" : "canvas", handoff_allowed,
 	    handoff_peer_cb, s);
@@ -67,6 +124,18 @@ http_handoff_close_peers(struct http_server *s)
 		}
 }
 
+static void
+handoff_timer(struct http_conn *c, int ms)
+{
+	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * Send a copy of the descriptor and every byte read so far; ours stays
+ * open until the peer acknowledges.  -1 if the peer is gone.
+ */
 static int
 handoff_send(struct http_conn *c, int role)
 {
@@ -75,24 +144,38 @@ handoff_send(struct http_conn *c, int role)
 	struct imsg_handoff	 h;
 	size_t			 total = evbuffer_get_length(in);
 	uint8_t			*msg;
-	int			 rv;
+	int			 rv, fd;
 
+	if ((fd = dup(c->fd)) == -1) {
+		log_warn("hand-off: dup");
+		return -1;
+	}
 	memset(&h, 0, sizeof(h));
 	memcpy(&h.peer, &c->peer, sizeof(h.peer));
 	h.peer_len = c->peer_len;
 	h.head_len = (uint32_t)c->fed;
 	h.pre_len = (uint32_t)(total - c->fed);
+	h.id = ++s->handoff_seq;
 	msg = xmalloc(sizeof(h) + total);
 	memcpy(msg, &h, sizeof(h));
 	evbuffer_copyout(in, msg + sizeof(h), total);
-	rv = ipc_send(s->peer[role], IMSG_HANDOFF, c->fd, msg,
+	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, fd, msg,
 	    sizeof(h) + total);
 	free(msg);
-	if (rv == -1)
+	if (rv == -1) {
+		close(fd);
+		/* The peer died; it is being respawned. */
+		ipc_chan_free(s->peer[role]);
+		s->peer[role] = NULL;
+		handoff_peer_lost(s, role);
 		return -1;
-	/* The descriptor now belongs to the channel, then to the peer. */
-	c->fd = -1;
-	http_conn_free(c);
+	}
+	c->state = HC_HANDED;
+	c->target = role;
+	c->handoff_id = h.id;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&s->handed, c, hentry);
+	handoff_timer(c, HTTP_ACK_WAIT_MS);
 	return 0;
 }
 
@@ -100,7 +183,6 @@ static void
 handoff_wait(struct http_conn *c, int role)
 {
 	struct http_server	*s = c->srv;
-	struct timeval		 tv = { HTTP_PEER_WAIT_MS / 1000, 0 };
 
 	if (s->nwaiting >= HTTP_MAX_WAITING) {
 		c->close_after = 1;
@@ -112,11 +194,9 @@ handoff_wait(struct http_conn *c, int role)
 	c->state = HC_WAITING;
 	c->target = role;
 	bufferevent_disable(c->bev, EV_READ);
-	c->wnext = NULL;
-	*s->waiting_tail = c;
-	s->waiting_tail = &c->wnext;
+	TAILQ_INSERT_TAIL(&s->waiting, c, hentry);
 	s->nwaiting++;
-	evtimer_add(c->timer, &tv);
+	handoff_timer(c, HTTP_PEER_WAIT_MS);
 }
 
 static void
@@ -129,30 +209,18 @@ handoff_to(struct http_conn *c, int role)
 void
 http_handoff_flush(struct http_server *s)
 {
-	struct http_conn	*c, *next, *keep = NULL, **keep_tail = &keep;
+	struct http_conn	*c, *next;
 
-	c = s->waiting;
-	s->waiting = NULL;
-	s->waiting_tail = &s->waiting;
-	for (; c != NULL; c = next) {
-		next = c->wnext;
-		c->wnext = NULL;
-		if (s->peer[c->target] == NULL) {
-			*keep_tail = c;
-			keep_tail = &c->wnext;
+	for (c = TAILQ_FIRST(&s->waiting); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, hentry);
+		if (s->peer[c->target] == NULL)
 			continue;
-		}
+		TAILQ_REMOVE(&s->waiting, c, hentry);
 		s->nwaiting--;
 		c->state = HC_READING;
 		evtimer_del(c->timer);
-		if (handoff_send(c, c->target) == -1)
-			handoff_wait(c, c->target);
+		handoff_to(c, c->target);
 	}
-	*keep_tail = s->waiting;
-	s->waiting = keep;
-	s->waiting_tail = &s->waiting;
-	while (*s->waiting_tail != NULL)
-		s->waiting_tail = &(*s->waiting_tail)->wnext;
 }
 
 /* The host part of a Host header, lower-cased, without port or brackets. */

@@ -64,7 +64,8 @@ http_start(struct worker *w)
 	memset(s, 0, sizeof(*s));
 	s->w = w;
 	s->base = w->base;
-	s->waiting_tail = &s->waiting;
+	TAILQ_INIT(&s->waiting);
+	TAILQ_INIT(&s->handed);
 	w->ctx = s;
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,

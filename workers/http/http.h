@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/event.h>
@@ -22,12 +23,14 @@ struct ipc_chan;
 #define HTTP_HEAD_TIMEOUT_MS	10000
 #define HTTP_IDLE_TIMEOUT_MS	30000
 #define HTTP_PEER_WAIT_MS	10000	/* hand-off waiting for a respawn */
+#define HTTP_ACK_WAIT_MS	5000	/* a peer alive but silent */
 #define HTTP_MAX_WAITING	4096
 
 enum http_conn_state {
 	HC_READING,	/* reading a request head */
 	HC_WRITING,	/* response queued; close or next request after */
 	HC_WAITING,	/* hand-off target not up yet */
+	HC_HANDED,	/* sent to a peer; kept until it acknowledges */
 };
 
 struct http_conn {
@@ -41,11 +44,14 @@ struct http_conn {
 	struct http_head	 head;
 	size_t			 fed;		/* input bytes given to head */
 	int			 close_after;
-	int			 target;	/* hand-off role while waiting */
+	int			 target;	/* hand-off role */
+	uint64_t		 handoff_id;
 	struct event		*timer;
 	struct http_conn	*next, *prev;	/* all connections */
-	struct http_conn	*wnext;		/* waiting for a peer */
+	TAILQ_ENTRY(http_conn)	 hentry;	/* waiting or handed list */
 };
+
+TAILQ_HEAD(http_conn_list, http_conn);
 
 struct http_server {
 	struct worker		*w;
@@ -55,8 +61,10 @@ struct http_server {
 	struct ipc_chan		*peer[4];	/* by role: ws, canvas */
 	struct http_conn	*conns;
 	int			 nconns;
-	struct http_conn	*waiting, **waiting_tail;
+	struct http_conn_list	 waiting;	/* for a peer to come up */
+	struct http_conn_list	 handed;	/* for a peer's ack */
 	int			 nwaiting;
+	uint64_t		 handoff_seq;
 	struct event		*drain_timer;
 	char			 host_port[64];	/* "127.0.0.1:18789" */
 };
@@ -82,5 +90,6 @@ int	http_handoff_route(struct http_conn *);
 void	http_handoff_peer(struct http_server *, int role, int fd);
 void	http_handoff_flush(struct http_server *);
 void	http_handoff_close_peers(struct http_server *);
+void	http_handoff_forget(struct http_conn *);
 
 #endif

@@ -107,7 +107,7 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
 		r->method = "none";
 		return;
 	}
-	if (ws_ip_locked(c->srv, c->ip, c->local) > 0) {
+	if (ws_ip_locked(c->srv, c->ip, c->rl_exempt) > 0) {
 		auth_fail(r, "rate_limited", "AUTH_RATE_LIMITED", 0, "%s",
 		    "unauthorized: too many failed authentication attempts "
 		    "(retry later)");

@@ -190,6 +190,8 @@ ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 		break;
 	case WS_OP_PONG:
 		c->awaiting_pong = 0;
+		if (c->state == WSC_AUTHED)
+			ws_presence_touch(c);
 		break;
 	case WS_OP_CLOSE:
 		if (c->state == WSC_CLOSING) {
@@ -322,8 +324,10 @@ ws_conn_challenge(struct ws_conn *c)
 	json_object_put(o);
 }
 
+/* The accept key, and whether a browser sent it (it has an Origin). */
 static int
-ws_conn_upgrade_key(const uint8_t *data, size_t head_len, char accept[29])
+ws_conn_upgrade_key(const uint8_t *data, size_t head_len, char accept[29],
+    int *browser)
 {
 	struct http_head	 h;
 	const char		*key;
@@ -335,6 +339,7 @@ ws_conn_upgrade_key(const uint8_t *data, size_t head_len, char accept[29])
 	    HTTP_HEAD_DONE && (key = http_head_get(&h, "sec-websocket-key")) !=
 	    NULL) {
 		ws_accept_key(key, accept);
+		*browser = http_head_get(&h, "origin") != NULL;
 		rv = 0;
 	}
 	http_head_free(&h);
@@ -375,12 +380,12 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	struct ws_conn		*c;
 	struct timeval		 tv;
 	char			 ip[48], accept[29];
-	int			 local;
+	int			 local, browser = 0;
 
 	net_set_nonblock(fd);
 	net_ntop((const struct sockaddr *)&h->peer, ip, sizeof(ip));
 	local = net_is_loopback((const struct sockaddr *)&h->peer);
-	if (ws_conn_upgrade_key(data, h->head_len, accept) == -1) {
+	if (ws_conn_upgrade_key(data, h->head_len, accept, &browser) == -1) {
 		ws_conn_refuse(fd, "bad upgrade request");
 		return;
 	}
@@ -394,6 +399,8 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 		return;
 	}
 	c = ws_conn_new(s, fd, ip, local);
+	/* Browsers on loopback are not exempt from the rate limiter. */
+	c->rl_exempt = local && !browser && cfg->rl_exempt_loopback;
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
 	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);

@@ -152,7 +152,7 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 		return 0;
 	}
 	if (r.counts)
-		ws_ip_failed(c->srv, c->ip, c->local);
+		ws_ip_failed(c->srv, c->ip, c->rl_exempt);
 	log_info("conn %s from %s: auth failed (%s)", c->conn_id, c->ip,
 	    r.reason);
 	err = ws_error(strcmp(r.detail, "DEVICE_IDENTITY_REQUIRED") == 0 ?
@@ -166,7 +166,7 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 		    json_object_new_boolean(1));
 		json_object_object_add(err, "retryAfterMs",
 		    json_object_new_int64((int64_t)ws_ip_locked(c->srv, c->ip,
-		    c->local)));
+		    c->rl_exempt)));
 		json_object_object_add(d, "recommendedNextStep",
 		    json_object_new_string("wait_then_retry"));
 	} else if (strstr(r.detail, "MISMATCH") != NULL)

@@ -431,6 +431,21 @@ ws_presence_disconnect(struct ws_conn *c)
 	c->presence_key = NULL;
 }
 
+/* A pong keeps the row fresh, without an event (protocol.md section 1). */
+void
+ws_presence_touch(struct ws_conn *c)
+{
+	struct ws_presence	*p;
+
+	if (c->presence_key == NULL ||
+	    (p = presence_find(c->srv, c->presence_key)) == NULL)
+		return;
+	p->ts = util_now_ms();
+	json_object_object_add(p->entry, "ts", json_object_new_int64(
+	    (int64_t)p->ts));
+	presence_store(c->srv, p);
+}
+
 /*
  * "Node: <host> (<ip>) · app <ver> · last input <N>s ago · mode <m> ·
  * reason <r>": the beacon line nodes send, parsed into fields.

@@ -120,31 +120,25 @@ ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 	ip_gc(s, ip);
 }
 
-static int
-ip_exempt(struct ws_server *s, int local)
-{
-	return local && s->w->cfg.rl_exempt_loopback;
-}
-
 uint64_t
-ws_ip_locked(struct ws_server *s, const char *ip, int local)
+ws_ip_locked(struct ws_server *s, const char *ip, int exempt)
 {
 	struct ws_ipent	*e;
 	uint64_t	 now = util_mono_ms();
 
-	if (ip_exempt(s, local) || (e = ip_get(s, ip, 0)) == NULL)
+	if (exempt || (e = ip_get(s, ip, 0)) == NULL)
 		return 0;
 	return e->locked_until > now ? e->locked_until - now : 0;
 }
 
 void
-ws_ip_failed(struct ws_server *s, const char *ip, int local)
+ws_ip_failed(struct ws_server *s, const char *ip, int exempt)
 {
 	const struct gw_config	*cfg = &s->w->cfg;
 	struct ws_ipent		*e;
 	uint64_t		 now = util_mono_ms();
 
-	if (ip_exempt(s, local))
+	if (exempt)
 		return;
 	e = ip_get(s, ip, 1);
 	if (now - e->window_start > (uint64_t)cfg->rl_window_ms) {

@@ -44,6 +44,7 @@ struct ws_conn {
 	struct event		*timer;		/* handshake, then close grace */
 	char			 ip[48];
 	uint8_t			 local;
+	uint8_t			 rl_exempt;	/* not rate limited */
 	uint8_t			 awaiting_pong;
 	uint8_t			 is_node;
 	uint8_t			 can_read;	/* operator.read: presence */
@@ -130,8 +131,8 @@ void	ws_auth_check(struct ws_conn *, struct json_object *params,
 int	ws_ip_preauth_inc(struct ws_server *, const char *ip, long max);
 void	ws_ip_preauth_dec(struct ws_server *, const char *ip);
 /* ms until the lockout of ip ends, 0 if not locked. */
-uint64_t ws_ip_locked(struct ws_server *, const char *ip, int local);
-void	ws_ip_failed(struct ws_server *, const char *ip, int local);
+uint64_t ws_ip_locked(struct ws_server *, const char *ip, int exempt);
+void	ws_ip_failed(struct ws_server *, const char *ip, int exempt);
 void	ws_ip_sweep(struct ws_server *);
 void	ws_ip_free_all(struct ws_server *);
 
@@ -161,6 +162,7 @@ void	ws_presence_start(struct ws_server *);
 void	ws_presence_stop(struct ws_server *);
 void	ws_presence_connect(struct ws_conn *, struct json_object *params);
 void	ws_presence_disconnect(struct ws_conn *);
+void	ws_presence_touch(struct ws_conn *);
 int	ws_presence_system_event(struct ws_server *, struct json_object *params);
 struct json_object *ws_presence_list(struct ws_server *);
 
