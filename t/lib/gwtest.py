@@ -452,3 +452,212 @@ def handshake(gw_or_port, params=None, **kw):
     res = ws.request("connect", params if params is not None
                      else connect_params(), rid="1:" + str(uuid.uuid4()))
     return ws, res
+
+
+# ---------------------------------------------------------------- WS helpers
+# (added for the t/2x WebSocket tests)
+
+def req_bytes(method, params=None, rid=None, mask=True):
+    """One masked text frame carrying a req; for pipelined writes."""
+    frame = {"type": "req", "id": rid or str(uuid.uuid4()), "method": method}
+    if params is not None:
+        frame["params"] = params
+    return WS.frame(1, json.dumps(frame).encode(), mask=mask)
+
+
+def drain_until_close(ws, timeout=5):
+    """Read every frame until the close frame; returns
+    (messages as JSON or raw bytes, close code, close reason).  The code is
+    None if the socket timed out, 1006 on EOF without a close frame."""
+    msgs = []
+    end = time.time() + timeout
+    try:
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                return msgs, None, None
+            op, p = ws.recv_frame(left)
+            if op == 9:
+                ws.send_frame(10, p)
+                continue
+            try:
+                msgs.append(json.loads(p))
+            except ValueError:
+                msgs.append(p)
+    except Closed as e:
+        return msgs, e.code, e.reason
+    except socket.timeout:
+        return msgs, None, None
+    except OSError:
+        return msgs, 1006, "reset"
+
+
+def first_frame(port, payload, opcode=1, **kw):
+    """Open a socket, take the challenge, send one frame as the first
+    frame; returns (messages, close code, close reason)."""
+    ws = WS(port, **kw)
+    ws.recv()
+    if isinstance(payload, (dict, list)):
+        payload = json.dumps(payload).encode()
+    elif isinstance(payload, str):
+        payload = payload.encode()
+    ws.send_frame(opcode, payload)
+    r = drain_until_close(ws)
+    ws.close()
+    return r
+
+
+def operator(gw_or_port, scopes=None, client_id="cli", mode="cli", **kw):
+    """An authenticated socket; raises if connect is refused."""
+    ws_kw = {k: kw.pop(k) for k in ("headers", "source", "timeout", "host")
+             if k in kw}
+    ws, res = handshake(gw_or_port, connect_params(
+        scopes=scopes, client_id=client_id, mode=mode, **kw), **ws_kw)
+    if not res.get("ok"):
+        ws.close()
+        raise RuntimeError("connect refused: %r" % (res,))
+    ws.hello = res["payload"]
+    return ws
+
+
+def raise_nofile():
+    """Raise RLIMIT_NOFILE's soft limit to the hard limit; returns it."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+# ---------------------------------------------------------------- processes,
+# ports and the CLI (added for the startup, signal, supervision and CLI
+# tests; nothing above depends on them)
+
+def run_gateway(gw, args=None, timeout=10, env=None, port=True):
+    """Run `openclaw gateway [--port P] ARGS` in gw's environment and wait
+    for it to exit (for start-up failures).  Returns (rc, stdout, stderr);
+    rc is None when it was still running after timeout (then killed)."""
+    argv = [BIN, "gateway"] + (["--port", str(gw.port)] if port else []) + \
+        (args or [])
+    e = dict(gw.env)
+    e.update(env or {})
+    p = subprocess.Popen(argv, env=e, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        rc = None
+    return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+
+
+def spawn_gateway(gw, argv_tail):
+    """Start `openclaw gateway ARGV_TAIL` (no --port added) as gw.proc,
+    output to gw's stdout.log, without waiting; gw.stop() ends it."""
+    gw.out = open(os.path.join(gw.dir, "stdout.log"), "ab")
+    gw.proc = subprocess.Popen([BIN, "gateway"] + list(argv_tail),
+                               env=gw.env, stdout=gw.out,
+                               stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    return gw.proc
+
+
+def wait_ready_port(proc, port, timeout=10.0):
+    """Wait until /readyz on port answers 200 while proc runs."""
+    def ready():
+        if proc.poll() is not None:
+            return None
+        try:
+            return http_get(port, "/readyz", timeout=1)[0] == 200
+        except OSError:
+            return False
+    return bool(wait_for(ready, timeout))
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st.rpartition(")")[2].split()[0] != "Z"
+
+
+def wait_pids_gone(pids, timeout=5.0):
+    return wait_for(lambda: not any(pid_alive(p) for p in pids), timeout)
+
+
+def port_listening(port, host="127.0.0.1", timeout=1.0):
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def port_bindable(port):
+    return _port_free(port)
+
+
+def free_ports(n):
+    """n distinct ports, each from free_port()."""
+    out = []
+    while len(out) < n:
+        p = free_port()
+        if all(abs(p - q) not in (0, 4) for q in out):
+            out.append(p)
+    return out
+
+
+def proc_file(pid, name):
+    """Bytes of /proc/<pid>/<name>, b"" if unreadable."""
+    try:
+        with open("/proc/%d/%s" % (pid, name), "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+_empty_home = []
+
+
+def _cli_home():
+    if not _empty_home:
+        import atexit
+        d = tempfile.mkdtemp(prefix="ocgw-home-")
+        atexit.register(shutil.rmtree, d, True)
+        _empty_home.append(d)
+    return _empty_home[0]
+
+
+def cli_env(gw=None, env=None):
+    """Environment for the CLI: no OPENCLAW_* from outside; with a gw,
+    its state dir and HOME, else an empty HOME (no ~/.openclaw)."""
+    e = dict(os.environ)
+    for k in list(e):
+        if k.startswith("OPENCLAW_"):
+            del e[k]
+    if gw is not None:
+        e["OPENCLAW_STATE_DIR"] = gw.state
+        e["HOME"] = gw.dir
+    else:
+        e["HOME"] = _cli_home()
+    e.update(env or {})
+    return e
+
+
+def run_cli(args, env=None, timeout=20):
+    """Run `openclaw ARGS`; returns (rc, stdout, stderr)."""
+    p = subprocess.run([BIN] + list(args), env=env if env is not None
+                       else cli_env(), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                       timeout=timeout)
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))

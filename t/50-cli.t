@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+# The CLI: --version, `gateway call`, `gateway health`, their --json
+# output, exit statuses (0 ok, 1 failure, 2 usage) and defaults taken from
+# the state dir's config.
+import os, re, sys
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
+from gwtest import *
+
+
+def lines(s):
+    return [l for l in s.splitlines() if l.strip()]
+
+
+def as_json(s, name):
+    try:
+        return json.loads(s)
+    except ValueError:
+        ok(False, "%s: stdout is JSON" % name)
+        diag(s)
+        return None
+
+
+rc, out, err = run_cli(["--version"])
+is_(rc, 0, "--version exit 0")
+ok(re.match(r"^openclaw \d+\.\d+\.\d+\S*\n?$", out),
+   "--version prints 'openclaw <version>' (%r)" % out.strip())
+rc2, out2, err2 = run_cli(["-V"])
+is_((rc2, out2), (0, out), "-V is --version")
+for args in (["--help"], ["gateway", "call", "--help"],
+             ["gateway", "health", "--help"]):
+    rc, out, err = run_cli(args)
+    is_(rc, 0, "%s exit 0" % " ".join(args))
+    like(out.lower(), "usage", "%s prints usage on stdout" % " ".join(args))
+for args in (["bogus"], ["gateway", "bogus"], ["gateway", "call"],
+             ["gateway", "call", "health", "--params", "{bad"],
+             ["gateway", "call", "health", "--params", "{'a': 1}"],
+             ["gateway", "call", "health", "--params", '{"a": 1,}'],
+             ["gateway", "call", "health", "--params", "NaN"],
+             ["gateway", "call", "health", "--bogus"],
+             ["gateway", "call", "health", "--timeout", "abc"],
+             ["gateway", "health", "--bogus"]):
+    rc, out, err = run_cli(args, env=cli_env(env={
+        "OPENCLAW_GATEWAY_URL": "ws://127.0.0.1:%d" % free_port()}))
+    is_(rc, 2, "%s: exit 2" % " ".join(args))
+    ok(err.strip(), "%s: says why on stderr" % " ".join(args))
+    is_(out, "", "%s: nothing on stdout" % " ".join(args))
+
+with Gateway() as gw:
+    # the config also says where the gateway is, for the defaults test
+    gw.config["gateway"]["port"] = gw.port
+    with open(gw.config_path, "w") as f:
+        json.dump(gw.config, f)
+    gw.start()
+    env = cli_env()             # nothing from the state dir
+    url = ["--url", gw.url]
+
+    rc, out, err = run_cli(["gateway", "call", "health"] + url +
+                           ["--token", "test-token"], env=env)
+    is_(rc, 0, "call health: exit 0")
+    h = as_json(out, "call health")
+    ok(isinstance(h, dict) and "sessions" in h, "call health: JSON with "
+       "sessions")
+    is_(err, "", "call health: nothing on stderr")
+    rc, out2, err = run_cli(["gateway", "call", "health", "--json"] + url +
+                            ["--token", "test-token"], env=env)
+    is_(rc, 0, "call health --json: exit 0")
+    h = as_json(out2, "call health --json")
+    ok(isinstance(h, dict) and h.get("ok") is True and "sessions" in h,
+       "call health --json: the payload")
+    rc, out, err = run_cli(["gateway", "call", "health", "--port",
+                            str(gw.port), "--token", "test-token"], env=env)
+    is_(rc, 0, "call health --port: exit 0")
+    rc, out, err = run_cli(["gateway", "call", "status", "--params", "{}"] +
+                           url + ["--token", "test-token"], env=env)
+    is_(rc, 0, "call status --params {}: exit 0")
+    ok(isinstance(as_json(out, "call status"), dict),
+       "call status: a JSON object")
+
+    # wrong token
+    rc, out, err = run_cli(["gateway", "call", "health"] + url +
+                           ["--token", "wrong-token"], env=env)
+    is_(rc, 1, "wrong token: exit 1")
+    is_(len(lines(err)), 1, "wrong token: one line on stderr")
+    like(err, "unauthorized: gateway token mismatch",
+         "wrong token: says unauthorized: gateway token mismatch")
+    ok("wrong-token" not in err + out, "wrong token: not echoed")
+    rc, out, err = run_cli(["gateway", "call", "health", "--json"] + url +
+                           ["--token", "wrong-token"], env=env)
+    is_(rc, 1, "wrong token --json: exit 1")
+    j = as_json(out, "wrong token --json") or {}
+    is_(j.get("ok"), False, "wrong token --json: ok false")
+    e = j.get("error") or {}
+    is_(e.get("type"), "gateway_request_error",
+        "wrong token --json: error.type gateway_request_error")
+    is_(e.get("code"), "INVALID_REQUEST",
+        "wrong token --json: error.code INVALID_REQUEST")
+    like(e.get("message"), "unauthorized: gateway token mismatch",
+         "wrong token --json: error.message")
+    is_((e.get("details") or {}).get("code"), "AUTH_TOKEN_MISMATCH",
+        "wrong token --json: details.code AUTH_TOKEN_MISMATCH")
+    rc, out, err = run_cli(["gateway", "call", "health"] + url, env=env)
+    is_(rc, 1, "no token at all: exit 1")
+    is_(len(lines(err)), 1, "no token at all: one line on stderr")
+    like(err, "unauthorized: gateway token missing",
+         "no token at all: unauthorized: gateway token missing")
+
+    # a method the gateway does not know
+    rc, out, err = run_cli(["gateway", "call", "no.such.method", "--json"] +
+                           url + ["--token", "test-token"], env=env)
+    is_(rc, 1, "unknown method: exit 1")
+    j = as_json(out, "unknown method") or {}
+    is_((j.get("error") or {}).get("type"), "gateway_request_error",
+        "unknown method: gateway_request_error")
+    diag("unknown method: %s" % json.dumps(j.get("error")))
+
+    # defaults from OPENCLAW_STATE_DIR: port and token from the config
+    denv = cli_env(gw)
+    rc, out, err = run_cli(["gateway", "call", "status"], env=denv)
+    is_(rc, 0, "call status with defaults from the config: exit 0")
+    if rc:
+        diag(err)
+    ok(isinstance(as_json(out, "defaults") if out else None, dict),
+       "call status with defaults: JSON")
+    rc, out, err = run_cli(["gateway", "health"], env=denv)
+    is_(rc, 0, "gateway health (text): exit 0")
+    ok(out.strip() and not out.lstrip().startswith("{"),
+       "gateway health (text): a summary, not JSON")
+    diag(out.strip())
+    rc, out, err = run_cli(["gateway", "health", "--json"], env=denv)
+    is_(rc, 0, "gateway health --json: exit 0")
+    h = as_json(out, "health --json") or {}
+    ok(h.get("ok") is True and "sessions" in h, "gateway health --json: the "
+       "health payload")
+    # environment overrides
+    eenv = cli_env(env={"OPENCLAW_GATEWAY_PORT": str(gw.port),
+                        "OPENCLAW_GATEWAY_TOKEN": "test-token"})
+    rc, out, err = run_cli(["gateway", "call", "health"], env=eenv)
+    is_(rc, 0, "OPENCLAW_GATEWAY_PORT + OPENCLAW_GATEWAY_TOKEN: exit 0")
+    eenv["OPENCLAW_GATEWAY_URL"] = gw.url
+    del eenv["OPENCLAW_GATEWAY_PORT"]
+    rc, out, err = run_cli(["gateway", "call", "health"], env=eenv)
+    is_(rc, 0, "OPENCLAW_GATEWAY_URL: exit 0")
+    # a flag token wins over the config's
+    rc, out, err = run_cli(["gateway", "call", "health", "--token", "nope"],
+                           env=denv)
+    is_(rc, 1, "--token wins over the config's token")
+
+    # the token never appears in the CLI's argv-free output
+    rc, out, err = run_cli(["gateway", "call", "health"], env=denv)
+    ok("test-token" not in out + err, "the token is not printed")
+
+# no gateway listening
+port = free_port()
+rc, out, err = run_cli(["gateway", "call", "health", "--url",
+                        "ws://127.0.0.1:%d" % port, "--token", "t"])
+is_(rc, 1, "no gateway: exit 1")
+is_(len(lines(err)), 1, "no gateway: one line on stderr")
+like(err, "127.0.0.1:%d" % port, "no gateway: names the address")
+rc, out, err = run_cli(["gateway", "call", "health", "--json", "--url",
+                        "ws://127.0.0.1:%d" % port, "--token", "t"])
+is_(rc, 1, "no gateway --json: exit 1")
+j = as_json(out, "no gateway --json") or {}
+is_(j.get("ok"), False, "no gateway --json: ok false")
+is_((j.get("error") or {}).get("type"), "gateway_transport_error",
+    "no gateway --json: gateway_transport_error")
+is_((j.get("gateway") or {}).get("url"), "ws://127.0.0.1:%d" % port,
+    "no gateway --json: gateway.url")
+rc, out, err = run_cli(["gateway", "health", "--url",
+                        "ws://127.0.0.1:%d" % port, "--token", "t"])
+is_(rc, 1, "gateway health, no gateway: exit 1")
+
+# something listening that never answers: the timeout
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(5)
+t0 = time.time()
+rc, out, err = run_cli(["gateway", "call", "health", "--timeout", "1000",
+                        "--url", "ws://127.0.0.1:%d" % s.getsockname()[1],
+                        "--token", "t"])
+dt = time.time() - t0
+is_(rc, 1, "silent server: exit 1")
+like(err.lower(), "timeout", "silent server: says timeout")
+ok(dt < 5, "silent server: --timeout 1000 honoured (%.1f s)" % dt)
+s.close()
+
+done_testing()
