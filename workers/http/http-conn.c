@@ -120,6 +120,27 @@ http_conn_json(struct http_conn *c, int status, const char *extra,
 	    body, strlen(body));
 }
 
+/*
+ * Closing with unread request bytes makes the kernel answer with a RST
+ * that can destroy the response in flight: shut our side and swallow
+ * input for a while first (a lingering close).
+ */
+static void
+http_conn_linger(struct http_conn *c)
+{
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+
+	if (shutdown(c->fd, SHUT_WR) == -1) {
+		http_conn_free(c);
+		return;
+	}
+	c->state = HC_LINGER;
+	c->lingered = evbuffer_get_length(in);
+	evbuffer_drain(in, c->lingered);
+	http_conn_timer(c, HTTP_LINGER_MS);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
 static void
 http_conn_write_cb(struct bufferevent *bev, void *arg)
 {
@@ -129,7 +150,7 @@ http_conn_write_cb(struct bufferevent *bev, void *arg)
 	if (c->state != HC_WRITING)
 		return;
 	if (c->close_after) {
-		http_conn_free(c);
+		http_conn_linger(c);
 		return;
 	}
 	http_head_reset(&c->head);
@@ -193,8 +214,18 @@ http_conn_process(struct http_conn *c)
 static void
 http_conn_read_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	http_conn_process(arg);
+	struct http_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	size_t			 n;
+
+	if (c->state == HC_LINGER) {
+		n = evbuffer_get_length(in);
+		evbuffer_drain(in, n);
+		if ((c->lingered += n) > HTTP_LINGER_MAX)
+			http_conn_free(c);
+		return;
+	}
+	http_conn_process(c);
 }
 
 static void

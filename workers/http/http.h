@@ -25,12 +25,15 @@ struct ipc_chan;
 #define HTTP_PEER_WAIT_MS	10000	/* hand-off waiting for a respawn */
 #define HTTP_ACK_WAIT_MS	5000	/* a peer alive but silent */
 #define HTTP_MAX_WAITING	4096
+#define HTTP_LINGER_MS		2000
+#define HTTP_LINGER_MAX		(256 * 1024)
 
 enum http_conn_state {
 	HC_READING,	/* reading a request head */
 	HC_WRITING,	/* response queued; close or next request after */
 	HC_WAITING,	/* hand-off target not up yet */
 	HC_HANDED,	/* sent to a peer; kept until it acknowledges */
+	HC_LINGER,	/* response sent; swallowing input before close */
 };
 
 struct http_conn {
@@ -43,6 +46,7 @@ struct http_conn {
 	enum http_conn_state	 state;
 	struct http_head	 head;
 	size_t			 fed;		/* input bytes given to head */
+	size_t			 lingered;	/* bytes swallowed in HC_LINGER */
 	int			 close_after;
 	int			 target;	/* hand-off role */
 	uint64_t		 handoff_id;
