@@ -271,9 +271,12 @@ worker_main(const char *role)
 	}
 	log_init(worker_subsystem(role), 0);
 	/*
-	 * Ctrl-C reaches the whole process group; only the master decides
-	 * how to stop, so that clients get their shutdown event.
+	 * Ctrl-C, timeout(1) and systemd's default KillMode signal the whole
+	 * group; only the master decides how to stop, so that clients get
+	 * their shutdown event.  A worker outliving its master dies by
+	 * PDEATHSIG or on the channel's EOF.
 	 */
+	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
