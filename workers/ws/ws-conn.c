@@ -44,23 +44,52 @@ ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data,
 		evbuffer_add(out, data, len);
 }
 
+/*
+ * Over the global cap, the socket with the largest backlog is the one in
+ * the way: close it.  Returns 1 if c itself was the one.
+ */
+static int
+ws_conn_cut_largest(struct ws_conn *c)
+{
+	struct ws_conn	*v, *worst = c;
+	size_t		 q, most = 0;
+
+	for (v = c->srv->conns; v != NULL; v = v->next)
+		if (v->state != WSC_CLOSING && (q = evbuffer_get_length(
+		    bufferevent_get_output(v->bev))) > most) {
+			most = q;
+			worst = v;
+		}
+	log_info("conn %s: slow consumer (%zu bytes queued; outbound memory "
+	    "cap reached)", worst->conn_id, most);
+	ws_conn_close(worst, WS_CLOSE_POLICY, "slow consumer");
+	return worst == c;
+}
+
 int
 ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 {
 	struct ws_server	*s = c->srv;
-	size_t			 queued;
+	size_t			 queued, cap = (size_t)s->w->cfg.max_outbound_bytes;
 
 	if (c->state == WSC_CLOSING)
 		return -1;
 	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
-	if (queued + len > WS_MAX_BUFFERED ||
-	    s->out_bytes + len > (size_t)s->w->cfg.max_outbound_bytes) {
+	if (queued + len > WS_MAX_BUFFERED) {
 		if (droppable)
 			return 1;
 		log_info("conn %s: slow consumer (%zu bytes queued)",
 		    c->conn_id, queued);
 		ws_conn_close(c, WS_CLOSE_POLICY, "slow consumer");
 		return -1;
+	}
+	if (s->out_bytes + len > cap) {
+		if (droppable)
+			return 1;
+		if (ws_conn_cut_largest(c))
+			return -1;
+		if (s->out_bytes + len > cap)
+			return ws_conn_send(c, text, len, droppable);
 	}
 	ws_conn_send_frame(c, WS_OP_TEXT, text, len);
 	return 0;
@@ -112,6 +141,12 @@ ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason)
 		log_debug("conn %s: closing %u %s", c->conn_id, code, reason);
 	n = ws_close_payload(payload, code, reason, WS_REASON_MAX);
 	ws_conn_send_frame(c, WS_OP_CLOSE, payload, n);
+	/*
+	 * What a closing socket still holds is freed within the grace time
+	 * at most: it no longer counts against the others' cap.
+	 */
+	c->srv->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+	c->uncounted = 1;
 	ws_conn_leave_preauth(c);
 	if (c->state == WSC_AUTHED) {
 		c->srv->nauthed--;
@@ -147,7 +182,9 @@ ws_conn_free(struct ws_conn *c)
 		c->next->prev = c->prev;
 	s->nconns--;
 	/* Account for what dies unsent. */
-	s->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (!c->uncounted)
+		s->out_bytes -= evbuffer_get_length(
+		    bufferevent_get_output(c->bev));
 	bufferevent_free(c->bev);
 	event_free(c->timer);
 	ws_decoder_free(&c->dec);
@@ -271,6 +308,8 @@ ws_conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct ws_conn	*c = arg;
 
 	(void)buf;
+	if (c->uncounted)
+		return;
 	c->srv->out_bytes += info->n_added;
 	c->srv->out_bytes -= info->n_deleted;
 }

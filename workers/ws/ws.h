@@ -52,6 +52,7 @@ struct ws_conn {
 	uint8_t			 dead;		/* free once the decoder returns */
 	uint8_t			 free_on_drain;	/* free once output is written */
 	uint8_t			 in_feed;	/* inside ws_decoder_feed */
+	uint8_t			 uncounted;	/* output left out of out_bytes */
 	char			*presence_key;	/* NULL: not tracked */
 	uint64_t		 seq;		/* last event seq sent */
 	char			 conn_id[37];
