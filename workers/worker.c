@@ -220,6 +220,27 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	}
 }
 
+int
+worker_handoff_recv(struct ipc_chan *ch, const struct ipc_msg *m,
+    struct imsg_handoff *h)
+{
+	if (m->fd == -1 || m->len < sizeof(*h)) {
+		log_warnx("bad hand-off message from http");
+		if (m->fd != -1)
+			close(m->fd);
+		return -1;
+	}
+	memcpy(h, m->data, sizeof(*h));
+	/* Acknowledge before anything else: http may drop its copy now. */
+	ipc_send_now(ch, IMSG_HANDOFF_ACK, -1, &h->id, sizeof(h->id));
+	if ((size_t)h->head_len + h->pre_len != m->len - sizeof(*h)) {
+		log_warnx("hand-off: length mismatch");
+		close(m->fd);
+		return -1;
+	}
+	return 0;
+}
+
 void
 worker_ready(struct worker *w)
 {

@@ -46,6 +46,14 @@ struct worker {
 };
 
 int	 worker_main(const char *role);
+/*
+ * Check and acknowledge an IMSG_HANDOFF from http.  0 and the header in
+ * h if the message is sound (the socket is then m->fd, the bytes read so
+ * far follow the header); -1, socket closed, otherwise.
+ */
+struct ipc_msg;
+int	 worker_handoff_recv(struct ipc_chan *, const struct ipc_msg *,
+	    struct imsg_handoff *);
 /* Tell the master we serve. */
 void	 worker_ready(struct worker *);
 /* Tell the master we are done draining, clean up and exit 0. */

@@ -73,20 +73,8 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		ipc_chan_free(ch);
 		return;
 	}
-	if (m->fd == -1 || m->len < sizeof(h)) {
-		log_warnx("bad hand-off message from http");
-		if (m->fd != -1)
-			close(m->fd);
+	if (worker_handoff_recv(ch, m, &h) == -1)
 		return;
-	}
-	memcpy(&h, m->data, sizeof(h));
-	/* Acknowledge before anything else: http may drop its copy now. */
-	ipc_send_now(ch, IMSG_HANDOFF_ACK, -1, &h.id, sizeof(h.id));
-	if ((size_t)h.head_len + h.pre_len != m->len - sizeof(h)) {
-		log_warnx("hand-off: length mismatch");
-		close(m->fd);
-		return;
-	}
 	canvas_server_adopt(c->srv, m->fd, m->data + sizeof(h),
 	    m->len - sizeof(h));
 }

@@ -13,20 +13,9 @@
 #include "workers/ws/ws.h"
 
 static const char *
-auth_str(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static const char *
 auth_hint(struct json_object *params, const char *kind)
 {
-	const char	*id = auth_str(json_object_object_get(params, "client"),
+	const char	*id = ws_jstr(json_object_object_get(params, "client"),
 	    "id");
 
 	if (id != NULL && strcmp(id, "cli") == 0)
@@ -115,8 +104,8 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
 	}
 	if (strcmp(mode, "password") == 0)
 		auth_secret(r, params, "password", cfg->auth_password,
-		    auth_str(auth, "password"));
+		    ws_jstr(auth, "password"));
 	else
 		auth_secret(r, params, "token", cfg->auth_token,
-		    auth_str(auth, "token"));
+		    ws_jstr(auth, "token"));
 }

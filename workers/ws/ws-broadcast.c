@@ -13,8 +13,8 @@
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
-static struct json_object *
-bc_state_version(struct ws_server *s)
+struct json_object *
+ws_state_version(struct ws_server *s)
 {
 	struct json_object	*v = json_object_new_object();
 
@@ -44,7 +44,7 @@ ws_send_event(struct ws_conn *c, const char *event,
 	    (int64_t)++c->seq));
 	if (with_state)
 		json_object_object_add(o, "stateVersion",
-		    bc_state_version(c->srv));
+		    ws_state_version(c->srv));
 	rv = ws_conn_send_json(c, o, droppable);
 	if (log_verbose())
 		log_debug("conn %s: event %s seq %llu%s", c->conn_id, event,

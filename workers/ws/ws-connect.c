@@ -41,17 +41,6 @@ ws_parse_json(const char *text, size_t len)
 	return o;
 }
 
-static const char *
-ws_str(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Send an error res, then close with the message as reason. */
 static void
 ws_connect_fail(struct ws_conn *c, const char *id, struct json_object *err,
@@ -244,8 +233,8 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		ws_conn_close(c, WS_CLOSE_POLICY, "invalid request frame");
 		goto done;
 	}
-	id = ws_str(frame, "id");
-	method = ws_str(frame, "method");
+	id = ws_jstr(frame, "id");
+	method = ws_jstr(frame, "method");
 	if (strcmp(method, "connect") != 0) {
 		ws_connect_fail(c, id, ws_error("INVALID_REQUEST",
 		    "invalid handshake: first request must be connect"),
@@ -264,9 +253,9 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		goto done;
 	}
 	client = json_object_object_get(params, "client");
-	role = ws_str(params, "role") ? ws_str(params, "role") : "operator";
-	mode = ws_str(client, "mode");
-	cid = ws_str(client, "id");
+	role = ws_jstr(params, "role") ? ws_jstr(params, "role") : "operator";
+	mode = ws_jstr(client, "mode");
+	cid = ws_jstr(client, "id");
 	if (strcmp(role, "worker") == 0 || strcmp(mode, "worker") == 0 ||
 	    strcmp(cid, "openclaw-worker") == 0) {
 		ws_conn_close(c, WS_CLOSE_POLICY, "invalid-handshake");

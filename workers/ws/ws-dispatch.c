@@ -25,6 +25,17 @@ ws_error(const char *code, const char *message)
 	return e;
 }
 
+const char *
+ws_jstr(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 static void
 ws_send_frame_res(struct ws_conn *c, const char *id, int ok,
     struct json_object *payload, struct json_object *err)

@@ -10,18 +10,6 @@
 #include "workers/ws/ws.h"
 
 static struct json_object *
-hello_state_version(struct ws_server *s)
-{
-	struct json_object	*v = json_object_new_object();
-
-	json_object_object_add(v, "presence", json_object_new_int64(
-	    (int64_t)shm_presence_version(s->w->shm)));
-	json_object_object_add(v, "health", json_object_new_int64(
-	    (int64_t)shm_health_version(s->w->shm)));
-	return v;
-}
-
-static struct json_object *
 hello_snapshot(struct ws_conn *c)
 {
 	struct ws_server	*s = c->srv;
@@ -32,7 +20,7 @@ hello_snapshot(struct ws_conn *c)
 	json_object_object_add(o, "presence", c->can_read ?
 	    ws_presence_list(s) : json_object_new_array());
 	json_object_object_add(o, "health", ws_health_get(s, 0));
-	json_object_object_add(o, "stateVersion", hello_state_version(s));
+	json_object_object_add(o, "stateVersion", ws_state_version(s));
 	json_object_object_add(o, "uptimeMs", json_object_new_int64(
 	    (int64_t)(now - s->w->hello.boot_ms)));
 	d = json_object_new_object();

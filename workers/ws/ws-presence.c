@@ -128,17 +128,6 @@ presence_lower(char *k)
 		*k = (char)tolower((unsigned char)*k);
 }
 
-static const char *
-pstr(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static void
 padd_str(struct json_object *o, const char *key, const char *v)
 {
@@ -182,9 +171,9 @@ presence_self(struct ws_server *s)
 	    "gateway · reason self", s->hostname, ip, PACKAGE_VERSION);
 	/* The instance id survives a ws respawn: it names the gateway run. */
 	old = presence_find(s, SELF_KEY);
-	if (old != NULL && pstr(old->entry, "instanceId") != NULL)
+	if (old != NULL && ws_jstr(old->entry, "instanceId") != NULL)
 		snprintf(s->instance_id, sizeof(s->instance_id), "%s",
-		    pstr(old->entry, "instanceId"));
+		    ws_jstr(old->entry, "instanceId"));
 	else
 		util_uuid(s->instance_id);
 	e = json_object_new_object();
@@ -351,8 +340,8 @@ presence_connect_key(struct ws_conn *c, struct json_object *params,
 	const char		*k = c->conn_id;
 
 	if (c->is_node)
-		k = pstr(dev, "id") ? pstr(dev, "id") :
-		    pstr(cl, "instanceId") ? pstr(cl, "instanceId") : k;
+		k = ws_jstr(dev, "id") ? ws_jstr(dev, "id") :
+		    ws_jstr(cl, "instanceId") ? ws_jstr(cl, "instanceId") : k;
 	snprintf(key, len, "%s", k);
 	presence_lower(key);
 }
@@ -364,7 +353,7 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 	struct json_object	*cl = json_object_object_get(params, "client");
 	struct json_object	*e, *roles, *sc, *dev;
 	struct ws_presence	*old;
-	const char		*mode = pstr(cl, "mode"), *host;
+	const char		*mode = ws_jstr(cl, "mode"), *host;
 	char			 key[128], text[300];
 	int			 i;
 
@@ -373,22 +362,22 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 		return;		/* ephemeral callers are not tracked */
 	presence_connect_key(c, params, key, sizeof(key));
 	dev = json_object_object_get(params, "device");
-	host = pstr(cl, "displayName") ? pstr(cl, "displayName") :
-	    pstr(cl, "id");
+	host = ws_jstr(cl, "displayName") ? ws_jstr(cl, "displayName") :
+	    ws_jstr(cl, "id");
 	e = json_object_new_object();
 	padd_str(e, "host", host);
-	padd_str(e, "clientId", pstr(cl, "id"));
+	padd_str(e, "clientId", ws_jstr(cl, "id"));
 	if (!c->local)
 		padd_str(e, "ip", c->ip);
-	padd_str(e, "version", pstr(cl, "version"));
-	padd_str(e, "platform", pstr(cl, "platform"));
-	padd_str(e, "deviceFamily", pstr(cl, "deviceFamily"));
-	padd_str(e, "modelIdentifier", pstr(cl, "modelIdentifier"));
-	padd_str(e, "timeZone", pstr(cl, "timeZone"));
+	padd_str(e, "version", ws_jstr(cl, "version"));
+	padd_str(e, "platform", ws_jstr(cl, "platform"));
+	padd_str(e, "deviceFamily", ws_jstr(cl, "deviceFamily"));
+	padd_str(e, "modelIdentifier", ws_jstr(cl, "modelIdentifier"));
+	padd_str(e, "timeZone", ws_jstr(cl, "timeZone"));
 	padd_str(e, "mode", mode);
-	padd_str(e, "deviceId", pstr(dev, "id"));
-	padd_str(e, "instanceId", c->is_node && pstr(dev, "id") ?
-	    pstr(dev, "id") : pstr(cl, "instanceId"));
+	padd_str(e, "deviceId", ws_jstr(dev, "id"));
+	padd_str(e, "instanceId", c->is_node && ws_jstr(dev, "id") ?
+	    ws_jstr(dev, "id") : ws_jstr(cl, "instanceId"));
 	padd_str(e, "reason", "connect");
 	snprintf(text, sizeof(text), "Node: %s · mode %s", host, mode);
 	padd_str(e, "text", text);
@@ -514,9 +503,9 @@ presence_event_key(struct ws_server *s, struct json_object *e,
 	const char	*k;
 	size_t		 n;
 
-	if ((k = pstr(e, "deviceId")) == NULL &&
-	    (k = pstr(e, "instanceId")) == NULL &&
-	    (k = pstr(e, "host")) == NULL && (k = pstr(e, "ip")) == NULL)
+	if ((k = ws_jstr(e, "deviceId")) == NULL &&
+	    (k = ws_jstr(e, "instanceId")) == NULL &&
+	    (k = ws_jstr(e, "host")) == NULL && (k = ws_jstr(e, "ip")) == NULL)
 		k = *text != '\0' ? text : s->hostname;
 	/* The reference keys free text by its first 64 characters. */
 	n = strnlen(k, 64);
@@ -537,8 +526,8 @@ presence_queue_event(struct ws_server *s, struct json_object *params)
 	    json_object_object_get(params, "text")));
 	json_object_object_add(ev, "ts", json_object_new_int64(
 	    (int64_t)util_now_ms()));
-	padd_str(ev, "sessionKey", pstr(params, "sessionKey") ?
-	    pstr(params, "sessionKey") : "agent:main:main");
+	padd_str(ev, "sessionKey", ws_jstr(params, "sessionKey") ?
+	    ws_jstr(params, "sessionKey") : "agent:main:main");
 	if (json_object_array_length(s->events) >= EVENTS_MAX)
 		json_object_array_del_idx(s->events, 0, 1);
 	json_object_array_add(s->events, ev);
@@ -549,7 +538,7 @@ ws_presence_system_event(struct ws_server *s, struct json_object *params)
 {
 	struct json_object	*e, *v, *tags;
 	struct ws_presence	*old;
-	const char		*text = pstr(params, "text");
+	const char		*text = ws_jstr(params, "text");
 	char			 key[128];
 	size_t			 i;
 	int			 clear = 0;

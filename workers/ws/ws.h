@@ -140,6 +140,8 @@ void	ws_ip_free_all(struct ws_server *);
 /* ws-dispatch.c */
 void	ws_dispatch_frame(struct ws_conn *, const char *text, size_t len);
 struct json_object *ws_error(const char *code, const char *message);
+/* o[key] if it is a string, else NULL. */
+const char *ws_jstr(struct json_object *o, const char *key);
 void	ws_send_res(struct ws_conn *, const char *id, struct json_object *payload);
 void	ws_send_err(struct ws_conn *, const char *id, struct json_object *err);
 
@@ -168,6 +170,7 @@ int	ws_presence_system_event(struct ws_server *, struct json_object *params);
 struct json_object *ws_presence_list(struct ws_server *);
 
 /* ws-broadcast.c */
+struct json_object *ws_state_version(struct ws_server *);
 void	ws_broadcast_start(struct ws_server *);
 void	ws_broadcast_stop(struct ws_server *);
 int	ws_send_event(struct ws_conn *, const char *event,
