@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
@@ -279,6 +280,22 @@ worker_ops_for(const char *role, int *num)
 	return NULL;
 }
 
+/* Sockets are what a worker holds: take every descriptor allowed. */
+static void
+worker_raise_nofile(struct worker *w)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	w->nofile = rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long)rl.rlim_cur;
+}
+
 int
 worker_main(const char *role)
 {
@@ -309,6 +326,7 @@ worker_main(const char *role)
 	for (i = 0; i < 4; i++)
 		w.peer_fd[i] = -1;
 	config_init(&w.cfg);
+	worker_raise_nofile(&w);
 	if ((w.base = event_base_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "event_base_new failed");
 	w.master = ipc_chan_new(w.base, WORKER_MASTER_FD, "master",

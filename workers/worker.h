@@ -42,6 +42,7 @@ struct worker {
 	enum gw_phase		 phase;
 	int			 started;
 	int			 draining;
+	long			 nofile;	/* descriptor limit */
 	void			*ctx;		/* the role's state */
 };
 

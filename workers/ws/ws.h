@@ -29,6 +29,7 @@ struct ws_server;
 #define WS_PRESENCE_MAX		200
 #define WS_PRESENCE_MIN_GAP_MS	100
 #define WS_REASON_MAX		120
+#define WS_FD_RESERVE		64	/* descriptors kept free of clients */
 
 enum ws_conn_state {
 	WSC_PREAUTH,
