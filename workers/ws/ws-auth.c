@@ -13,11 +13,16 @@
 #include "workers/ws/ws.h"
 
 static const char *
-auth_hint(struct json_object *params, const char *kind)
+auth_hint(struct json_object *params, const char *kind, int local)
 {
 	const char	*id = ws_jstr(json_object_object_get(params, "client"),
 	    "id");
 
+	/* A CLI on this machine reads the same config file as we do. */
+	if (id != NULL && strcmp(id, "cli") == 0 && local)
+		return strcmp(kind, "token") == 0 ?
+		    "use this gateway's gateway.auth.token or pair the device" :
+		    "use this gateway's gateway.auth.password";
 	if (id != NULL && strcmp(id, "cli") == 0)
 		return strcmp(kind, "token") == 0 ?
 		    "set gateway.remote.token to match gateway.auth.token" :
@@ -44,7 +49,7 @@ auth_fail(struct ws_auth_result *r, const char *reason, const char *detail,
 }
 
 static void
-auth_secret(struct ws_auth_result *r, struct json_object *params,
+auth_secret(struct ws_auth_result *r, struct json_object *params, int local,
     const char *kind, const char *expected, const char *given)
 {
 	int	tok = strcmp(kind, "token") == 0;
@@ -63,13 +68,13 @@ auth_secret(struct ws_auth_result *r, struct json_object *params,
 		    "unauthorized: gateway token missing (use this gateway's "
 		    "gateway.auth.token or pair the device)%s" :
 		    "unauthorized: gateway password missing (%s)",
-		    tok ? "" : auth_hint(params, kind));
+		    tok ? "" : auth_hint(params, kind, local));
 	else if (!util_secret_eq(given, expected))
 		auth_fail(r, tok ? "token_mismatch" : "password_mismatch", tok ?
 		    "AUTH_TOKEN_MISMATCH" : "AUTH_PASSWORD_MISMATCH", 1, tok ?
 		    "unauthorized: gateway token mismatch (%s)" :
 		    "unauthorized: gateway password mismatch (%s)",
-		    auth_hint(params, kind));
+		    auth_hint(params, kind, local));
 	else {
 		r->ok = 1;
 		r->method = kind;
@@ -103,9 +108,9 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
 		return;
 	}
 	if (strcmp(mode, "password") == 0)
-		auth_secret(r, params, "password", cfg->auth_password,
+		auth_secret(r, params, c->local, "password", cfg->auth_password,
 		    ws_jstr(auth, "password"));
 	else
-		auth_secret(r, params, "token", cfg->auth_token,
+		auth_secret(r, params, c->local, "token", cfg->auth_token,
 		    ws_jstr(auth, "token"));
 }

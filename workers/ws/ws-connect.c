@@ -150,6 +150,9 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 	json_object_object_add(d, "code", json_object_new_string(r.detail));
 	json_object_object_add(d, "authReason", json_object_new_string(
 	    r.reason));
+	/* No device tokens are issued yet: nothing to retry with. */
+	json_object_object_add(d, "canRetryWithDeviceToken",
+	    json_object_new_boolean(0));
 	if (strcmp(r.reason, "rate_limited") == 0) {
 		json_object_object_add(err, "retryable",
 		    json_object_new_boolean(1));

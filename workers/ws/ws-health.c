@@ -143,8 +143,9 @@ ws_health_start(struct ws_server *s)
 	evtimer_add(s->health_timer, &tv);
 }
 
+/* Paths on this machine are for admins; readers see an empty list. */
 struct json_object *
-ws_status_get(struct ws_server *s)
+ws_status_get(struct ws_server *s, int admin)
 {
 	struct json_object	*o, *hb, *sess, *paths, *defs, *h;
 	uint64_t		 now = util_now_ms();
@@ -167,9 +168,11 @@ ws_status_get(struct ws_server *s)
 	h = ws_health_get(s, 0);
 	sess = json_object_new_object();
 	paths = json_object_new_array();
-	path = health_sessions_path(s);
-	json_object_array_add(paths, json_object_new_string(path));
-	free(path);
+	if (admin) {
+		path = health_sessions_path(s);
+		json_object_array_add(paths, json_object_new_string(path));
+		free(path);
+	}
 	json_object_object_add(sess, "paths", paths);
 	json_object_object_add(sess, "count", json_object_get(
 	    json_object_object_get(json_object_object_get(h, "sessions"),

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "protocol/scopes.h"
 #include "workers/ws/ws.h"
 
 static struct json_object *
@@ -27,7 +28,8 @@ m_status(struct ws_conn *c, struct json_object *params,
 {
 	(void)params;
 	(void)err;
-	return ws_status_get(c->srv);
+	return ws_status_get(c->srv, proto_scope_satisfied(
+	    (const char *const *)c->scopes, c->nscopes, "operator.admin"));
 }
 
 static struct json_object *
