@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <pwd.h>
 
+#include <openssl/evp.h>
+
 #include "common/cfg.h"
 #include "common/json-relaxed.h"
 #include "common/util.h"
@@ -120,6 +122,7 @@ config_free(struct gw_config *cfg)
 		config_clear_key(cfg, k);
 	free(cfg->path);
 	free(cfg->state_dir);
+	free(cfg->hash);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -175,6 +178,17 @@ config_file_path(const char *state_dir)
 		return config_expand_tilde(e);
 	xasprintf(&path, "%s/openclaw.json", state_dir);
 	return path;
+}
+
+void
+config_hash(const void *data, size_t len, char out[65])
+{
+	unsigned char	md[32];
+	unsigned int	n = 0, i;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + i * 2, 3, "%02x", md[i]);
 }
 
 const char *
@@ -368,6 +382,8 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 		}
 	} else {
 		cfg->exists = 1;
+		cfg->hash = xmalloc(65);
+		config_hash(text, len, cfg->hash);
 		if (config_parse(cfg, cfg->path, text, len, err, errlen) == -1) {
 			free(text);
 			return -1;
@@ -393,6 +409,9 @@ config_to_json(const struct gw_config *cfg)
 	    json_object_new_string(cfg->state_dir ? cfg->state_dir : ""));
 	json_object_object_add(o, "$exists", json_object_new_boolean(
 	    cfg->exists));
+	if (cfg->hash != NULL)
+		json_object_object_add(o, "$hash",
+		    json_object_new_string(cfg->hash));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		switch (k->type) {
 		case CFG_INT:
@@ -437,6 +456,8 @@ config_from_json(struct gw_config *cfg, struct json_object *o)
 		cfg->state_dir = xstrdup(json_object_get_string(v));
 	if (json_object_object_get_ex(o, "$exists", &v))
 		cfg->exists = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "$hash", &v))
+		cfg->hash = xstrdup(json_object_get_string(v));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		if (!json_object_object_get_ex(o, k->path, &v))
 			continue;

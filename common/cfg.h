@@ -36,6 +36,7 @@ struct gw_config {
 	char		*path;		/* config file path */
 	char		*state_dir;
 	int		 exists;	/* the file existed when loaded */
+	char		*hash;		/* sha256 hex of the file as loaded */
 
 	char		*mode;		/* gateway.mode */
 	long		 port;
@@ -88,6 +89,8 @@ char	*config_state_dir(void);
 char	*config_file_path(const char *state_dir);
 /* 1 if v is one of an enum key's choices. */
 int	 config_choice_ok(const struct cfg_key *, const char *v);
+/* sha256 of len bytes as 64 hex digits + NUL. */
+void	 config_hash(const void *data, size_t len, char out[65]);
 /* Effective auth mode: explicit, else password if set, else token. */
 const char *config_auth_mode(const struct gw_config *);
 

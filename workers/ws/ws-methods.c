@@ -89,6 +89,15 @@ m_last_heartbeat(struct ws_conn *c, struct json_object *params,
 	return NULL;	/* no heartbeat has run: JSON null */
 }
 
+static struct json_object *
+m_config_get(struct ws_conn *c, struct json_object *params,
+    struct json_object **err)
+{
+	(void)params;
+	(void)err;
+	return ws_config_get(c->srv);
+}
+
 static const struct {
 	const char	*name;
 	ws_method_fn	 fn;
@@ -98,6 +107,7 @@ static const struct {
 	{ "system-presence", m_system_presence },
 	{ "system-event", m_system_event },
 	{ "last-heartbeat", m_last_heartbeat },
+	{ "config.get", m_config_get },
 };
 
 static const char *const ws_events[] = {

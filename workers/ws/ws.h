@@ -158,6 +158,9 @@ struct json_object *ws_health_get(struct ws_server *, int fresh);
 void	ws_health_start(struct ws_server *);
 struct json_object *ws_status_get(struct ws_server *, int admin);
 
+/* ws-config.c */
+struct json_object *ws_config_get(struct ws_server *);
+
 /* ws-hello.c */
 struct json_object *ws_hello_ok(struct ws_conn *);
 
