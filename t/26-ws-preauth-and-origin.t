@@ -2,7 +2,7 @@
 # Upgrade admission (protocol.md 1, 2.1): the per-IP budget of
 # unauthenticated sockets (503), Origin and Host checks (403), and
 # malformed upgrade requests (426, 400, 404).
-import os, sys
+import os, re, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
@@ -33,6 +33,19 @@ with Gateway(env={"OPENCLAW_MAX_PREAUTH_CONNECTIONS_PER_IP": "4"}) as gw:
     st, ws = upgrade(p)
     is_(st, 503, "5th unauthenticated socket from the same IP: 503")
     like(ws.head, "Retry-After", "... with Retry-After")
+    m = re.search(r"Content-Length: (\d+)", ws.head)
+    body = ws.buf
+    try:
+        while m and len(body) < int(m.group(1)):
+            more = ws.sock.recv(4096)
+            if not more:
+                break
+            body += more
+    except OSError:
+        pass
+    ok(m is not None and len(body) == int(m.group(1)) and
+       json.loads(body)["error"]["type"] == "unavailable",
+       "... and a JSON body of exactly Content-Length bytes")
     ws.close()
     try:
         st = status_of(p, source="127.0.0.2")

@@ -329,14 +329,15 @@ ws_conn_handshake_timeout(evutil_socket_t fd, short ev, void *arg)
 static void
 ws_conn_refuse(int fd, const char *why)
 {
-	char	buf[512];
+	char	body[256], buf[512];
 	int	n;
 
+	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
+	    "\"type\":\"unavailable\"}}", why);
 	n = snprintf(buf, sizeof(buf), "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: application/json; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
-	    "{\"error\":{\"message\":\"%s\",\"type\":\"unavailable\"}}",
-	    strlen(why) + 50, why);
+	    "Content-Length: %zu\r\nRetry-After: 1\r\nConnection: close\r\n"
+	    "\r\n%s", strlen(body), body);
 	if (write(fd, buf, (size_t)n) == -1)
 		log_debug("refusing upgrade: %s", strerror(errno));
 	close(fd);
