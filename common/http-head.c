@@ -292,8 +292,8 @@ head_errno_status(const http_parser *p)
  * and that let two parsers see different headers: obsolete line folding
  * (a line starting with a blank) and a bare CR, which it takes for a LF.
  */
-static int
-head_bad_bytes(struct http_head *h, const char *data, size_t len)
+static size_t
+head_bad_index(const struct http_head *h, const char *data, size_t len)
 {
 	size_t	 i;
 	char	 prev;
@@ -301,13 +301,12 @@ head_bad_bytes(struct http_head *h, const char *data, size_t len)
 	prev = h->last_byte;
 	for (i = 0; i < len; i++) {
 		if (prev == '\n' && (data[i] == ' ' || data[i] == '\t'))
-			return 1;
+			return i;
 		if (prev == '\r' && data[i] != '\n')
-			return 1;
+			return i;
 		prev = data[i];
 	}
-	h->last_byte = prev;
-	return 0;
+	return len;
 }
 
 void
@@ -339,7 +338,7 @@ int
 http_head_feed(struct http_head *h, const char *data, size_t len,
     size_t *used)
 {
-	size_t	 n, nparsed;
+	size_t	 n, nparsed, bad;
 
 	*used = 0;
 	if (h->state != HTTP_HEAD_MORE)
@@ -353,19 +352,28 @@ http_head_feed(struct http_head *h, const char *data, size_t len,
 	n = HTTP_HEAD_MAX_BYTES - h->head_bytes;
 	if (n > len)
 		n = len;
+	/*
+	 * Whichever comes first in the bytes wins, bad byte or parser error,
+	 * so the answer does not depend on how the head was cut.
+	 */
+	bad = head_bad_index(h, data, n);
 	nparsed = http_parser_execute(&h->parser, &head_settings, data, n);
 
 	if (h->state == HTTP_HEAD_DONE) {
 		/* Paused in on_headers_complete, http-parser returns the
 		 * offset of the head's final LF, not past it. */
 		nparsed++;
-	} else if (h->status != 0)
-		return head_fail(h, h->status);
-	else if (HTTP_PARSER_ERRNO(&h->parser) != HPE_OK)
-		return head_fail(h, head_errno_status(&h->parser));
-
-	if (head_bad_bytes(h, data, nparsed))
+		if (bad < nparsed)
+			return head_fail(h, 400);
+	} else if (h->status != 0 || HTTP_PARSER_ERRNO(&h->parser) != HPE_OK) {
+		if (bad < nparsed)
+			return head_fail(h, 400);
+		return head_fail(h, h->status != 0 ? h->status :
+		    head_errno_status(&h->parser));
+	} else if (bad < nparsed)
 		return head_fail(h, 400);
+	if (nparsed > 0)
+		h->last_byte = data[nparsed - 1];
 	h->head_bytes += nparsed;
 	if (h->state == HTTP_HEAD_DONE) {
 		*used = nparsed;

@@ -125,6 +125,8 @@ json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 		jr_position(text, len, &line, &col);
 		snprintf(err, errlen, "%d:%d: unexpected end of input", line,
 		    col);
+	} else if (obj == NULL && jerr == json_tokener_success) {
+		snprintf(err, errlen, "1:1: the value is null");
 	} else if (obj == NULL) {
 		jr_position(text, end > 0 ? end - 1 : 0, &line, &col);
 		snprintf(err, errlen, "%d:%d: %s", line, col,

@@ -148,6 +148,10 @@ yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 		break;
 	}
 	yaml_parser_delete(&p);
+	if (rv == 0 && root == NULL) {
+		snprintf(err, errlen, "1:1: the document is null");
+		rv = -1;
+	}
 	if (rv == -1) {
 		json_object_put(root);
 		return NULL;
