@@ -85,7 +85,7 @@ url_is_loopback(const char *url)
 	if (strncasecmp(url, "ws://", 5) != 0)
 		return 0;
 	h = url + 5;
-	if (strncmp(h, "[::1]", 5) == 0)
+	if (strlen(h) >= 5 && memcmp(h, "[::1]", 5) == 0)
 		return 1;
 	n = strcspn(h, ":/?#");
 	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)

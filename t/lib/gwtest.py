@@ -224,6 +224,7 @@ class Gateway:
 
     def cleanup(self):
         self.stop()
+        check_sanitizer_reports(self)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
@@ -661,3 +662,77 @@ def run_cli(args, env=None, timeout=20):
                        timeout=timeout)
     return (p.returncode, p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"))
+
+
+# ---------------------------------------------------------------- memory and
+# descriptors of the gateway's processes (added for the t/6x fault, flood
+# and leak tests; nothing above depends on them)
+
+def proc_rss_kib(pid):
+    """VmRSS of pid in KiB (0 if gone)."""
+    for line in proc_file(pid, "status").decode("latin-1").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_pids(gw):
+    """The master and its workers."""
+    return [gw.proc.pid] + gw.children()
+
+
+def tree_rss_kib(gw):
+    """Sum of VmRSS over the master and its workers, in KiB."""
+    return sum(proc_rss_kib(p) for p in tree_pids(gw))
+
+
+def fd_count(pid):
+    """Open descriptors of pid (None if unreadable)."""
+    try:
+        return len(os.listdir("/proc/%d/fd" % pid))
+    except OSError:
+        return None
+
+
+def sanitized_binary():
+    """True if $OPENCLAW_BIN is built with ASan (or SANITIZE is set)."""
+    if os.environ.get("SANITIZE", "") not in ("", "0"):
+        return True
+    for argv in (["nm", "-D", BIN], ["nm", BIN], ["ldd", BIN]):
+        try:
+            out = subprocess.run(argv, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, timeout=30
+                                 ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if b"asan" in out.lower():
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- sanitizers
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "runtime error:")
+
+
+def check_sanitizer_reports(gw):
+    """Fail if the gateway's output (master and workers share it) holds a
+    sanitizer report: a worker's report only changes its exit status,
+    which the master alone sees.  Silent when there is none, so the plan
+    of a test is unchanged; reports once per gateway."""
+    if getattr(gw, "_sanitizer_checked", False):
+        return True
+    gw._sanitizer_checked = True
+    text = gw.output()
+    found = [m for m in SANITIZER_MARKERS if m in text]
+    if not found:
+        return True
+    ok(False, "no sanitizer report in the gateway output (%s)" %
+       ", ".join(found))
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if any(m in line for m in found):
+            diag("\n".join(lines[max(0, i - 2):i + 40]))
+            break
+    return False

@@ -75,7 +75,7 @@ http_start(struct worker *w)
 		return -1;
 	}
 	s->lev = evconnlistener_new(s->base, http_accept_cb, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
 	    w->listen_fd[LISTEN_MAIN]);
 	if (s->lev == NULL) {
 		log_warnx("cannot listen on the main socket");

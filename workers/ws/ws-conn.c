@@ -66,6 +66,27 @@ ws_conn_cut_largest(struct ws_conn *c)
 	return worst == c;
 }
 
+/*
+ * Room for a control reply: a peer that pings without reading would
+ * otherwise grow our output without bound.  Before auth a socket gets
+ * what a handshake needs; after, what any message may take.
+ */
+static int
+ws_conn_room(struct ws_conn *c, size_t len)
+{
+	size_t	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t	cap = c->state == WSC_PREAUTH ? WS_MAX_PREAUTH_PAYLOAD :
+	    WS_MAX_BUFFERED;
+
+	if (queued + len <= cap && c->srv->out_bytes + len <=
+	    (size_t)c->srv->w->cfg.max_outbound_bytes)
+		return 1;
+	log_info("conn %s: slow consumer (%zu bytes queued, pinging)",
+	    c->conn_id, queued);
+	ws_conn_close(c, WS_CLOSE_POLICY, "slow consumer");
+	return 0;
+}
+
 int
 ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 {
@@ -222,8 +243,11 @@ ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 
 	switch (opcode) {
 	case WS_OP_PING:
-		if (c->state != WSC_CLOSING)
-			ws_conn_send_frame(c, WS_OP_PONG, data, len);
+		if (c->state == WSC_CLOSING)
+			return -1;
+		if (!ws_conn_room(c, len + 2))
+			return -1;
+		ws_conn_send_frame(c, WS_OP_PONG, data, len);
 		break;
 	case WS_OP_PONG:
 		c->awaiting_pong = 0;
