@@ -118,16 +118,36 @@ static int
 head_on_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_head	*h = p->data;
+	size_t			 pos;
 
-	if (h->last_cb != CB_FIELD) {
-		head_end_piece(h);
-		if (h->nfields == HTTP_HEAD_MAX_FIELDS) {
-			h->status = 431;
-			return -1;
-		}
-		h->field_off[h->nfields++][0] = h->buf_len;
-		h->last_cb = CB_FIELD;
+	/*
+	 * A name goes on where the last piece ended (http-parser hands
+	 * partial names over at the end of each feed); anywhere else it is
+	 * a new field, even after an empty value, which has no callback.
+	 */
+	pos = h->feed_off + (size_t)(at - h->feed_base);
+	if (h->last_cb == CB_FIELD && pos == h->field_end) {
+		h->field_end = pos + len;
+		if (!h->too_many)
+			head_append(h, at, len);
+		return 0;
 	}
+	h->field_end = pos + len;
+	/*
+	 * Too many fields fail at the end of the head (431), once the
+	 * parser has checked every byte: http-parser hands pieces over at
+	 * the end of each feed, and a verdict taken in a callback would
+	 * depend on how the head was cut.  The head stays bounded by
+	 * HTTP_HEAD_MAX_BYTES meanwhile.
+	 */
+	if (h->nfields == HTTP_HEAD_MAX_FIELDS) {
+		h->too_many = 1;
+		h->last_cb = CB_FIELD;
+		return 0;
+	}
+	head_end_piece(h);
+	h->field_off[h->nfields++][0] = h->buf_len;
+	h->last_cb = CB_FIELD;
 	head_append(h, at, len);
 	return 0;
 }
@@ -137,6 +157,8 @@ head_on_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_head	*h = p->data;
 
+	if (h->too_many)
+		return 0;
 	if (h->last_cb != CB_VALUE) {
 		if (h->last_cb != CB_FIELD) {
 			h->status = 400;
@@ -232,6 +254,10 @@ head_on_complete(http_parser *p)
 {
 	struct http_head	*h = p->data;
 
+	if (h->too_many) {
+		h->status = 431;
+		return -1;
+	}
 	if (h->last_cb == CB_NONE) {
 		h->status = 400;
 		return -1;
@@ -280,9 +306,7 @@ head_errno_status(const http_parser *p)
 	switch (HTTP_PARSER_ERRNO(p)) {
 	case HPE_INVALID_VERSION:
 		return 505;
-	case HPE_HEADER_OVERFLOW:
-		return 431;
-	default:
+	default:	/* our 16 KiB limit comes long before http-parser's */
 		return 400;
 	}
 }
@@ -353,24 +377,25 @@ http_head_feed(struct http_head *h, const char *data, size_t len,
 	if (n > len)
 		n = len;
 	/*
-	 * Whichever comes first in the bytes wins, bad byte or parser error,
-	 * so the answer does not depend on how the head was cut.
+	 * Parse up to and including the first bad byte, as if bytes came
+	 * one at a time: a parser error on or before it wins, else the bad
+	 * byte does, so the answer does not depend on how the head was cut.
 	 */
 	bad = head_bad_index(h, data, n);
-	nparsed = http_parser_execute(&h->parser, &head_settings, data, n);
+	h->feed_base = data;
+	h->feed_off = h->head_bytes;
+	nparsed = http_parser_execute(&h->parser, &head_settings, data,
+	    bad < n ? bad + 1 : n);
 
 	if (h->state == HTTP_HEAD_DONE) {
 		/* Paused in on_headers_complete, http-parser returns the
 		 * offset of the head's final LF, not past it. */
 		nparsed++;
-		if (bad < nparsed)
-			return head_fail(h, 400);
-	} else if (h->status != 0 || HTTP_PARSER_ERRNO(&h->parser) != HPE_OK) {
-		if (bad < nparsed)
-			return head_fail(h, 400);
-		return head_fail(h, h->status != 0 ? h->status :
-		    head_errno_status(&h->parser));
-	} else if (bad < nparsed)
+	} else if (h->status != 0)
+		return head_fail(h, h->status);
+	else if (HTTP_PARSER_ERRNO(&h->parser) != HPE_OK)
+		return head_fail(h, head_errno_status(&h->parser));
+	else if (bad < n)
 		return head_fail(h, 400);
 	if (nparsed > 0)
 		h->last_byte = data[nparsed - 1];

@@ -46,6 +46,10 @@ struct http_head {
 	size_t		 head_bytes;	/* raw bytes consumed so far */
 	int		 state;
 	int		 status;	/* HTTP status to answer on error */
+	int		 too_many;	/* a field past HTTP_HEAD_MAX_FIELDS */
+	const char	*feed_base;	/* the bytes being fed ... */
+	size_t		 feed_off;	/* ... start at this stream offset */
+	size_t		 field_end;	/* stream offset after the last name piece */
 	int		 last_cb;	/* url, field or value: glues split pieces */
 	char		 last_byte;	/* of the previous feed, for obs-fold */
 	uint32_t	 url_off;	/* offsets into buf until the head is done */
