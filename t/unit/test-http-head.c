@@ -353,6 +353,32 @@ test_body_and_versions(void)
 	http_head_free(&h);
 }
 
+/* An empty value has no callback: the next name must not glue onto it. */
+static void
+test_empty_values(void)
+{
+	struct http_head	 h;
+	const char		*s = "GET / HTTP/1.1\r\nX-A:\r\nX-B: v\r\n\r\n";
+	size_t			 i, used;
+	int			 mode, r = HTTP_HEAD_MORE;
+
+	for (mode = 0; mode < 2; mode++) {
+		http_head_init(&h);
+		if (mode == 0)
+			r = http_head_feed(&h, s, strlen(s), &used);
+		else
+			for (i = 0; s[i] != '\0'; i++)
+				r = http_head_feed(&h, s + i, 1, &used);
+		ok(r == HTTP_HEAD_DONE && h.nfields == 2, "%s: two fields",
+		    mode ? "byte at a time" : "whole");
+		is_str(http_head_get(&h, "x-a"), "", "%s: empty value",
+		    mode ? "byte at a time" : "whole");
+		is_str(http_head_get(&h, "x-b"), "v", "%s: next field intact",
+		    mode ? "byte at a time" : "whole");
+		http_head_free(&h);
+	}
+}
+
 int
 main(void)
 {
@@ -364,5 +390,6 @@ main(void)
 	test_limits();
 	test_errors();
 	test_body_and_versions();
+	test_empty_values();
 	return tap_done();
 }
