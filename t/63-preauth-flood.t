@@ -15,10 +15,12 @@ PER_IP = 32
 NIP = 253
 # 2 s is enough for 2,000 sockets; opening 10,000 from one Python process
 # takes ~3 s here, so the full run gives them longer to be all held at once
-TIMEOUT_MS = 2000 if QUICK else 8000
 INFLIGHT = 256          # sockets between connect() and the 101/503
 
 SANITIZED = sanitized_binary()      # ASan: memory figures reported only
+# The flood must be fully open before the first socket times out; a
+# sanitized gateway on a busy machine needs the longer window.
+TIMEOUT_MS = 2000 if QUICK and not SANITIZED else 8000
 nofile = raise_nofile()
 if nofile < N + 200:
     skip_all("RLIMIT_NOFILE %d is too low for %d sockets" % (nofile, N))
