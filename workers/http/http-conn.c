@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 
@@ -271,11 +273,18 @@ http_conn_accept(struct http_server *s, int fd, struct sockaddr *sa,
     int socklen)
 {
 	struct http_conn	*c;
+	int			 one = 1;
 
 	if (s->w->draining) {
 		close(fd);
 		return;
 	}
+	/*
+	 * Responses and events are whole messages: Nagle would hold a
+	 * large one's last segment for the peer's delayed ACK (40 ms).  Set
+	 * here, it goes with the socket to ws and canvas.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = fd;
