@@ -253,7 +253,7 @@ http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (c->state == HC_HANDED) {
-		log_warnx("hand-off not acknowledged; dropping the connection");
+		log_warnx("hand-off not acknowledged in time; releasing our copy of the socket");
 		http_conn_free(c);
 		return;
 	}
