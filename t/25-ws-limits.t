@@ -8,28 +8,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 READ, ADMIN = "operator.read", "operator.admin"
-_create_connection = socket.create_connection
 
 
-def stalled_operator(gw, scopes):
-    """An operator whose socket holds little in the kernel: a 4 KiB
-    receive buffer and a 536-byte MSS (loopback's 64 KiB segments would
-    let the kernel swallow megabytes before the gateway queues anything)."""
-    def small(addr, timeout=None, source_address=None):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        try:
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
-        except OSError:
-            pass
-        s.settimeout(timeout)
-        s.connect(addr)
-        return s
-    socket.create_connection = small
-    try:
-        return operator(gw, scopes=scopes)
-    finally:
-        socket.create_connection = _create_connection
+
 
 
 def read_all(ws, timeout=5):
@@ -59,16 +40,7 @@ def proto_error(gw, data, want, name, prefix=b""):
     ws.close()
 
 
-def hdr(b0, length, mask=True):
-    """A raw frame header (with a mask key when masked)."""
-    m = 0x80 if mask else 0
-    if length < 126:
-        h = struct.pack("!BB", b0, m | length)
-    elif length < 65536:
-        h = struct.pack("!BBH", b0, m | 126, length)
-    else:
-        h = struct.pack("!BBQ", b0, m | 127, length)
-    return h + (os.urandom(4) if mask else b"")
+
 
 
 with Gateway() as gw:
@@ -76,7 +48,7 @@ with Gateway() as gw:
 
     # -- maxPayload (25 MiB) after auth: refused on the header alone
     ws = operator(gw)
-    ws.send_raw(hdr(0x81, 26214401))
+    ws.send_raw(frame_header(0x81, 26214401))
     t0 = time.time()
     frames, code, reason = read_all(ws, 3)
     is_(code, 1009, "header announcing 26214401 bytes after auth: 1009")
@@ -86,7 +58,7 @@ with Gateway() as gw:
     ws = operator(gw)
     first = b" " * 70000
     ws.send_raw(WS.frame(1, first, fin=False) +
-                hdr(0x80, 26214400 - 70000 + 1))
+                frame_header(0x80, 26214400 - 70000 + 1))
     frames, code, reason = read_all(ws, 3)
     is_(code, 1009, "fragments adding up to maxPayload + 1: 1009")
     ws.close()

@@ -7,31 +7,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 
-def responses(data):
-    """Split raw bytes into (status, headers-dict, body) tuples, using
-    Content-Length."""
-    out = []
-    while data:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if not sep:
-            break
-        lines = head.decode("latin-1").split("\r\n")
-        try:
-            st = int(lines[0].split(" ")[1])
-        except (IndexError, ValueError):
-            break
-        h = {}
-        for l in lines[1:]:
-            k, _, v = l.partition(":")
-            h[k.strip().lower()] = v.strip()
-        n = int(h.get("content-length", "0"))
-        out.append((st, h, rest[:n]))
-        data = rest[n:]
-    return out
+
 
 
 def status_of(raw):
-    r = responses(raw)
+    r = http_responses(raw)
     return r[0][0] if r else None
 
 
@@ -107,23 +87,23 @@ with Gateway() as gw:
     s = socket.create_connection(("127.0.0.1", gw.port), timeout=5)
     s.sendall(GET + b"\r\n")
     buf = b""
-    while len(responses(buf)) < 1:
+    while len(http_responses(buf)) < 1:
         b = s.recv(65536)
         if not b:
             break
         buf += b
-    r1 = responses(buf)
+    r1 = http_responses(buf)
     is_(r1[0][0] if r1 else None, 200, "keep-alive: first response")
     ok(r1 and r1[0][1].get("connection", "").lower() != "close",
        "keep-alive: connection kept")
     s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
     buf = b""
-    while len(responses(buf)) < 1:
+    while len(http_responses(buf)) < 1:
         b = s.recv(65536)
         if not b:
             break
         buf += b
-    r2 = responses(buf)
+    r2 = http_responses(buf)
     is_(r2[0][0] if r2 else None, 200, "keep-alive: second request answered "
         "on the same connection")
     s.close()
@@ -133,11 +113,11 @@ with Gateway() as gw:
                    b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n" +
                    b"GET /readyz HTTP/1.1\r\nHost: x\r\n"
                    b"Connection: close\r\n\r\n")
-    rs = responses(raw)
+    rs = http_responses(raw)
     is_([r[0] for r in rs], [200, 404, 200],
         "pipelined requests -> responses in order")
     raw = http_raw(gw.port, GET + b"\r\n" + GET + b"Connection: close\r\n\r\n")
-    rs = responses(raw)
+    rs = http_responses(raw)
     is_([r[0] for r in rs], [200, 200], "two GET /healthz in one write")
     ok(all(json.loads(r[2]) == {"ok": True, "status": "live"} for r in rs),
        "both bodies complete")

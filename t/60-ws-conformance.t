@@ -13,16 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 
-def hdr(b0, length, mask=True):
-    """A raw frame header (with a random mask key when masked)."""
-    m = 0x80 if mask else 0
-    if length < 126:
-        h = struct.pack("!BB", b0, m | length)
-    elif length < 65536:
-        h = struct.pack("!BBH", b0, m | 126, length)
-    else:
-        h = struct.pack("!BBQ", b0, m | 127, length)
-    return h + (os.urandom(4) if mask else b"")
+
 
 
 def frame16(opcode, payload, fin=True):
@@ -403,7 +394,7 @@ with Gateway() as gw:
               "close of 126 bytes")
     violation(gw, frame64(9, b"x" * 200), 1002,
               "ping announcing 200 bytes in the 64-bit form")
-    violation(gw, hdr(0x89, 126), 1002, "ping header announcing 126 bytes, "
+    violation(gw, frame_header(0x89, 126), 1002, "ping header announcing 126 bytes, "
               "no payload sent (refused on the header)")
     violation(gw, WS.frame(9, b"x", fin=False), 1002,
               "ping without FIN")

@@ -15,30 +15,7 @@ NSLOW = 50 if QUICK else 200
 SANITIZED = sanitized_binary()      # ASan: memory figures reported only
 
 
-def responses(data, methods=None):
-    """Split raw bytes into (status, headers, body) tuples using
-    Content-Length; methods[i] == "HEAD" means response i has no body."""
-    out = []
-    while data:
-        head, sep, rest = data.partition(b"\r\n\r\n")
-        if not sep:
-            break
-        lines = head.decode("latin-1").split("\r\n")
-        try:
-            st = int(lines[0].split(" ")[1])
-        except (IndexError, ValueError):
-            break
-        h = {}
-        for l in lines[1:]:
-            k, _, v = l.partition(":")
-            h[k.strip().lower()] = v.strip()
-        n = int(h.get("content-length", "0"))
-        if methods and len(out) < len(methods) and \
-                methods[len(out)] == "HEAD":
-            n = 0
-        out.append((st, h, rest[:n]))
-        data = rest[n:]
-    return out
+
 
 
 def exchange(port, data, timeout=3, segments=None):
@@ -71,7 +48,7 @@ def exchange(port, data, timeout=3, segments=None):
 
 
 def statuses(raw, methods=None):
-    return [r[0] for r in responses(raw, methods)]
+    return [r[0] for r in http_responses(raw, methods)]
 
 
 GET = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -133,7 +110,7 @@ with Gateway() as gw:
     # GET /readyz after it must never be answered.
     def smuggle(name, fields, body=b"", want=(400,), line=GET):
         raw, closed = exchange(P, line + fields + b"\r\n" + body + SMUGGLED)
-        rs = responses(raw)
+        rs = http_responses(raw)
         st = [r[0] for r in rs]
         ok(st[:1] and st[0] in want, "%s -> %s" % (name, st))
         ok(not [r for r in rs if 200 <= r[0] < 300],
@@ -191,14 +168,14 @@ with Gateway() as gw:
     raw, closed = exchange(P, b"POST /nope HTTP/1.1\r\nHost: x\r\n"
                            b"Transfer-Encoding: chunked\r\n\r\n"
                            b"22\r\n" + SMUGGLED + b"\r\n0\r\n\r\n" + SMUGGLED)
-    rs = responses(raw)
+    rs = http_responses(raw)
     is_([r[0] for r in rs], [404], "chunked POST whose body holds a "
         "request, then a request: one answer (404)")
     ok(closed, "... then closed (bodies are never read)")
     raw, closed = exchange(P, b"POST /nope HTTP/1.1\r\nHost: x\r\n"
                            b"Content-Length: 34\r\n\r\n" + SMUGGLED +
                            SMUGGLED)
-    is_([r[0] for r in responses(raw)], [404], "POST with Content-Length "
+    is_([r[0] for r in http_responses(raw)], [404], "POST with Content-Length "
         "and a request as body, then a request: one answer")
     ok(closed, "... then closed")
 
@@ -227,7 +204,7 @@ with Gateway() as gw:
     # smuggled by reading the LF as part of a value
     raw, closed = exchange(P, GET + b"X-A: a\nContent-Length: 34\r\n\r\n" +
                            SMUGGLED)
-    rs = responses(raw)
+    rs = http_responses(raw)
     is_([r[0] for r in rs], [200] if accepted else [400],
         "bare LF before Content-Length: %s" %
         ("read as a field" if accepted else "400"))
@@ -247,7 +224,7 @@ with Gateway() as gw:
                            b"Connection: close\r\n\r\n" +
                            b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",
                            timeout=3)
-    rs = responses(raw, ["GET", "HEAD", "GET", "GET"])
+    rs = http_responses(raw, ["GET", "HEAD", "GET", "GET"])
     is_([r[0] for r in rs], [200, 200, 200], "GET, HEAD, GET+close in one "
         "segment: three responses in order, the 4th request not served")
     ok(len(rs) == 3 and b"live" in rs[0][2] and rs[1][2] == b"" and
@@ -274,7 +251,7 @@ with Gateway() as gw:
         "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n" % (P, key)).encode() +
         req_bytes("connect", connect_params(), rid="1:piped"), timeout=1.5)
-    rs = responses(raw)
+    rs = http_responses(raw)
     is_([r[0] for r in rs[:2]], [200, 101], "GET /healthz then an upgrade "
         "in one write: 200, then 101 on the same connection")
     ok(b'"connect.challenge"' in raw and b'"hello-ok"' in raw,

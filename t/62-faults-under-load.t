@@ -219,28 +219,9 @@ with Gateway() as gw:
 
 
 # ------------------------------------------------------------ stalled reader
-_create_connection = socket.create_connection
 
 
-def stalled_operator(gw, scopes):
-    """An operator whose socket holds little in the kernel (4 KiB receive
-    buffer, 536-byte MSS), so what it does not read queues in the
-    gateway."""
-    def small(addr, timeout=None, source_address=None):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        try:
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
-        except OSError:
-            pass
-        s.settimeout(timeout)
-        s.connect(addr)
-        return s
-    socket.create_connection = small
-    try:
-        return operator(gw, scopes=scopes)
-    finally:
-        socket.create_connection = _create_connection
+
 
 
 CAP = 2 * 1024 * 1024

@@ -736,3 +736,68 @@ def check_sanitizer_reports(gw):
             diag("\n".join(lines[max(0, i - 2):i + 40]))
             break
     return False
+
+
+# ---------------------------------------------------------------- shared raw helpers
+
+def http_responses(data, methods=None):
+    """Split raw bytes into (status, headers, body) tuples using
+    Content-Length; methods[i] == "HEAD" means response i has no body."""
+    out = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            break
+        lines = head.decode("latin-1").split("\r\n")
+        try:
+            st = int(lines[0].split(" ")[1])
+        except (IndexError, ValueError):
+            break
+        h = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            h[k.strip().lower()] = v.strip()
+        n = int(h.get("content-length", "0"))
+        if methods and len(out) < len(methods) and \
+                methods[len(out)] == "HEAD":
+            n = 0
+        out.append((st, h, rest[:n]))
+        data = rest[n:]
+    return out
+
+
+def frame_header(b0, length, mask=True):
+    """A raw frame header (with a random mask key when masked)."""
+    m = 0x80 if mask else 0
+    if length < 126:
+        h = struct.pack("!BB", b0, m | length)
+    elif length < 65536:
+        h = struct.pack("!BBH", b0, m | 126, length)
+    else:
+        h = struct.pack("!BBQ", b0, m | 127, length)
+    return h + (os.urandom(4) if mask else b"")
+
+
+_create_connection = socket.create_connection
+
+
+def stalled_operator(gw, scopes):
+    """An operator whose socket holds little in the kernel: a 4 KiB
+    receive buffer and a 536-byte MSS (loopback's 64 KiB segments would
+    let the kernel swallow megabytes before the gateway queues anything),
+    so what it does not read queues in the gateway."""
+    def small(addr, timeout=None, source_address=None):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        try:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+        except OSError:
+            pass
+        s.settimeout(timeout)
+        s.connect(addr)
+        return s
+    socket.create_connection = small
+    try:
+        return operator(gw, scopes=scopes)
+    finally:
+        socket.create_connection = _create_connection
