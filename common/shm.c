@@ -147,9 +147,16 @@ int
 shm_presence_put(struct shm_region *r, int row, const char *key, uint64_t ts,
     const char *data, size_t len)
 {
+	uint32_t	hwm;
+
 	if (row < 0 || row >= SHM_PRESENCE_ROWS ||
 	    strlen(key) >= SHM_PRESENCE_KEY || len >= SHM_PRESENCE_DATA)
 		return -1;
+	/* Raised first: a writer killed after it leaves no row unseen. */
+	hwm = atomic_load(&r->l->hdr.presence_hwm);
+	while (hwm < (uint32_t)row + 1 && !atomic_compare_exchange_weak(
+	    &r->l->hdr.presence_hwm, &hwm, (uint32_t)row + 1))
+		;
 	shm_slot_write(&r->l->presence[row], 1, key, ts, data, len);
 	return 0;
 }
@@ -169,6 +176,9 @@ shm_presence_get(struct shm_region *r, int row, struct shm_presence *out)
 	uint32_t			 a, s1, s2, klen, dlen;
 	int				 tries, used;
 
+	if ((uint32_t)row >= atomic_load_explicit(&r->l->hdr.presence_hwm,
+	    memory_order_acquire))
+		return 0;
 	for (tries = 0; tries < SHM_READ_RETRIES; tries++) {
 		a = atomic_load_explicit(&pr->active, memory_order_acquire);
 		s = &pr->slot[a & 1];

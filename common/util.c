@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_SYS_RANDOM_H
+#include <sys/random.h>
+#endif
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -34,10 +38,34 @@ util_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * The kernel's generator directly: OpenSSL's RAND_bytes calls getpid()
+ * twice per call to notice forks, which a handshake (nonce, connection
+ * id) paid on every connection.
+ */
 int
 util_random(void *buf, size_t len)
 {
+#if defined(HAVE_GETRANDOM)
+	unsigned char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = getrandom(p, len, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+#elif defined(HAVE_ARC4RANDOM_BUF)
+	arc4random_buf(buf, len);
+	return 0;
+#else
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+#endif
 }
 
 char *

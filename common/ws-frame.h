@@ -115,6 +115,8 @@ int	ws_utf8_valid(const uint8_t *data, size_t len);
 /* 1 if code may be sent in a close frame by a peer (RFC 6455 7.4). */
 int	ws_close_code_valid(uint16_t code);
 
+/* Looks the digest up now rather than at the first handshake. */
+int	ws_handshake_init(void);
 /* Sec-WebSocket-Accept for a Sec-WebSocket-Key: 28 characters + NUL. */
 void	ws_accept_key(const char *key, char out[29]);
 /* A fresh random Sec-WebSocket-Key (client mode): 24 characters + NUL. */

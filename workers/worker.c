@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #include <event2/event.h>
 #include <json-c/json.h>
@@ -75,6 +78,11 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 		log_errorx("master speaks ipc version %u, this binary %u",
 		    w->hello.version, IPC_VERSION);
 		worker_exit(w, EXIT_CONFIG);
+	}
+	/* The master died before worker_main asked for its death signal. */
+	if (getppid() != (pid_t)w->hello.master_pid) {
+		log_warnx("master %u is gone", w->hello.master_pid);
+		worker_exit(w, EXIT_RUNTIME);
 	}
 	return 0;
 }
@@ -314,6 +322,11 @@ worker_main(const char *role)
 	 * their shutdown event.  A worker outliving its master dies by
 	 * PDEATHSIG or on the channel's EOF.
 	 */
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
+	/* A master killed with SIGKILL takes its workers with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		fatal(EXIT_RUNTIME, "prctl(PR_SET_PDEATHSIG)");
+#endif
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
