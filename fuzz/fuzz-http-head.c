@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "common/http-head.h"
+#include "fuzz/fuzz-common.h"
 
 #define MAX_HEADS	8
 
@@ -40,33 +41,10 @@ struct result {
 	int		 n;
 };
 
-static void
-check(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz-http-head: invariant violated: %s\n",
-		    what);
-		abort();
-	}
-}
-
-static uint64_t
-fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t	*b = p;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t
 fnv_str(uint64_t h, const char *s)
 {
-	return fnv(h, s, strlen(s) + 1);
+	return fuzz_fnv(h, s, strlen(s) + 1);
 }
 
 static int
@@ -82,27 +60,27 @@ check_done(const struct http_head *h)
 {
 	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint64_t	 d = 0xcbf29ce484222325ULL;
+	uint64_t	 d = FUZZ_FNV_BASIS;
 	const char	*s;
 	size_t		 plen;
 	int		 i, j, v[8];
 
-	check(h->buf_len <= h->buf_cap, "buf_len over buf_cap");
-	check(h->head_bytes <= HTTP_HEAD_MAX_BYTES, "head over the limit");
-	check(h->method_name != NULL, "no method name");
-	check(in_buf(h, h->url) && in_buf(h, h->path), "url/path outside buf");
+	fuzz_check(h->buf_len <= h->buf_cap, "buf_len over buf_cap");
+	fuzz_check(h->head_bytes <= HTTP_HEAD_MAX_BYTES, "head over the limit");
+	fuzz_check(h->method_name != NULL, "no method name");
+	fuzz_check(in_buf(h, h->url) && in_buf(h, h->path), "url/path outside buf");
 	plen = strlen(h->path);
-	check(strncmp(h->url, h->path, plen) == 0, "path not a prefix of url");
-	check(h->url[plen] == '\0' || h->url[plen] == '?' ||
+	fuzz_check(strncmp(h->url, h->path, plen) == 0, "path not a prefix of url");
+	fuzz_check(h->url[plen] == '\0' || h->url[plen] == '?' ||
 	    h->url[plen] == '#', "path cut at the wrong place");
-	check(h->http_major == 1, "version other than 1.x accepted");
-	check(h->nfields >= 0 && h->nfields <= HTTP_HEAD_MAX_FIELDS,
+	fuzz_check(h->http_major == 1, "version other than 1.x accepted");
+	fuzz_check(h->nfields >= 0 && h->nfields <= HTTP_HEAD_MAX_FIELDS,
 	    "field count");
-	check(h->has_content_length || h->content_length == 0,
+	fuzz_check(h->has_content_length || h->content_length == 0,
 	    "content length without the header");
-	check(!(h->has_content_length && h->chunked), "both CL and chunked");
+	fuzz_check(!(h->has_content_length && h->chunked), "both CL and chunked");
 	for (s = h->url; *s != '\0'; s++)
-		check((unsigned char)*s > ' ' && *s != 0x7f, "blank in url");
+		fuzz_check((unsigned char)*s > ' ' && *s != 0x7f, "blank in url");
 	d = fnv_str(d, h->method_name);
 	d = fnv_str(d, h->url);
 	v[0] = h->method;
@@ -113,27 +91,27 @@ check_done(const struct http_head *h)
 	v[5] = h->has_content_length;
 	v[6] = h->nfields;
 	v[7] = 0;
-	d = fnv(d, v, sizeof(v));
-	d = fnv(d, &h->content_length, sizeof(h->content_length));
+	d = fuzz_fnv(d, v, sizeof(v));
+	d = fuzz_fnv(d, &h->content_length, sizeof(h->content_length));
 	for (i = 0; i < h->nfields; i++) {
 		const char *name = h->fields[i].name;
 		const char *value = h->fields[i].value;
 		size_t vlen;
 
-		check(in_buf(h, name) && in_buf(h, value), "field outside buf");
-		check(name[0] != '\0' && name[strspn(name, tchar)] == '\0',
+		fuzz_check(in_buf(h, name) && in_buf(h, value), "field outside buf");
+		fuzz_check(name[0] != '\0' && name[strspn(name, tchar)] == '\0',
 		    "bad field name accepted");
 		vlen = strlen(value);
-		check(vlen == 0 || (value[0] != ' ' && value[0] != '\t' &&
+		fuzz_check(vlen == 0 || (value[0] != ' ' && value[0] != '\t' &&
 		    value[vlen - 1] != ' ' && value[vlen - 1] != '\t'),
 		    "value not trimmed");
-		check(strchr(value, '\r') == NULL && strchr(value, '\n') == NULL,
+		fuzz_check(strchr(value, '\r') == NULL && strchr(value, '\n') == NULL,
 		    "CR or LF in a value");
 		/* the lookup returns the first field of that name */
 		for (j = 0; j < i; j++)
 			if (strcasecmp(h->fields[j].name, name) == 0)
 				break;
-		check(http_head_get(h, name) == h->fields[j].value,
+		fuzz_check(http_head_get(h, name) == h->fields[j].value,
 		    "lookup disagrees with the field list");
 		d = fnv_str(d, name);
 		d = fnv_str(d, value);
@@ -168,7 +146,7 @@ read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
 	struct outcome		*o;
 
 	h = malloc(sizeof(*h));
-	check(h != NULL, "malloc");
+	fuzz_check(h != NULL, "malloc");
 	http_head_init(h);
 	memset(res, 0, sizeof(*res));
 	o = &res->o[0];
@@ -193,28 +171,28 @@ read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
 		while (pend_len > 0) {
 			rv = http_head_feed(h, (const char *)data + pend_off,
 			    pend_len, &used);
-			check(used <= pend_len, "used more than fed");
+			fuzz_check(used <= pend_len, "used more than fed");
 			if (rv == HTTP_HEAD_MORE) {
-				check(used == pend_len, "MORE without using all");
+				fuzz_check(used == pend_len, "MORE without using all");
 				break;
 			}
 			o->rv = rv;
 			if (rv == HTTP_HEAD_ERROR) {
-				check(used == 0, "error with bytes used");
+				fuzz_check(used == 0, "error with bytes used");
 				o->status = h->status;
-				check(h->status == 400 || h->status == 431 ||
+				fuzz_check(h->status == 400 || h->status == 431 ||
 				    h->status == 505, "unexpected status");
 				/* the worker closes: nothing more is read */
 				goto out;
 			}
-			check(rv == HTTP_HEAD_DONE, "feed result");
+			fuzz_check(rv == HTTP_HEAD_DONE, "feed result");
 			pend_off += used;
 			pend_len -= used;
 			o->used = pend_off - o->start;
-			check(o->used > 0, "empty head");
+			fuzz_check(o->used > 0, "empty head");
 			o->hash = check_done(h);
 			/* once done, the head keeps answering DONE, using nothing */
-			check(http_head_feed(h, "x", 1, &used) == HTTP_HEAD_DONE &&
+			fuzz_check(http_head_feed(h, "x", 1, &used) == HTTP_HEAD_DONE &&
 			    used == 0, "done head took more bytes");
 			if (++res->n == MAX_HEADS)
 				goto out_n;
@@ -247,20 +225,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	read_stream(data, size, 0, seed, &whole);
 	read_stream(data, size, 1, seed, &cut);
-	check(whole.n == cut.n, "number of heads differs (whole vs chunked)");
+	fuzz_check(whole.n == cut.n, "number of heads differs (whole vs chunked)");
 	for (i = 0; i < whole.n; i++) {
-		check(whole.o[i].rv == cut.o[i].rv, "outcome differs");
+		fuzz_check(whole.o[i].rv == cut.o[i].rv, "outcome differs");
 #ifndef FUZZ_SKIP_KNOWN
 		/*
 		 * Reported (fuzz/crashes/README): a parse error is answered
 		 * before the bare CR / obs-fold check of the same feed, so
 		 * the status may depend on the cuts (505 whole, 400 cut).
 		 */
-		check(whole.o[i].status == cut.o[i].status, "status differs");
+		fuzz_check(whole.o[i].status == cut.o[i].status, "status differs");
 #endif
-		check(whole.o[i].start == cut.o[i].start, "start differs");
-		check(whole.o[i].used == cut.o[i].used, "head length differs");
-		check(whole.o[i].hash == cut.o[i].hash, "head content differs");
+		fuzz_check(whole.o[i].start == cut.o[i].start, "start differs");
+		fuzz_check(whole.o[i].used == cut.o[i].used, "head length differs");
+		fuzz_check(whole.o[i].hash == cut.o[i].hash, "head content differs");
 	}
 	return 0;
 }

@@ -28,38 +28,10 @@
 #include "protocol/schemas.h"
 #include "protocol/scopes.h"
 #include "protocol/validate.h"
+#include "fuzz/fuzz-common.h"
 
 /* As workers/ws/ws-connect.c. */
 #define JSON_MAX_DEPTH	64
-
-static void
-check(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz-json-frame: invariant violated: %s\n",
-		    what);
-		abort();
-	}
-}
-
-/* A copy of ws_parse_json (workers/ws/ws-connect.c), which needs a worker. */
-static struct json_object *
-parse_json(const char *text, size_t len)
-{
-	struct json_tokener	*tok;
-	struct json_object	*o;
-
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	check(tok != NULL, "json_tokener_new_ex");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
 
 static char	 ids[32][64];
 static int	 nids;
@@ -96,7 +68,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (proto_schema_exists(ids[nids]))
 			nids++;
 	}
-	check(nids > 0, "no schema ids");
+	fuzz_check(nids > 0, "no schema ids");
 	return 0;
 }
 
@@ -111,31 +83,31 @@ validate(const char *id, struct json_object *v)
 
 	memset(full, 0x55, sizeof(full));
 	rv = proto_validate(id, v, full, sizeof(full));
-	check(rv == 0 || rv == -1 || rv == -2, "result out of range");
-	check(memchr(full, '\0', sizeof(full)) != NULL, "message not terminated");
+	fuzz_check(rv == 0 || rv == -1 || rv == -2, "result out of range");
+	fuzz_check(memchr(full, '\0', sizeof(full)) != NULL, "message not terminated");
 	if (rv == -2) {
-		check(!proto_schema_exists(id), "-2 for a known schema");
+		fuzz_check(!proto_schema_exists(id), "-2 for a known schema");
 		return rv;
 	}
 	flen = strlen(full);
 	if (rv == 0)
-		check(flen == 0, "message on success");
+		fuzz_check(flen == 0, "message on success");
 	else
-		check(strncmp(full, "at /", 4) == 0, "message not 'at /...'");
+		fuzz_check(strncmp(full, "at /", 4) == 0, "message not 'at /...'");
 	rv2 = proto_validate(id, v, again, sizeof(again));
-	check(rv2 == rv && strcmp(full, again) == 0, "validation not repeatable");
-	check(proto_validate(id, v, NULL, 0) == rv, "result depends on err");
+	fuzz_check(rv2 == rv && strcmp(full, again) == 0, "validation not repeatable");
+	fuzz_check(proto_validate(id, v, NULL, 0) == rv, "result depends on err");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		memset(small, 0x55, sizeof(small));
-		check(proto_validate(id, v, small, sizes[i]) == rv,
+		fuzz_check(proto_validate(id, v, small, sizes[i]) == rv,
 		    "result depends on the buffer size");
-		check(memchr(small, '\0', sizes[i]) != NULL,
+		fuzz_check(memchr(small, '\0', sizes[i]) != NULL,
 		    "message not terminated in its buffer");
-		check(small[sizes[i]] == 0x55, "wrote past the buffer");
-		check(strncmp(full, small, strlen(small)) == 0,
+		fuzz_check(small[sizes[i]] == 0x55, "wrote past the buffer");
+		fuzz_check(strncmp(full, small, strlen(small)) == 0,
 		    "truncated message not a prefix");
 		if (ws_utf8_valid((const uint8_t *)full, flen))
-			check(ws_utf8_valid((const uint8_t *)small,
+			fuzz_check(ws_utf8_valid((const uint8_t *)small,
 			    strlen(small)), "truncation broke UTF-8");
 	}
 	return rv;
@@ -151,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			 schema[160];
 	int			 i, rv;
 
-	if ((frame = parse_json((const char *)data, size)) == NULL)
+	if ((frame = fuzz_parse_strict((const char *)data, size, JSON_MAX_DEPTH)) == NULL)
 		return 0;
 	rv = validate("frame.req", frame);
 	/* the handshake */
@@ -162,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rv == 0) {
 		method = json_object_get_string(json_object_object_get(frame,
 		    "method"));
-		check(method != NULL, "valid frame without a method");
+		fuzz_check(method != NULL, "valid frame without a method");
 		(void)proto_method_scope(method);
 		snprintf(schema, sizeof(schema), "method.%s", method);
 		params = json_object_object_get(frame, "params");
@@ -171,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (proto_schema_exists(schema))
 			(void)validate(schema, params);
 		else
-			check(validate(schema, params) == -2,
+			fuzz_check(validate(schema, params) == -2,
 			    "unknown schema validated");
 		json_object_put(empty);
 	}

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/ws-frame.h"
+#include "fuzz/fuzz-common.h"
 
 #define MAX_EVENTS	64
 
@@ -46,38 +47,16 @@ struct rec {
 	int		 last_op;
 };
 
-static void
-check(int cond, const char *what)
-{
-	if (!cond) {
-		fprintf(stderr, "fuzz-ws-frame: invariant violated: %s\n", what);
-		abort();
-	}
-}
-
-static uint64_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t	 h = 0xcbf29ce484222325ULL;
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static int
 record(struct rec *r, int ctl, int op, const uint8_t *data, size_t len)
 {
-	check(r->stopped == 0, "callback after a callback asked to stop");
-	check(data != NULL, "callback with a NULL pointer");
+	fuzz_check(r->stopped == 0, "callback after a callback asked to stop");
+	fuzz_check(data != NULL, "callback with a NULL pointer");
 	if (r->n < MAX_EVENTS) {
 		r->ev[r->n].ctl = (uint8_t)ctl;
 		r->ev[r->n].op = (uint8_t)op;
 		r->ev[r->n].len = len;
-		r->ev[r->n].hash = fnv1a(data, len);
+		r->ev[r->n].hash = fuzz_fnv(FUZZ_FNV_BASIS, data, len);
 	}
 	r->n++;
 	if (r->stop_at == r->n) {
@@ -92,16 +71,16 @@ on_message(void *arg, int op, const uint8_t *data, size_t len)
 {
 	struct rec	*r = arg;
 
-	check(op == WS_OP_TEXT || op == WS_OP_BINARY, "message opcode");
-	check(len <= r->max_message, "message over max_message delivered");
+	fuzz_check(op == WS_OP_TEXT || op == WS_OP_BINARY, "message opcode");
+	fuzz_check(len <= r->max_message, "message over max_message delivered");
 	if (op == WS_OP_TEXT)
-		check(ws_utf8_valid(data, len), "invalid UTF-8 text delivered");
+		fuzz_check(ws_utf8_valid(data, len), "invalid UTF-8 text delivered");
 	/* touch every byte, so ASan sees a short buffer */
-	(void)fnv1a(data, len);
+	(void)fuzz_fnv(FUZZ_FNV_BASIS, data, len);
 	if (len <= 65536) {
 		free(r->last);
 		r->last = malloc(len ? len : 1);
-		check(r->last != NULL, "malloc");
+		fuzz_check(r->last != NULL, "malloc");
 		memcpy(r->last, data, len);
 		r->last_len = len;
 		r->last_op = op;
@@ -114,15 +93,15 @@ on_control(void *arg, int op, const uint8_t *data, size_t len)
 {
 	struct rec	*r = arg;
 
-	check(op == WS_OP_CLOSE || op == WS_OP_PING || op == WS_OP_PONG,
+	fuzz_check(op == WS_OP_CLOSE || op == WS_OP_PING || op == WS_OP_PONG,
 	    "control opcode");
-	check(len <= 125, "control payload over 125 bytes");
+	fuzz_check(len <= 125, "control payload over 125 bytes");
 	if (op == WS_OP_CLOSE) {
-		check(len != 1, "close payload of 1 byte delivered");
+		fuzz_check(len != 1, "close payload of 1 byte delivered");
 		if (len >= 2) {
-			check(ws_close_code_valid((uint16_t)(data[0] << 8 |
+			fuzz_check(ws_close_code_valid((uint16_t)(data[0] << 8 |
 			    data[1])), "invalid close code delivered");
-			check(ws_utf8_valid(data + 2, len - 2),
+			fuzz_check(ws_utf8_valid(data + 2, len - 2),
 			    "invalid close reason delivered");
 		}
 	}
@@ -139,23 +118,23 @@ static const struct ws_decoder_cb	 cb = { on_message, on_control };
 static void
 same_state(const struct ws_decoder *a, const struct ws_decoder *b)
 {
-	check(a->close_code == b->close_code, "close code differs");
-	check(a->error == b->error, "error differs");
-	check(a->state == b->state, "state differs");
+	fuzz_check(a->close_code == b->close_code, "close code differs");
+	fuzz_check(a->error == b->error, "error differs");
+	fuzz_check(a->state == b->state, "state differs");
 	if (a->close_code != 0)
 		return;
-	check(a->hdr_need == b->hdr_need, "hdr_need differs");
-	check(a->opcode == b->opcode, "opcode differs");
-	check(a->fin == b->fin, "fin differs");
-	check(a->msg_opcode == b->msg_opcode, "msg_opcode differs");
-	check(a->utf8_state == b->utf8_state, "utf8 state differs");
-	check(a->frame_len == b->frame_len, "frame_len differs");
-	check(a->frame_pos == b->frame_pos, "frame_pos differs");
-	check(a->msg_len == b->msg_len, "msg_len differs");
-	check(memcmp(a->mask, b->mask, 4) == 0, "mask differs");
-	check(a->msg_len <= a->msg_cap, "msg_len over msg_cap");
-	check((a->msg == NULL) == (a->msg_cap == 0), "msg/msg_cap mismatch");
-	check(a->msg_cap <= a->max_message || a->msg_cap == 0,
+	fuzz_check(a->hdr_need == b->hdr_need, "hdr_need differs");
+	fuzz_check(a->opcode == b->opcode, "opcode differs");
+	fuzz_check(a->fin == b->fin, "fin differs");
+	fuzz_check(a->msg_opcode == b->msg_opcode, "msg_opcode differs");
+	fuzz_check(a->utf8_state == b->utf8_state, "utf8 state differs");
+	fuzz_check(a->frame_len == b->frame_len, "frame_len differs");
+	fuzz_check(a->frame_pos == b->frame_pos, "frame_pos differs");
+	fuzz_check(a->msg_len == b->msg_len, "msg_len differs");
+	fuzz_check(memcmp(a->mask, b->mask, 4) == 0, "mask differs");
+	fuzz_check(a->msg_len <= a->msg_cap, "msg_len over msg_cap");
+	fuzz_check((a->msg == NULL) == (a->msg_cap == 0), "msg/msg_cap mismatch");
+	fuzz_check(a->msg_cap <= a->max_message || a->msg_cap == 0,
 	    "buffer larger than max_message");
 }
 
@@ -164,13 +143,13 @@ same_events(const struct rec *a, const struct rec *b)
 {
 	int	 i;
 
-	check(a->n == b->n, "number of callbacks differs");
-	check(a->stopped == b->stopped, "stop differs");
+	fuzz_check(a->n == b->n, "number of callbacks differs");
+	fuzz_check(a->stopped == b->stopped, "stop differs");
 	for (i = 0; i < a->n && i < MAX_EVENTS; i++) {
-		check(a->ev[i].ctl == b->ev[i].ctl, "event kind differs");
-		check(a->ev[i].op == b->ev[i].op, "event opcode differs");
-		check(a->ev[i].len == b->ev[i].len, "event length differs");
-		check(a->ev[i].hash == b->ev[i].hash, "event data differs");
+		fuzz_check(a->ev[i].ctl == b->ev[i].ctl, "event kind differs");
+		fuzz_check(a->ev[i].op == b->ev[i].op, "event opcode differs");
+		fuzz_check(a->ev[i].len == b->ev[i].len, "event length differs");
+		fuzz_check(a->ev[i].hash == b->ev[i].hash, "event data differs");
 	}
 }
 
@@ -226,21 +205,21 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 
 	rw = calloc(1, sizeof(*rw));
 	rc = calloc(1, sizeof(*rc));
-	check(rw != NULL && rc != NULL, "calloc");
+	fuzz_check(rw != NULL && rc != NULL, "calloc");
 	rw->stop_at = rc->stop_at = stop_at;
 	rw->max_message = rc->max_message = max_message;
 
 	/* whole */
 	ws_decoder_init(&dw, &cb, rw, server, max_message);
 	rvw = ws_decoder_feed(&dw, data, size);
-	check(rvw == 0 || rvw == -1, "feed result");
+	fuzz_check(rvw == 0 || rvw == -1, "feed result");
 	if (rvw == -1)
-		check(dw.close_code == 0 || dw.close_code == WS_CLOSE_PROTOCOL ||
+		fuzz_check(dw.close_code == 0 || dw.close_code == WS_CLOSE_PROTOCOL ||
 		    dw.close_code == WS_CLOSE_BAD_DATA ||
 		    dw.close_code == WS_CLOSE_TOO_BIG, "close code");
 	if (rvw == -1 && dw.close_code != 0)
-		check(dw.msg == NULL, "failed decoder kept its buffer");
-	check((rvw == -1 && dw.close_code == 0) == (rw->stopped != 0),
+		fuzz_check(dw.msg == NULL, "failed decoder kept its buffer");
+	fuzz_check((rvw == -1 && dw.close_code == 0) == (rw->stopped != 0),
 	    "stop by callback not reported as close_code 0");
 
 	/* chunked, and feeding must stay refused once it failed */
@@ -249,20 +228,20 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 		n = next_chunk(&seed, style, size - off);
 		if (rvc == -1) {
 			i = rc->n;
-			check(ws_decoder_feed(&dc, data + off, n) == -1,
+			fuzz_check(ws_decoder_feed(&dc, data + off, n) == -1,
 			    "feed after failure accepted");
-			check(rc->n == i, "callback after failure");
+			fuzz_check(rc->n == i, "callback after failure");
 			continue;
 		}
 		rvc = ws_decoder_feed(&dc, data + off, n);
 	}
-	check(rvw == rvc, "result differs (whole vs chunked)");
+	fuzz_check(rvw == rvc, "result differs (whole vs chunked)");
 	same_events(rw, rc);
 	same_state(&dw, &dc);
 
 	ws_decoder_free(&dw);
 	ws_decoder_free(&dc);
-	check(dw.msg == NULL && dc.msg == NULL, "free left a buffer");
+	fuzz_check(dw.msg == NULL && dc.msg == NULL, "free left a buffer");
 
 	/*
 	 * Re-encode the last message as the peer would (fragmented around
@@ -278,12 +257,12 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 
 		r2 = calloc(1, sizeof(*r2));
 		buf = malloc(len + 3 * 14 + 8);
-		check(r2 != NULL && buf != NULL, "malloc");
+		fuzz_check(r2 != NULL && buf != NULL, "malloc");
 		r2->max_message = UINT64_MAX;
 #define PUT(fin, op, p, l) do {						\
 		h = ws_frame_header(hdr, (fin), (op), (l),		\
 		    server ? mask : NULL);				\
-		check(h <= 14, "header length");			\
+		fuzz_check(h <= 14, "header length");			\
 		memcpy(buf + pos, hdr, h);				\
 		pos += h;						\
 		if ((l) > 0)						\
@@ -300,10 +279,10 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 			PUT(1, rw->last_op, rw->last, len);
 #undef PUT
 		ws_decoder_init(&d2, &cb, r2, server, UINT64_MAX);
-		check(ws_decoder_feed(&d2, buf, pos) == 0,
+		fuzz_check(ws_decoder_feed(&d2, buf, pos) == 0,
 		    "re-encoded message refused");
-		check(r2->n == (frag ? 2 : 1), "re-encoded: callbacks");
-		check(r2->last_len == len && r2->last_op == rw->last_op &&
+		fuzz_check(r2->n == (frag ? 2 : 1), "re-encoded: callbacks");
+		fuzz_check(r2->last_len == len && r2->last_op == rw->last_op &&
 		    (len == 0 || memcmp(r2->last, rw->last, len) == 0),
 		    "re-encoded message differs");
 		ws_decoder_free(&d2);
@@ -330,11 +309,11 @@ close_payload(const uint8_t *data, size_t size)
 	reason[len] = '\0';
 	max = size > 0 ? data[0] : 0;
 	n = ws_close_payload(out, 1000, reason, max);
-	check(n >= 2 && n <= 125, "close payload length");
-	check(n - 2 <= max, "close reason over max_reason");
-	check(out[0] == 0x03 && out[1] == 0xe8, "close code bytes");
-	check(memcmp(out + 2, reason, n - 2) == 0, "close reason not a prefix");
-	check(ws_utf8_valid(out + 2, n - 2), "close reason not UTF-8");
+	fuzz_check(n >= 2 && n <= 125, "close payload length");
+	fuzz_check(n - 2 <= max, "close reason over max_reason");
+	fuzz_check(out[0] == 0x03 && out[1] == 0xe8, "close code bytes");
+	fuzz_check(memcmp(out + 2, reason, n - 2) == 0, "close reason not a prefix");
+	fuzz_check(ws_utf8_valid(out + 2, n - 2), "close reason not UTF-8");
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

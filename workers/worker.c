@@ -316,17 +316,17 @@ worker_main(const char *role)
 		return EXIT_USAGE;
 	}
 	log_init(worker_subsystem(role), 0);
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
+	/* A master killed with SIGKILL takes its workers with it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		fatal(EXIT_RUNTIME, "prctl(PR_SET_PDEATHSIG)");
+#endif
 	/*
 	 * Ctrl-C, timeout(1) and systemd's default KillMode signal the whole
 	 * group; only the master decides how to stop, so that clients get
 	 * their shutdown event.  A worker outliving its master dies by
 	 * PDEATHSIG or on the channel's EOF.
 	 */
-#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
-	/* A master killed with SIGKILL takes its workers with it. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		fatal(EXIT_RUNTIME, "prctl(PR_SET_PDEATHSIG)");
-#endif
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

@@ -1,0 +1,94 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "fuzz/fuzz-common.h"
+
+void
+fuzz_check(int cond, const char *what)
+{
+	if (!cond) {
+		fprintf(stderr, "fuzz: invariant violated: %s\n", what);
+		abort();
+	}
+}
+
+uint64_t
+fuzz_fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t	*b = p;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int
+fuzz_position_ok(const char *s)
+{
+	char	*end;
+	long	 line, col;
+
+	line = strtol(s, &end, 10);
+	if (end == s || *end != ':' || line < 1)
+		return 0;
+	s = end + 1;
+	col = strtol(s, &end, 10);
+	if (end == s || *end != ':' || end[1] != ' ' || col < 1)
+		return 0;
+	return 1;
+}
+
+int
+fuzz_has_nonfinite(struct json_object *o)
+{
+	struct json_object_iterator	 it, end;
+	size_t				 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(o));
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (fuzz_has_nonfinite(json_object_array_get_idx(o, i)))
+				return 1;
+		return 0;
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end);
+		    json_object_iter_next(&it))
+			if (fuzz_has_nonfinite(json_object_iter_peek_value(&it)))
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+struct json_object *
+fuzz_parse_strict(const char *text, size_t len, int depth)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+
+	tok = json_tokener_new_ex(depth);
+	fuzz_check(tok != NULL, "json_tokener_new_ex");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
