@@ -38,15 +38,17 @@ util_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/*
- * The kernel's generator directly: OpenSSL's RAND_bytes calls getpid()
- * twice per call to notice forks, which a handshake (nonce, connection
- * id) paid on every connection.
- */
-int
-util_random(void *buf, size_t len)
-{
 #if defined(HAVE_GETRANDOM)
+/*
+ * The kernel's generator, read 256 bytes at a time: a handshake takes a
+ * connection id and a nonce, and a system call each was a tenth of a
+ * worker's calls per connection.  (OpenSSL's RAND_bytes also called
+ * getpid() twice per call to notice forks; ours exec, so a pool is never
+ * shared with a child.)  Taken bytes are wiped from the pool.
+ */
+static int
+util_random_fill(void *buf, size_t len)
+{
 	unsigned char	*p = buf;
 	ssize_t		 n;
 
@@ -60,13 +62,47 @@ util_random(void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+util_random(void *buf, size_t len)
+{
+	static unsigned char	 pool[256];
+	static size_t		 left;
+	unsigned char		*out = buf;
+	size_t			 n;
+
+	if (len > sizeof(pool))
+		return util_random_fill(buf, len);
+	while (len > 0) {
+		if (left == 0) {
+			if (util_random_fill(pool, sizeof(pool)) == -1)
+				return -1;
+			left = sizeof(pool);
+		}
+		n = len < left ? len : left;
+		memcpy(out, pool + sizeof(pool) - left, n);
+		OPENSSL_cleanse(pool + sizeof(pool) - left, n);
+		left -= n;
+		out += n;
+		len -= n;
+	}
+	return 0;
+}
 #elif defined(HAVE_ARC4RANDOM_BUF)
+int
+util_random(void *buf, size_t len)
+{
 	arc4random_buf(buf, len);
 	return 0;
-#else
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
-#endif
 }
+#else
+int
+util_random(void *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+#endif
 
 char *
 util_b64url(const void *buf, size_t len)

@@ -263,4 +263,56 @@ with Gateway(env={"OPENCLAW_MAX_OUTBOUND_BYTES": "65536"}) as gw:
     is_(ws.request("health").get("ok"), True, "others unaffected")
     ws.close()
 
+# -- a droppable event to a socket with over 1 MiB queued is dropped (its
+# seq consumed) rather than queued behind the backlog, far below the
+# 50 MiB per-socket and the global cap
+def event_seqs(ws, timeout):
+    """seq of every event read within timeout."""
+    return [json.loads(p).get("seq") for op, p in read_all(ws, timeout)[0]
+            if op == 1 and json.loads(p).get("type") == "event"]
+
+
+with Gateway() as gw:
+    gw.start()
+    adm = operator(gw, scopes=[ADMIN])
+    for i in range(16):
+        adm.request("system-event", {"text": "w" * 1500 + str(i),
+                                     "deviceId": "wide-%d" % i})
+    s = stalled_operator(gw, [READ])
+    one = len(json.dumps(s.request("system-presence")))
+    adm.request("system-event", {"text": "before", "deviceId": "dev-before"})
+    base = s.recv_until(lambda m: m.get("event") == "presence", 3)["seq"]
+    base = (event_seqs(s, 0.4) or [base])[-1]
+    # about 6 MiB: the kernel takes a few MiB of it, the gateway the rest
+    n = 6 * 1024 * 1024 // one + 1
+    s.send_raw(b"".join(req_bytes("system-presence", rid="b%d" % i)
+                        for i in range(n)))
+    time.sleep(0.5)
+    adm.request("system-event", {"text": "while backed up",
+                                 "deviceId": "dev-backlog"})
+    time.sleep(0.4)         # the presence broadcast (100 ms gap) is done
+    seen, nres, closed = [], 0, None
+    s.sock.settimeout(20)
+    try:
+        while nres < n:
+            op, p = s.recv_frame(20)
+            m = json.loads(p) if op == 1 else {}
+            if m.get("type") == "event":
+                seen.append(m.get("seq"))
+            elif m.get("type") == "res":
+                nres += 1
+    except (socket.timeout, Closed, OSError) as e:
+        closed = e
+    ok(closed is None, "backed-up reader not closed (%r)" % (closed,))
+    is_(nres, n, "every response delivered (%d x %d bytes)" % (n, one))
+    seen += event_seqs(s, 0.3)     # queued after the last response
+    adm.request("system-event", {"text": "caught up",
+                                 "deviceId": "dev-after"})
+    last = s.recv_until(lambda m: m.get("event") == "presence", 3)["seq"]
+    ok(last - base > len(seen) + 1,
+       "the presence event sent over the backlog was dropped, its seq "
+       "consumed (seq %d before, %s during, %d after)" % (base, seen, last))
+    s.close()
+    adm.close()
+
 done_testing()

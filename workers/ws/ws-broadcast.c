@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -26,30 +27,97 @@ ws_state_version(struct ws_server *s)
 }
 
 /*
- * Send one event; takes ownership of payload.  A dropped event still
- * consumes its seq, so the client sees the gap and refreshes.
+ * An event serialized once for all its recipients, who differ only in
+ * seq: each output buffer refers to the shared envelope, then gets its
+ * own tail.  A 58 KB presence table to 1,000 clients is one serialization
+ * and no copy instead of 58 MB of JSON.
  */
+struct ws_event_out {
+	const char		*event;
+	struct json_object	*payload;	/* until serialized */
+	int			 with_state;
+	struct ws_shared	*env;		/* the frame up to its last '}' */
+	char			 state[128];	/* ,"stateVersion":{...} or "" */
+};
+
+static void
+ws_event_init(struct ws_event_out *e, const char *event,
+    struct json_object *payload, int with_state)
+{
+	memset(e, 0, sizeof(*e));
+	e->event = event;
+	e->payload = payload;
+	e->with_state = with_state;
+}
+
+/*
+ * Key order as the per-recipient objects had it: type, event, payload,
+ * seq, stateVersion.  Done at the first recipient, so nobody listening
+ * costs nothing.
+ */
+static void
+ws_event_serialize(struct ws_server *s, struct ws_event_out *e)
+{
+	struct json_object	*o, *v;
+	const char		*str;
+	size_t			 len;
+	int			 flags = JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("event"));
+	json_object_object_add(o, "event", json_object_new_string(e->event));
+	json_object_object_add(o, "payload", e->payload);
+	e->payload = NULL;
+	/* A plain object ends in '}': drop it, the tail closes the frame. */
+	str = json_object_to_json_string_length(o, flags, &len);
+	e->env = ws_shared_new(str, len - 1);
+	json_object_put(o);
+	if (e->with_state) {
+		/* Two integers: the buffer always holds them. */
+		v = ws_state_version(s);
+		snprintf(e->state, sizeof(e->state), ",\"stateVersion\":%s",
+		    json_object_to_json_string_ext(v, flags));
+		json_object_put(v);
+	}
+}
+
+static void
+ws_event_done(struct ws_event_out *e)
+{
+	json_object_put(e->payload);
+	ws_shared_unref(e->env);
+}
+
+/* A dropped event still consumes its seq: the client sees the gap. */
+static int
+ws_event_send(struct ws_conn *c, struct ws_event_out *e, int droppable)
+{
+	char	tail[160];
+	int	n, rv;
+
+	if (e->env == NULL)
+		ws_event_serialize(c->srv, e);
+	n = snprintf(tail, sizeof(tail), ",\"seq\":%llu%s}",
+	    (unsigned long long)++c->seq, e->state);
+	rv = ws_conn_send_shared(c, e->env, tail, (size_t)n, droppable);
+	if (log_verbose())
+		log_debug("conn %s: event %s seq %llu%s", c->conn_id, e->event,
+		    (unsigned long long)c->seq, rv == 1 ? " (dropped)" : "");
+	return rv;
+}
+
+/* Send one event; takes ownership of payload. */
 int
 ws_send_event(struct ws_conn *c, const char *event,
     struct json_object *payload, int with_state, int droppable)
 {
-	struct json_object	*o;
-	int			 rv;
+	struct ws_event_out	e;
+	int			rv;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("event"));
-	json_object_object_add(o, "event", json_object_new_string(event));
-	json_object_object_add(o, "payload", payload);
-	json_object_object_add(o, "seq", json_object_new_int64(
-	    (int64_t)++c->seq));
-	if (with_state)
-		json_object_object_add(o, "stateVersion",
-		    ws_state_version(c->srv));
-	rv = ws_conn_send_json(c, o, droppable);
-	if (log_verbose())
-		log_debug("conn %s: event %s seq %llu%s", c->conn_id, event,
-		    (unsigned long long)c->seq, rv == 1 ? " (dropped)" : "");
-	json_object_put(o);
+	ws_event_init(&e, event, payload, with_state);
+	rv = ws_event_send(c, &e, droppable);
+	ws_event_done(&e);
 	return rv;
 }
 
@@ -57,16 +125,17 @@ void
 ws_broadcast(struct ws_server *s, const char *event,
     struct json_object *payload, int need_read, int with_state, int droppable)
 {
-	struct ws_conn	*c, *next;
+	struct ws_event_out	 e;
+	struct ws_conn		*c, *next;
 
+	ws_event_init(&e, event, payload, with_state);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state != WSC_AUTHED || (need_read && !c->can_read))
 			continue;
-		ws_send_event(c, event, json_object_get(payload), with_state,
-		    droppable);
+		ws_event_send(c, &e, droppable);
 	}
-	json_object_put(payload);
+	ws_event_done(&e);
 }
 
 static void

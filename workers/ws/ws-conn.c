@@ -16,6 +16,7 @@
 #include "common/http-head.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/sockio.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "protocol/ipc-msg.h"
@@ -24,17 +25,25 @@
 
 static int	ws_conn_on_message(void *, int, const uint8_t *, size_t);
 static int	ws_conn_on_control(void *, int, const uint8_t *, size_t);
+static void	ws_conn_out_cb(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
 
 static const struct ws_decoder_cb ws_conn_cb = {
 	ws_conn_on_message,
 	ws_conn_on_control,
 };
 
+static size_t
+ws_conn_queued(struct ws_conn *c)
+{
+	return sockio_queued(c->sio);
+}
+
 static void
 ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data,
     size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = sockio_output(c->sio);
 	uint8_t		 hdr[14];
 	size_t		 n;
 
@@ -55,8 +64,7 @@ ws_conn_cut_largest(struct ws_conn *c)
 	size_t		 q, most = 0;
 
 	for (v = c->srv->conns; v != NULL; v = v->next)
-		if (v->state != WSC_CLOSING && (q = evbuffer_get_length(
-		    bufferevent_get_output(v->bev))) > most) {
+		if (v->state != WSC_CLOSING && (q = ws_conn_queued(v)) > most) {
 			most = q;
 			worst = v;
 		}
@@ -74,7 +82,7 @@ ws_conn_cut_largest(struct ws_conn *c)
 static int
 ws_conn_room(struct ws_conn *c, size_t len)
 {
-	size_t	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	size_t	queued = ws_conn_queued(c);
 	size_t	cap = c->state == WSC_PREAUTH ? WS_MAX_PREAUTH_PAYLOAD :
 	    WS_MAX_BUFFERED;
 
@@ -87,15 +95,22 @@ ws_conn_room(struct ws_conn *c, size_t len)
 	return 0;
 }
 
-int
-ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
+/*
+ * May a message of len bytes be queued on c?  0: yes; 1: no, drop it (a
+ * droppable message); -1: no, and c is closing.  Non-droppable messages
+ * over the global cap close the largest backlogs until they fit.
+ */
+static int
+ws_conn_admit(struct ws_conn *c, size_t len, int droppable)
 {
 	struct ws_server	*s = c->srv;
 	size_t			 queued, cap = (size_t)s->w->cfg.max_outbound_bytes;
 
 	if (c->state == WSC_CLOSING)
 		return -1;
-	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	queued = ws_conn_queued(c);
+	if (droppable && queued > WS_DROP_BACKLOG)
+		return 1;
 	if (queued + len > WS_MAX_BUFFERED) {
 		if (droppable)
 			return 1;
@@ -104,15 +119,74 @@ ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 		ws_conn_close(c, WS_CLOSE_POLICY, "slow consumer");
 		return -1;
 	}
-	if (s->out_bytes + len > cap) {
+	while (s->out_bytes + len > cap) {
 		if (droppable)
 			return 1;
 		if (ws_conn_cut_largest(c))
 			return -1;
-		if (s->out_bytes + len > cap)
-			return ws_conn_send(c, text, len, droppable);
 	}
+	return 0;
+}
+
+int
+ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
+{
+	int	rv;
+
+	if ((rv = ws_conn_admit(c, len, droppable)) != 0)
+		return rv;
 	ws_conn_send_frame(c, WS_OP_TEXT, text, len);
+	return 0;
+}
+
+struct ws_shared *
+ws_shared_new(const char *data, size_t len)
+{
+	struct ws_shared	*sh;
+
+	sh = xmalloc(sizeof(*sh) + len);
+	sh->refs = 1;
+	sh->len = len;
+	memcpy(sh->data, data, len);
+	return sh;
+}
+
+void
+ws_shared_unref(struct ws_shared *sh)
+{
+	if (sh != NULL && --sh->refs == 0)
+		free(sh);
+}
+
+/* libevent drops a reference once its bytes were sent or discarded. */
+static void
+ws_shared_cleanup(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	ws_shared_unref(arg);
+}
+
+int
+ws_conn_send_shared(struct ws_conn *c, struct ws_shared *sh,
+    const char *tail, size_t tail_len, int droppable)
+{
+	struct evbuffer	*out;
+	uint8_t		 hdr[14];
+	size_t		 len = sh->len + tail_len, n;
+	int		 rv;
+
+	if ((rv = ws_conn_admit(c, len, droppable)) != 0)
+		return rv;
+	out = sockio_output(c->sio);
+	n = ws_frame_header(hdr, 1, WS_OP_TEXT, len, NULL);
+	evbuffer_add(out, hdr, n);
+	sh->refs++;
+	if (evbuffer_add_reference(out, sh->data, sh->len, ws_shared_cleanup,
+	    sh) == -1)
+		fatalx(EXIT_RUNTIME, "out of memory (shared output)");
+	if (tail_len > 0)
+		evbuffer_add(out, tail, tail_len);
 	return 0;
 }
 
@@ -166,7 +240,7 @@ ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason)
 	 * What a closing socket still holds is freed within the grace time
 	 * at most: it no longer counts against the others' cap.
 	 */
-	c->srv->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+	c->srv->out_bytes -= ws_conn_queued(c);
 	c->uncounted = 1;
 	ws_conn_leave_preauth(c);
 	if (c->state == WSC_AUTHED) {
@@ -204,9 +278,13 @@ ws_conn_free(struct ws_conn *c)
 	s->nconns--;
 	/* Account for what dies unsent. */
 	if (!c->uncounted)
-		s->out_bytes -= evbuffer_get_length(
-		    bufferevent_get_output(c->bev));
-	bufferevent_free(c->bev);
+		s->out_bytes -= ws_conn_queued(c);
+	/*
+	 * Freed from inside one of its callbacks, the socket outlives c
+	 * until that callback returns: nothing of it may point at c.
+	 */
+	evbuffer_remove_cb(sockio_output(c->sio), ws_conn_out_cb, c);
+	sockio_free(c->sio);
 	event_free(c->timer);
 	ws_decoder_free(&c->dec);
 	for (i = 0; i < c->nscopes; i++)
@@ -285,18 +363,18 @@ ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 		    "preauth payload too large" : c->dec.error);
 	}
 	if (rv == -1)
-		bufferevent_disable(c->bev, EV_READ);
+		sockio_set_reading(c->sio, 0);
 	return rv;
 }
 
 static void
-ws_conn_read_cb(struct bufferevent *bev, void *arg)
+ws_conn_read_cb(struct sockio *so, struct evbuffer *in, void *arg)
 {
 	struct ws_conn		*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 	struct evbuffer_iovec	 v;
 	int			 rv = 0;
 
+	(void)so;
 	while (rv == 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
 		rv = ws_conn_feed(c, v.iov_base, v.iov_len);
 		evbuffer_drain(in, v.iov_len);
@@ -308,22 +386,31 @@ ws_conn_read_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
-ws_conn_write_cb(struct bufferevent *bev, void *arg)
+ws_conn_drain_cb(struct sockio *so, void *arg)
 {
 	struct ws_conn	*c = arg;
 
-	(void)bev;
+	(void)so;
 	if (c->free_on_drain)
 		ws_conn_free(c);
 }
 
 static void
-ws_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+ws_conn_close_cb(struct sockio *so, int error, void *arg)
 {
-	(void)bev;
-	(void)what;
-	ws_conn_free(arg);
+	struct ws_conn	*c = arg;
+
+	(void)so;
+	if (error != 0 && log_verbose())
+		log_debug("conn %s: %s", c->conn_id, strerror(error));
+	ws_conn_free(c);
 }
+
+static const struct sockio_cb ws_conn_io = {
+	ws_conn_read_cb,
+	ws_conn_drain_cb,
+	ws_conn_close_cb,
+};
 
 static void
 ws_conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
@@ -421,13 +508,11 @@ ws_conn_new(struct ws_server *s, int fd, const char *ip, int local)
 	c->local = (uint8_t)local;
 	util_uuid(c->conn_id);
 	ws_decoder_init(&c->dec, &ws_conn_cb, c, 1, WS_MAX_PREAUTH_PAYLOAD);
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->sio = sockio_new(s->sio, fd, &ws_conn_io, c);
 	c->timer = evtimer_new(s->base, ws_conn_handshake_timeout, c);
-	if (c->bev == NULL || c->timer == NULL)
+	if (c->sio == NULL || c->timer == NULL ||
+	    evbuffer_add_cb(sockio_output(c->sio), ws_conn_out_cb, c) == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (connection)");
-	bufferevent_setcb(c->bev, ws_conn_read_cb, ws_conn_write_cb,
-	    ws_conn_event_cb, c);
-	evbuffer_add_cb(bufferevent_get_output(c->bev), ws_conn_out_cb, c);
 	c->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = c;
@@ -446,7 +531,11 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	char			 ip[48], accept[29];
 	int			 local, browser = 0;
 
-	net_set_nonblock(fd);
+	/*
+	 * No fcntl here: the http worker accepts with SOCK_NONBLOCK, and
+	 * O_NONBLOCK belongs to the open file description, which SCM_RIGHTS
+	 * passes along with the descriptor.
+	 */
 	net_ntop((const struct sockaddr *)&h->peer, ip, sizeof(ip));
 	local = net_is_loopback((const struct sockaddr *)&h->peer);
 	if (ws_conn_upgrade_key(data, h->head_len, accept, &browser) == -1) {
@@ -470,19 +559,19 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	c = ws_conn_new(s, fd, ip, local);
 	/* Browsers on loopback are not exempt from the rate limiter. */
 	c->rl_exempt = local && !browser && cfg->rl_exempt_loopback;
-	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	evbuffer_add_printf(sockio_output(c->sio),
 	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
 	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
 	ws_conn_challenge(c);
 	tv.tv_sec = cfg->handshake_ms / 1000;
 	tv.tv_usec = (cfg->handshake_ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (log_verbose())
 		log_debug("conn %s from %s: upgraded", c->conn_id, ip);
 	/*
-	 * Frames the client sent along with its upgrade request (the input
-	 * buffer of a socket bufferevent only takes bytes from the socket).
+	 * Frames the client sent along with its upgrade request: the http
+	 * worker read them off the socket before the hand-off.  The 101 and
+	 * the challenge above leave in one write, after this callback.
 	 */
 	if (h->pre_len > 0) {
 		ws_conn_feed(c, data + h->head_len, h->pre_len);

@@ -8,6 +8,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "common/sockio.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "protocol/validate.h"
@@ -63,6 +64,11 @@ ws_start(struct worker *w)
 	w->ctx = s;
 	if (proto_schemas_load() == -1)
 		return -1;
+	if ((s->sio = sockio_base_new(s->base)) == NULL)
+		return -1;
+	/* OpenSSL's lazy set-up would otherwise delay the first client. */
+	if (ws_handshake_init() == -1)
+		log_warnx("SHA-1 unavailable: WebSocket upgrades will fail");
 	if (gethostname(s->hostname, sizeof(s->hostname)) == -1)
 		strcpy(s->hostname, "localhost");
 	s->hostname[sizeof(s->hostname) - 1] = '\0';
@@ -122,6 +128,8 @@ ws_stop(struct worker *w)
 		return;
 	while (s->conns != NULL)
 		ws_conn_free(s->conns);
+	sockio_base_free(s->sio);
+	s->sio = NULL;
 	if (s->http != NULL)
 		ipc_chan_free(s->http);
 	ws_broadcast_stop(s);

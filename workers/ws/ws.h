@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include <event2/event.h>
-#include <event2/bufferevent.h>
 #include <json-c/json.h>
 
 #include "common/cfg.h"
@@ -20,9 +19,18 @@
 struct worker;
 struct ipc_chan;
 struct ws_server;
+struct sockio;
+struct sockio_base;
 
 #define WS_MAX_PAYLOAD		26214400	/* 25 MiB */
 #define WS_MAX_BUFFERED		52428800	/* 50 MiB */
+/*
+ * A droppable event (presence, health) is dropped, its seq consumed, for a
+ * socket with more than this queued: the client refreshes on the gap, and
+ * a fresher copy is due soon anyway, so queueing a 58 KB presence table
+ * behind megabytes the peer has not read only costs memory.
+ */
+#define WS_DROP_BACKLOG		1048576		/* 1 MiB */
 #define WS_MAX_PREAUTH_PAYLOAD	65536
 #define WS_CLOSE_GRACE_MS	1000
 #define WS_MAX_UNAUTHORIZED	10
@@ -39,7 +47,7 @@ enum ws_conn_state {
 
 struct ws_conn {
 	struct ws_server	*srv;
-	struct bufferevent	*bev;
+	struct sockio		*sio;
 	struct ws_decoder	 dec;
 	enum ws_conn_state	 state;
 	struct event		*timer;		/* handshake, then close grace */
@@ -76,6 +84,7 @@ struct ws_presence {
 struct ws_server {
 	struct worker		*w;
 	struct event_base	*base;
+	struct sockio_base	*sio;		/* flush list for the clients */
 	struct ipc_chan		*http;
 	struct ws_conn		*conns;
 	int			 nconns;
@@ -107,9 +116,24 @@ struct imsg_handoff;
 void	ws_conn_adopt(struct ws_server *, int fd, const struct imsg_handoff *,
 	    const uint8_t *data);
 void	ws_conn_free(struct ws_conn *);
+/* 0: queued; 1: dropped (droppable only); -1: the socket is closing. */
 int	ws_conn_send(struct ws_conn *, const char *text, size_t len,
 	    int droppable);
 int	ws_conn_send_json(struct ws_conn *, struct json_object *, int droppable);
+/*
+ * Bytes queued on many sockets at once (a broadcast): their output
+ * buffers refer to data, and the last reference frees it.
+ */
+struct ws_shared {
+	int	 refs;
+	size_t	 len;
+	char	 data[];
+};
+struct ws_shared *ws_shared_new(const char *data, size_t len);
+void	ws_shared_unref(struct ws_shared *);
+/* One text frame: sh's bytes, then tail.  Returns as ws_conn_send. */
+int	ws_conn_send_shared(struct ws_conn *, struct ws_shared *sh,
+	    const char *tail, size_t tail_len, int droppable);
 void	ws_conn_close(struct ws_conn *, uint16_t code, const char *reason);
 void	ws_conn_ping(struct ws_conn *);
 
