@@ -8,6 +8,10 @@
  * the way in, so received descriptors go into a FIFO and each message
  * whose header says IPC_F_FD takes the oldest one: fds and messages are
  * both in send order, so they pair up whatever the read boundaries were.
+ *
+ * A readable channel is read until it is empty (or IPC_READS_PER_CB), so
+ * that a reply meant for a whole burst (ipc_send_batched) goes once, when
+ * every message of the burst has been dispatched.
  */
 #include "config.h"
 
@@ -35,6 +39,13 @@
 #define IPC_CMSG_FDS	16
 /* Received descriptors waiting for their message; more is abuse. */
 #define IPC_FDQ_MAX	256
+/*
+ * Reads per readable event.  Linux ends a recvmsg after a message that
+ * carries descriptors, so a hand-off per read: reading on lets one wake-up
+ * take a burst of them (and one batched reply answer it), without
+ * starving the other events of the loop.
+ */
+#define IPC_READS_PER_CB	32
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL	0
@@ -68,6 +79,10 @@ struct ipc_chan {
 
 	TAILQ_HEAD(ipc_wq, ipc_wmsg) c_wq;
 	size_t			 c_wpending;
+
+	uint32_t		 c_btype;	/* ipc_send_batched; 0: none */
+	size_t			 c_blen;
+	uint8_t			 c_bdata[IPC_BATCHED_MAX];
 
 	int			 c_dead;	/* no more I/O */
 	int			 c_eof_sent;	/* callback saw msg == NULL */
@@ -269,12 +284,15 @@ ipc_fdq_pop(struct ipc_chan *c)
 	return fd;
 }
 
-/* Take the descriptors out of one recvmsg's control data. */
+/*
+ * Take the descriptors out of one recvmsg's control data: how many, or -1
+ * if the queue overflowed.
+ */
 static int
 ipc_take_fds(struct ipc_chan *c, struct msghdr *mh)
 {
 	struct cmsghdr	*cm;
-	int		*fds, i, n, rv = 0;
+	int		*fds, i, n, got = 0, rv = 0;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -287,9 +305,10 @@ ipc_take_fds(struct ipc_chan *c, struct msghdr *mh)
 #endif
 			if (ipc_fdq_push(c, fds[i]) == -1)
 				rv = -1;
+			got++;
 		}
 	}
-	return rv;
+	return rv == -1 ? -1 : got;
 }
 
 /*
@@ -351,10 +370,13 @@ fail:
 	return -1;
 }
 
-static void
-ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
+/*
+ * One recvmsg, and dispatch what it completed.  1 if more may be waiting,
+ * 0 if not, -1 if the channel failed or was freed (do not touch it).
+ */
+static int
+ipc_read_once(struct ipc_chan *c)
 {
-	struct ipc_chan	*c = arg;
 	struct msghdr	 mh;
 	struct iovec	 iov;
 	union {
@@ -362,9 +384,8 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 		char		buf[CMSG_SPACE(sizeof(int) * IPC_CMSG_FDS)];
 	}		 cmsgbuf;
 	ssize_t		 n;
-	int		 flags = 0;
+	int		 nfds, flags = 0;
 
-	(void)ev;
 	if (c->c_rbuf == NULL) {
 		c->c_rcap = IPC_RBUF_INIT;
 		c->c_rbuf = xmalloc(c->c_rcap);
@@ -374,7 +395,7 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 		if (c->c_rcap >= IPC_RBUF_MAX) {
 			log_warnx("%s: input buffer full", c->c_name);
 			ipc_fail(c);
-			return;
+			return -1;
 		}
 		c->c_rcap = c->c_rcap * 2 > IPC_RBUF_MAX ? IPC_RBUF_MAX :
 		    c->c_rcap * 2;
@@ -390,51 +411,83 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 #ifdef MSG_CMSG_CLOEXEC
 	flags |= MSG_CMSG_CLOEXEC;
 #endif
-	if ((n = recvmsg(fd, &mh, flags)) == -1) {
+	if ((n = recvmsg(c->c_fd, &mh, flags)) == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
+			return 0;
 		/* A peer that died with our bytes unread: just an EOF. */
 		if (errno != ECONNRESET)
 			log_warn("%s: recvmsg", c->c_name);
 		ipc_fail(c);
-		return;
+		return -1;
 	}
-	if (ipc_take_fds(c, &mh) == -1) {
+	if ((nfds = ipc_take_fds(c, &mh)) == -1) {
 		log_warnx("%s: too many descriptors queued", c->c_name);
 		ipc_fail(c);
-		return;
+		return -1;
 	}
 	/* Lost descriptors would pair the rest with the wrong messages. */
 	if (mh.msg_flags & MSG_CTRUNC) {
 		log_warnx("%s: descriptor lost in transit (out of fds?)",
 		    c->c_name);
 		ipc_fail(c);
-		return;
+		return -1;
 	}
 	if (n == 0) {
 		if (c->c_rlen > 0)
 			log_warnx("%s: channel closed inside a message",
 			    c->c_name);
 		ipc_fail(c);
-		return;
+		return -1;
 	}
 	c->c_rlen += (size_t)n;
 	if (ipc_dispatch(c) == -1)
-		return;
+		return -1;
 	/* Give back what one large message needed. */
 	if (c->c_rlen == 0 && c->c_rcap > IPC_RBUF_INIT) {
 		free(c->c_rbuf);
 		c->c_rbuf = NULL;
 		c->c_rcap = 0;
 	}
+	/* A short read without descriptors emptied the socket. */
+	return nfds > 0 || (size_t)n == iov.iov_len;
 }
 
-/* Write one queued message (or what fits); -1 on error, 1 if blocked. */
-static int
-ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
+/* Send what ipc_send_batched kept for the end of the batch. */
+static void
+ipc_batch_flush(struct ipc_chan *c)
+{
+	uint32_t	type = c->c_btype;
+
+	if (type == 0)
+		return;
+	c->c_btype = 0;
+	/* A dead peer is reported by the event loop. */
+	(void)ipc_send_now(c, type, -1, c->c_bdata, c->c_blen);
+}
+
+static void
+ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan	*c = arg;
+	int		 i, rv = 0;
+
+	(void)fd;
+	(void)ev;
+	for (i = 0; i < IPC_READS_PER_CB; i++)
+		if ((rv = ipc_read_once(c)) != 1)
+			break;
+	if (rv != -1)
+		ipc_batch_flush(c);
+}
+
+/*
+ * One sendmsg of iov, with fd (or -1) on its first byte.  Bytes written,
+ * 0 if the socket is full, -1 on error.
+ */
+static ssize_t
+ipc_sendmsg(int s, struct iovec *iov, int iovcnt, int fd)
 {
 	struct msghdr	 mh;
-	struct iovec	 iov;
 	union {
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(sizeof(int))];
@@ -443,11 +496,9 @@ ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
 	ssize_t		 n;
 
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = w->w_buf + w->w_off;
-	iov.iov_len = w->w_len - w->w_off;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (w->w_fd != -1) {
+	mh.msg_iov = iov;
+	mh.msg_iovlen = iovcnt;
+	if (fd != -1) {
 		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 		mh.msg_control = cmsgbuf.buf;
 		mh.msg_controllen = sizeof(cmsgbuf.buf);
@@ -455,18 +506,32 @@ ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		memcpy(CMSG_DATA(cm), &w->w_fd, sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
 	for (;;) {
-		n = sendmsg(c->c_fd, &mh, MSG_NOSIGNAL);
-		if (n >= 0)
-			break;
+		if ((n = sendmsg(s, &mh, MSG_NOSIGNAL)) >= 0)
+			return n;
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
-			return 1;
+			return 0;
 		return -1;
 	}
+}
+
+/* Write one queued message (or what fits); -1 on error, 1 if blocked. */
+static int
+ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
+{
+	struct iovec	iov;
+	ssize_t		n;
+
+	iov.iov_base = w->w_buf + w->w_off;
+	iov.iov_len = w->w_len - w->w_off;
+	if ((n = ipc_sendmsg(c->c_fd, &iov, 1, w->w_fd)) == -1)
+		return -1;
+	if (n == 0)
+		return 1;
 	/* The descriptor left with the first byte; the kernel holds it. */
 	if (w->w_fd != -1) {
 		close(w->w_fd);
@@ -504,7 +569,12 @@ ipc_write_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (c->c_dead || (rv = ipc_write_queue(c)) == -1) {
+	/* Dead already: ipc_send_now met the error and said so. */
+	if (c->c_dead) {
+		ipc_fail(c);
+		return;
+	}
+	if ((rv = ipc_write_queue(c)) == -1) {
 		if (errno != EPIPE && errno != ECONNRESET)
 			log_warn("%s: sendmsg", c->c_name);
 		ipc_fail(c);
@@ -514,11 +584,43 @@ ipc_write_cb(evutil_socket_t fd, short ev, void *arg)
 		event_del(c->c_wev);
 }
 
+/*
+ * Queue header and payload from byte skip on, with fd (owned by the
+ * queue from here on) on the first of them.
+ */
+static void
+ipc_enqueue(struct ipc_chan *c, const struct ipc_hdr *hdr, const void *data,
+    size_t skip, int fd)
+{
+	struct ipc_wmsg	*w;
+	size_t		 len = hdr->len, hskip;
+
+	hskip = skip < sizeof(*hdr) ? skip : sizeof(*hdr);
+	w = xcalloc(1, sizeof(*w));
+	w->w_len = sizeof(*hdr) + len - skip;
+	w->w_buf = xmalloc(w->w_len);
+	memcpy(w->w_buf, (const uint8_t *)hdr + hskip, sizeof(*hdr) - hskip);
+	if (len > skip - hskip)
+		memcpy(w->w_buf + sizeof(*hdr) - hskip,
+		    (const uint8_t *)data + (skip - hskip), len - (skip - hskip));
+	w->w_fd = fd;
+	TAILQ_INSERT_TAIL(&c->c_wq, w, w_entry);
+	c->c_wpending += w->w_len;
+}
+
+static void
+ipc_hdr_init(struct ipc_hdr *hdr, uint32_t type, int fd, size_t len)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->type = type;
+	hdr->len = (uint32_t)len;
+	hdr->flags = fd != -1 ? IPC_F_FD : 0;
+}
+
 int
 ipc_send(struct ipc_chan *c, uint32_t type, int fd, const void *data,
     size_t len)
 {
-	struct ipc_wmsg	*w;
 	struct ipc_hdr	 hdr;
 
 	if (c->c_dead || len > IPC_MAX_PAYLOAD) {
@@ -529,19 +631,8 @@ ipc_send(struct ipc_chan *c, uint32_t type, int fd, const void *data,
 			close(fd);
 		return -1;
 	}
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.type = type;
-	hdr.len = (uint32_t)len;
-	hdr.flags = fd != -1 ? IPC_F_FD : 0;
-	w = xcalloc(1, sizeof(*w));
-	w->w_len = sizeof(hdr) + len;
-	w->w_buf = xmalloc(w->w_len);
-	memcpy(w->w_buf, &hdr, sizeof(hdr));
-	if (len > 0)
-		memcpy(w->w_buf + sizeof(hdr), data, len);
-	w->w_fd = fd;
-	TAILQ_INSERT_TAIL(&c->c_wq, w, w_entry);
-	c->c_wpending += w->w_len;
+	ipc_hdr_init(&hdr, type, fd, len);
+	ipc_enqueue(c, &hdr, data, 0, fd);
 	/*
 	 * Written from the event loop, never here: a write error must reach
 	 * the owner through the callback, not in the middle of its caller.
@@ -555,37 +646,74 @@ ipc_send(struct ipc_chan *c, uint32_t type, int fd, const void *data,
 
 /*
  * Hand a message over now if nothing is queued before it, so that a dead
- * peer is known here rather than later: on -1 the caller still owns fd
- * (a client socket can then wait for the respawned peer instead of being
- * lost with the queue).  The owner hears of the failure from the event
- * loop as usual.
+ * peer is known here rather than later (a client socket can then wait
+ * for the respawned peer instead of being lost with the queue).  Written
+ * straight from the caller's buffer: a message the socket takes whole
+ * costs one sendmsg, no copy and no write event.  The owner hears of a
+ * failure from the event loop as usual.
  */
 int
 ipc_send_now(struct ipc_chan *c, uint32_t type, int fd, const void *data,
     size_t len)
 {
-	struct ipc_wmsg	*w;
-	int		 rv;
+	struct ipc_hdr	hdr;
+	struct iovec	iov[2];
+	ssize_t		n = 0;
+	int		qfd = -1;
 
 	if (c->c_dead)
 		return -1;
-	if (!TAILQ_EMPTY(&c->c_wq) || len > IPC_MAX_PAYLOAD)
-		return ipc_send(c, type, fd, data, len);
-	if (ipc_send(c, type, -1, data, len) == -1)
-		return -1;
-	w = TAILQ_LAST(&c->c_wq, ipc_wq);
-	w->w_fd = fd;
-	((struct ipc_hdr *)(void *)w->w_buf)->flags = fd != -1 ? IPC_F_FD : 0;
-	if ((rv = ipc_write_queue(c)) == -1) {
-		c->c_dead = 1;
-		event_active(c->c_wev, EV_WRITE, 0);
-		if (w->w_off > 0)
-			return 0;	/* the descriptor left with a first byte */
-		w->w_fd = -1;	/* nothing left: the descriptor is the caller's */
+	if (len > IPC_MAX_PAYLOAD) {
+		log_warnx("%s: message type %u too long (%zu bytes)",
+		    c->c_name, type, len);
 		return -1;
 	}
-	if (rv == 0)
-		event_del(c->c_wev);
+	ipc_hdr_init(&hdr, type, fd, len);
+	if (TAILQ_EMPTY(&c->c_wq)) {
+		iov[0].iov_base = &hdr;
+		iov[0].iov_len = sizeof(hdr);
+		iov[1].iov_base = (void *)(uintptr_t)data;
+		iov[1].iov_len = len;
+		if ((n = ipc_sendmsg(c->c_fd, iov, len > 0 ? 2 : 1, fd)) ==
+		    -1) {
+			c->c_dead = 1;
+			event_active(c->c_wev, EV_WRITE, 0);
+			return -1;
+		}
+		if ((size_t)n == sizeof(hdr) + len)
+			return 0;
+	}
+	/* Not a byte out: the queue needs a descriptor of its own. */
+	if (n == 0 && fd != -1 && (qfd = dup(fd)) == -1) {
+		log_warn("%s: dup", c->c_name);
+		return -1;
+	}
+	ipc_enqueue(c, &hdr, data, (size_t)n, qfd);
+	if (event_add(c->c_wev, NULL) == -1)
+		log_warnx("%s: cannot schedule write", c->c_name);
+	return 0;
+}
+
+int
+ipc_send_batched(struct ipc_chan *c, uint32_t type, const void *data,
+    size_t len)
+{
+	if (c->c_dead)
+		return -1;
+	if (len > sizeof(c->c_bdata)) {
+		log_warnx("%s: batched message type %u too long (%zu bytes)",
+		    c->c_name, type, len);
+		return -1;
+	}
+	/* Not from this channel's read callback: no batch to wait for. */
+	if (c->c_busy == 0)
+		return ipc_send_now(c, type, -1, data, len);
+	if (c->c_btype != 0 && c->c_btype != type)
+		ipc_batch_flush(c);
+	c->c_btype = type;
+	c->c_blen = len;
+	if (len > 0)
+		memcpy(c->c_bdata, data, len);
 	return 0;
 }
 
@@ -598,11 +726,17 @@ ipc_pending(const struct ipc_chan *c)
 int
 ipc_flush(struct ipc_chan *c)
 {
+	struct ipc_hdr	hdr;
 	struct pollfd	pfd;
 	int		rv;
 
 	if (c->c_dead)
 		return -1;
+	if (c->c_btype != 0) {
+		ipc_hdr_init(&hdr, c->c_btype, -1, c->c_blen);
+		ipc_enqueue(c, &hdr, c->c_bdata, 0, -1);
+		c->c_btype = 0;
+	}
 	while ((rv = ipc_write_queue(c)) == 1) {
 		pfd.fd = c->c_fd;
 		pfd.events = POLLOUT;

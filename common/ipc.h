@@ -13,6 +13,7 @@
 struct event_base;
 
 #define IPC_MAX_PAYLOAD	(1024 * 1024)
+#define IPC_BATCHED_MAX	64	/* payload of ipc_send_batched */
 
 struct ipc_hdr {
 	uint32_t	type;
@@ -57,9 +58,21 @@ int		 ipc_send(struct ipc_chan *, uint32_t type, int fd,
 		    const void *data, size_t len);
 /*
  * As ipc_send, but written at once when nothing is queued; returns -1
- * if the peer is gone, and then fd is still the caller's.
+ * if the peer is gone (or the message could not even be queued).  fd is
+ * lent, not given: the caller keeps it whatever the outcome (the queue
+ * takes a dup if the message has to wait).
  */
 int		 ipc_send_now(struct ipc_chan *, uint32_t type, int fd,
+		    const void *data, size_t len);
+/*
+ * For cumulative replies, such as acknowledgements.  Called from this
+ * channel's callback, keep the message (at most IPC_BATCHED_MAX bytes,
+ * no descriptor) until every message of the current read is dispatched,
+ * then send it with ipc_send_now before returning to the event loop; a
+ * later call with the same type replaces it meanwhile.  Called from
+ * anywhere else, just ipc_send_now.
+ */
+int		 ipc_send_batched(struct ipc_chan *, uint32_t type,
 		    const void *data, size_t len);
 /* Bytes queued and not yet written. */
 size_t		 ipc_pending(const struct ipc_chan *);

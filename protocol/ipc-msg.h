@@ -46,7 +46,12 @@ enum imsg_type {
 
 	/* worker -> worker: 300-399 */
 	IMSG_HANDOFF = 300,	/* fd: client socket; struct imsg_handoff + bytes */
-	IMSG_HANDOFF_ACK,	/* uint64 id: the peer holds the socket now */
+	/*
+	 * uint64 id, cumulative: the peer holds every socket handed to it
+	 * on this channel with an id up to this one (ids increase on each
+	 * channel).  One per batch of hand-offs read together, not one each.
+	 */
+	IMSG_HANDOFF_ACK,
 };
 
 enum listener_kind {
@@ -81,7 +86,7 @@ struct imsg_drain {
  * anything the client sent after it (for ws: the first frames).
  */
 struct imsg_handoff {
-	uint64_t		id;		/* echoed in IMSG_HANDOFF_ACK */
+	uint64_t		id;		/* increasing; see IMSG_HANDOFF_ACK */
 	struct sockaddr_storage	peer;
 	uint32_t		peer_len;
 	uint32_t		head_len;	/* bytes of the request head */

@@ -240,8 +240,14 @@ worker_handoff_recv(struct ipc_chan *ch, const struct ipc_msg *m,
 		return -1;
 	}
 	memcpy(h, m->data, sizeof(*h));
-	/* Acknowledge before anything else: http may drop its copy now. */
-	ipc_send_now(ch, IMSG_HANDOFF_ACK, -1, &h->id, sizeof(h->id));
+	/*
+	 * http may drop its copy now.  One cumulative ack for all the
+	 * hand-offs of this read: ids increase on the channel, so the last
+	 * one kept is the highest.  It is written before control returns to
+	 * the event loop, so before the client sees anything we queue for
+	 * it; a crash before then has http hand these sockets over again.
+	 */
+	ipc_send_batched(ch, IMSG_HANDOFF_ACK, &h->id, sizeof(h->id));
 	if ((size_t)h->head_len + h->pre_len != m->len - sizeof(*h)) {
 		log_warnx("hand-off: length mismatch");
 		close(m->fd);

@@ -48,9 +48,10 @@ struct worker {
 
 int	 worker_main(const char *role);
 /*
- * Check and acknowledge an IMSG_HANDOFF from http.  0 and the header in
- * h if the message is sound (the socket is then m->fd, the bytes read so
- * far follow the header); -1, socket closed, otherwise.
+ * Check and acknowledge an IMSG_HANDOFF from http (the ack is cumulative
+ * and leaves once the channel's current read is dispatched).  0 and the
+ * header in h if the message is sound (the socket is then m->fd, the
+ * bytes read so far follow the header); -1, socket closed, otherwise.
  */
 struct ipc_msg;
 int	 worker_handoff_recv(struct ipc_chan *, const struct ipc_msg *,

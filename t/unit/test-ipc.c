@@ -1,8 +1,8 @@
 /*
  * Master <-> worker messages: framing survives partial writes and split
- * reads, every descriptor arrives with its own message, and a peer that
- * breaks the rules (unknown type, oversized length, missing fd) loses
- * its channel.
+ * reads, every descriptor arrives with its own message, a burst gets one
+ * batched reply, and a peer that breaks the rules (unknown type,
+ * oversized length, missing fd) loses its channel.
  */
 #include "config.h"
 
@@ -92,7 +92,7 @@ static void
 test_stream(uint8_t *buf)
 {
 	struct ipc_chan	*a, *b;
-	int		 sv[2], sz = 4096, i;
+	int		 sv[2], sz = 4096, i, fd;
 	size_t		 len, j, idx;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
@@ -110,8 +110,16 @@ test_stream(uint8_t *buf)
 		memcpy(buf, &idx, sizeof(idx));
 		for (j = sizeof(idx); j < len; j++)
 			buf[j] = (uint8_t)(idx + j);
-		ipc_send(a, i % 3 == 0 ? 11 : 10, i % 3 == 0 ? fd_with(idx) :
-		    -1, buf, len);
+		fd = i % 3 == 0 ? fd_with(idx) : -1;
+		if (i >= N / 2) {
+			ipc_send(a, fd != -1 ? 11 : 10, fd, buf, len);
+			continue;
+		}
+		/* Lent, not given: written whole, partly, or queued. */
+		if (ipc_send_now(a, fd != -1 ? 11 : 10, fd, buf, len) == -1)
+			bad++;
+		if (fd != -1 && close(fd) == -1)
+			bad++;
 	}
 	ok(ipc_send(a, 10, -1, buf, IPC_MAX_PAYLOAD + 1) == -1,
 	    "oversized payload refused by the sender");
@@ -124,6 +132,84 @@ test_stream(uint8_t *buf)
 	is_int(eofs, 1, "a type outside the allow-list ends the channel");
 	(void)b;
 	ipc_chan_free(a);
+}
+
+/*
+ * Cumulative acknowledgements: the receiver of a burst of descriptors
+ * answers each with ipc_send_batched, and the sender gets one reply for
+ * the burst, carrying the last value.
+ */
+#define BURST	20
+static const uint32_t	 allow_ack[] = { 12, 0 };
+static int		 acks;
+static size_t		 last_ack;
+
+static void
+ack_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (m == NULL || m->len != sizeof(last_ack)) {
+		bad++;
+		event_base_loopbreak(base);
+		return;
+	}
+	acks++;
+	memcpy(&last_ack, m->data, sizeof(last_ack));
+	event_base_loopbreak(base);
+}
+
+static void
+burst_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
+{
+	size_t	idx;
+
+	(void)arg;
+	if (m == NULL || m->len != sizeof(idx)) {
+		bad++;
+		return;
+	}
+	memcpy(&idx, m->data, sizeof(idx));
+	check_fd(m, idx);
+	if (ipc_send_batched(c, 12, &idx, sizeof(idx)) == -1)
+		bad++;
+}
+
+static void
+test_batched(void)
+{
+	struct ipc_chan	*a, *b;
+	uint8_t		 big[IPC_BATCHED_MAX + 1];
+	int		 sv[2], fd, lent = 0, bad0 = bad, ok0 = fds_ok;
+	size_t		 i;
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	a = ipc_chan_new(base, sv[0], "sender", allow_ack, ack_cb, NULL);
+	b = ipc_chan_new(base, sv[1], "receiver", allow, burst_cb, NULL);
+	for (i = 0; i < BURST; i++) {
+		fd = fd_with(i);
+		if (ipc_send_now(a, 11, fd, &i, sizeof(i)) == -1)
+			bad++;
+		if (fcntl(fd, F_GETFD) != -1)
+			lent++;
+		close(fd);
+	}
+	is_int(lent, BURST, "ipc_send_now leaves the descriptor to the caller");
+	event_base_dispatch(base);
+	is_int(fds_ok - ok0, BURST, "a burst of descriptors arrives whole");
+	is_int(acks, 1, "one batched reply for the burst");
+	is_int(last_ack, BURST - 1, "carrying the last value");
+	i = 77;
+	ok(ipc_send_batched(b, 12, &i, sizeof(i)) == 0 && ipc_pending(b) == 0,
+	    "outside a callback a batched message leaves at once");
+	event_base_dispatch(base);
+	ok(acks == 2 && last_ack == 77, "and arrives");
+	memset(big, 0, sizeof(big));
+	ok(ipc_send_batched(b, 12, big, sizeof(big)) == -1,
+	    "a batched message is small");
+	is_int(bad, bad0, "no stray message or descriptor");
+	ipc_chan_free(a);
+	ipc_chan_free(b);
 }
 
 static void
@@ -154,6 +240,7 @@ main(void)
 	base = event_base_new();
 	buf = malloc(IPC_MAX_PAYLOAD + 10);
 	test_stream(buf);
+	test_batched();
 	test_rogue(&big, "an oversized length");
 	test_rogue(&nofd, "a missing descriptor");
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);

@@ -41,21 +41,70 @@ http_handoff_forget(struct http_conn *c)
 		TAILQ_REMOVE(&s->handed, c, hentry);
 }
 
-/* The peer has its own descriptor now: ours can go. */
+/*
+ * The peer has its own descriptor now: ours can go.  The ack is
+ * cumulative, and the handed list is in id order (one counter for every
+ * peer, so the ids on each channel increase too): release that peer's
+ * hand-offs from the head up to the id.
+ */
 static void
-handoff_acked(struct http_server *s, const struct ipc_msg *m)
+handoff_acked(struct http_server *s, int role, const struct ipc_msg *m)
 {
-	struct http_conn	*c;
+	struct http_conn	*c, *next;
 	uint64_t		 id;
 
 	if (m->len != sizeof(id))
 		return;
 	memcpy(&id, m->data, sizeof(id));
-	TAILQ_FOREACH(c, &s->handed, hentry)
-		if (c->handoff_id == id) {
+	for (c = TAILQ_FIRST(&s->handed); c != NULL && c->handoff_id <= id;
+	    c = next) {
+		next = TAILQ_NEXT(c, hentry);
+		if (c->target == role)
 			http_conn_free(c);
-			return;
-		}
+	}
+}
+
+/*
+ * A peer alive but silent: stop waiting for its ack and release our
+ * copies (it may well hold the sockets).  One timer for every hand-off:
+ * each tick releases what was already pending at the previous one, so a
+ * copy is kept from HTTP_ACK_WAIT_MS to twice that.
+ */
+static void
+handoff_ack_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct http_server	*s = arg;
+	struct http_conn	*c;
+	struct timeval		 tv = { HTTP_ACK_WAIT_MS / 1000,
+				    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
+	int			 n = 0;
+
+	(void)fd;
+	(void)ev;
+	while ((c = TAILQ_FIRST(&s->handed)) != NULL &&
+	    c->handoff_id <= s->ack_due) {
+		http_conn_free(c);
+		n++;
+	}
+	if (n > 0)
+		log_warnx("%d hand-off(s) not acknowledged in time; releasing "
+		    "our copies of the sockets", n);
+	if (!TAILQ_EMPTY(&s->handed)) {
+		s->ack_due = s->handoff_seq;
+		evtimer_add(s->ack_timer, &tv);
+	}
+}
+
+static void
+handoff_ack_wait(struct http_server *s, uint64_t id)
+{
+	struct timeval	tv = { HTTP_ACK_WAIT_MS / 1000,
+			    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
+
+	if (evtimer_pending(s->ack_timer, NULL))
+		return;
+	s->ack_due = id;
+	evtimer_add(s->ack_timer, &tv);
 }
 
 /*
@@ -83,15 +132,17 @@ handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	struct http_server	*s = arg;
 	int			 i;
 
+	for (i = 0; i < 4 && s->peer[i] != ch; i++)
+		;
 	if (m != NULL) {
-		handoff_acked(s, m);
+		if (i < 4)
+			handoff_acked(s, i, m);
 		return;
 	}
-	for (i = 0; i < 4; i++)
-		if (s->peer[i] == ch) {
-			s->peer[i] = NULL;
-			handoff_peer_lost(s, i);
-		}
+	if (i < 4) {
+		s->peer[i] = NULL;
+		handoff_peer_lost(s, i);
+	}
 	ipc_chan_free(ch);
 }
 
@@ -106,6 +157,10 @@ http_handoff_peer(struct http_server *s, int role, int fd)
 		ipc_chan_free(s->peer[role]);
 		handoff_peer_lost(s, role);
 	}
+	if (s->ack_timer == NULL &&
+	    (s->ack_timer = evtimer_new(s->base, handoff_ack_timeout, s)) ==
+	    NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (hand-off timer)");
 	s->peer[role] = ipc_chan_new(s->base, fd,
 	    role == ROLE_WS ? "ws" : "canvas", handoff_allowed,
 	    handoff_peer_cb, s);
@@ -122,6 +177,10 @@ http_handoff_close_peers(struct http_server *s)
 			ipc_chan_free(s->peer[i]);
 			s->peer[i] = NULL;
 		}
+	if (s->ack_timer != NULL) {
+		event_free(s->ack_timer);
+		s->ack_timer = NULL;
+	}
 }
 
 static void
@@ -133,8 +192,10 @@ handoff_timer(struct http_conn *c, int ms)
 }
 
 /*
- * Send a copy of the descriptor and every byte read so far; ours stays
- * open until the peer acknowledges.  -1 if the peer is gone.
+ * Send the descriptor and every byte read so far; ours stays open until
+ * the peer acknowledges (the kernel passes a reference of its own, so no
+ * dup is needed).  -1 if the peer is gone: the channel's callback then
+ * reports it from the event loop.
  */
 static int
 handoff_send(struct http_conn *c, int role)
@@ -144,38 +205,29 @@ handoff_send(struct http_conn *c, int role)
 	struct imsg_handoff	 h;
 	size_t			 total = evbuffer_get_length(in);
 	uint8_t			*msg;
-	int			 rv, fd;
+	int			 rv;
 
-	if ((fd = dup(c->fd)) == -1) {
-		log_warn("hand-off: dup");
-		return -1;
-	}
 	memset(&h, 0, sizeof(h));
 	memcpy(&h.peer, &c->peer, sizeof(h.peer));
 	h.peer_len = c->peer_len;
 	h.head_len = (uint32_t)c->fed;
 	h.pre_len = (uint32_t)(total - c->fed);
-	h.id = ++s->handoff_seq;
+	h.id = s->handoff_seq + 1;
 	msg = xmalloc(sizeof(h) + total);
 	memcpy(msg, &h, sizeof(h));
 	evbuffer_copyout(in, msg + sizeof(h), total);
-	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, fd, msg,
+	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, c->fd, msg,
 	    sizeof(h) + total);
 	free(msg);
-	if (rv == -1) {
-		close(fd);
-		/* The peer died; it is being respawned. */
-		ipc_chan_free(s->peer[role]);
-		s->peer[role] = NULL;
-		handoff_peer_lost(s, role);
+	if (rv == -1)
 		return -1;
-	}
+	s->handoff_seq = h.id;
 	c->state = HC_HANDED;
 	c->target = role;
 	c->handoff_id = h.id;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&s->handed, c, hentry);
-	handoff_timer(c, HTTP_ACK_WAIT_MS);
+	handoff_ack_wait(s, h.id);
 	return 0;
 }
 

@@ -23,7 +23,7 @@ struct ipc_chan;
 #define HTTP_HEAD_TIMEOUT_MS	10000
 #define HTTP_IDLE_TIMEOUT_MS	30000
 #define HTTP_PEER_WAIT_MS	10000	/* hand-off waiting for a respawn */
-#define HTTP_ACK_WAIT_MS	5000	/* a peer alive but silent */
+#define HTTP_ACK_WAIT_MS	5000	/* a peer alive but silent (to 2x) */
 #define HTTP_MAX_WAITING	4096
 #define HTTP_LINGER_MS		2000
 #define HTTP_LINGER_MAX		(256 * 1024)
@@ -66,9 +66,11 @@ struct http_server {
 	struct http_conn	*conns;
 	int			 nconns;
 	struct http_conn_list	 waiting;	/* for a peer to come up */
-	struct http_conn_list	 handed;	/* for a peer's ack */
+	struct http_conn_list	 handed;	/* for a peer's ack, by id */
 	int			 nwaiting;
-	uint64_t		 handoff_seq;
+	uint64_t		 handoff_seq;	/* last id, for every peer */
+	struct event		*ack_timer;	/* for a silent peer */
+	uint64_t		 ack_due;	/* handed ids released at it */
 	struct event		*drain_timer;
 	char			 host_port[64];	/* "127.0.0.1:18789" */
 };
