@@ -47,7 +47,8 @@ struct sockio {
 	uint8_t			 sio_reading;
 	uint8_t			 sio_wev_on;
 	uint8_t			 sio_listed;	/* on the flush list */
-	uint8_t			 sio_failed;	/* on_close delivered */
+	uint8_t			 sio_failed;	/* error: no more I/O */
+	uint8_t			 sio_eof;	/* the peer sends no more */
 	uint8_t			 sio_dead;	/* freed inside a callback */
 	TAILQ_ENTRY(sockio)	 sio_entry;
 };
@@ -119,7 +120,8 @@ sockio_destroy(struct sockio *so)
 	event_free(so->sio_wev);
 	evbuffer_free(so->sio_in);
 	evbuffer_free(so->sio_out);
-	close(so->sio_fd);
+	if (so->sio_fd != -1)
+		close(so->sio_fd);
 	free(so);
 }
 
@@ -137,6 +139,16 @@ sockio_free(struct sockio *so)
 	sockio_destroy(so);
 }
 
+int
+sockio_release(struct sockio *so)
+{
+	int	fd = so->sio_fd;
+
+	so->sio_fd = -1;
+	sockio_free(so);
+	return fd;
+}
+
 /*
  * Callbacks are bracketed so the owner may free so inside them; after
  * sockio_leave the caller must not touch so again.
@@ -152,6 +164,20 @@ sockio_leave(struct sockio *so)
 {
 	if (--so->sio_busy == 0 && so->sio_dead)
 		sockio_destroy(so);
+}
+
+/*
+ * The peer is done sending, but may still read: a half-closed HTTP
+ * client waits for its response, so output keeps flowing.
+ */
+static void
+sockio_eof(struct sockio *so)
+{
+	sockio_set_reading(so, 0);
+	so->sio_eof = 1;
+	sockio_enter(so);
+	so->sio_cb->on_close(so, 0, so->sio_arg);
+	sockio_leave(so);
 }
 
 static void
@@ -301,7 +327,7 @@ sockio_read_cb(evutil_socket_t fd, short ev, void *arg)
 		return;
 	}
 	if (n == 0) {
-		sockio_fail(so, 0);
+		sockio_eof(so);
 		return;
 	}
 	if ((size_t)n == v.iov_len && so->sio_read_want < so->sio_read_max) {
@@ -376,7 +402,8 @@ sockio_set_read_max(struct sockio *so, size_t max)
 void
 sockio_set_reading(struct sockio *so, int on)
 {
-	if (on && !so->sio_reading && !so->sio_failed && !so->sio_dead) {
+	if (on && !so->sio_reading && !so->sio_failed && !so->sio_eof &&
+	    !so->sio_dead) {
 		if (event_add(so->sio_rev, NULL) == 0)
 			so->sio_reading = 1;
 	} else if (!on && so->sio_reading) {

@@ -26,8 +26,10 @@ struct sockio_cb {
 	/* A flush emptied the output (may be NULL). */
 	void	(*on_drain)(struct sockio *, void *arg);
 	/*
-	 * End of file (error 0) or a read or write error (an errno).  The
-	 * connection no longer reads nor writes; the owner should free it.
+	 * End of file (error 0): reading has stopped, output still goes
+	 * out (the peer may have only half-closed).  A read or write error
+	 * (an errno): no more reading nor writing.  Either way the owner
+	 * frees the connection, at once or once its output has drained.
 	 */
 	void	(*on_close)(struct sockio *, int error, void *arg);
 };
@@ -45,6 +47,11 @@ struct sockio	*sockio_new(struct sockio_base *, int fd,
 		    const struct sockio_cb *, void *arg);
 /* Close the fd; what the output still holds is dropped. */
 void		 sockio_free(struct sockio *);
+/*
+ * Free so but leave its fd open and return it (a socket handed to
+ * another process).  The buffers go with so: read the input first.
+ */
+int		 sockio_release(struct sockio *);
 /* Bytes one read callback takes at most, so no socket starves others. */
 void		 sockio_set_read_max(struct sockio *, size_t);
 /* Stop (0) or resume (1) reading. */

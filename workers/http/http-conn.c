@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/net.h"
+#include "common/sockio.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
@@ -61,10 +62,7 @@ http_conn_free(struct http_conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	s->nconns--;
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	if (c->fd != -1)
-		close(c->fd);
+	sockio_free(c->sio);
 	event_free(c->timer);
 	http_head_free(&c->head);
 	free(c);
@@ -75,14 +73,14 @@ int
 http_conn_idle(const struct http_conn *c)
 {
 	return c->state == HC_READING && c->fed == 0 &&
-	    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+	    evbuffer_get_length(sockio_input(c->sio)) == 0;
 }
 
 void
 http_conn_respond(struct http_conn *c, int status, const char *extra,
     const char *ctype, const char *body, size_t len)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer	*out = sockio_output(c->sio);
 	int		 head_only = c->head.method == HTTP_HEAD;
 
 	if (c->state == HC_READING && c->head.method_name != NULL &&
@@ -90,7 +88,7 @@ http_conn_respond(struct http_conn *c, int status, const char *extra,
 		c->close_after = 1;	/* we never read request bodies */
 	if (status >= 400 && status != 404 && status != 405 && status != 503)
 		c->close_after = 1;
-	if (!c->head.keep_alive || c->srv->w->draining)
+	if (!c->head.keep_alive || c->srv->w->draining || c->peer_eof)
 		c->close_after = 1;
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\n"
@@ -106,12 +104,14 @@ http_conn_respond(struct http_conn *c, int status, const char *extra,
 		log_debug("%s %s -> %d", c->head.method_name ?
 		    c->head.method_name : "-", c->head.url ? c->head.url : "-",
 		    status);
-	evbuffer_drain(bufferevent_get_input(c->bev), c->fed);
+	evbuffer_drain(sockio_input(c->sio), c->fed);
 	c->fed = 0;
 	c->state = HC_WRITING;
+	/*
+	 * Reading goes on while the response goes out (toggling it costs
+	 * two epoll_ctl per request); http_conn_read_cb bounds what waits.
+	 */
 	evtimer_del(c->timer);
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_enable(c->bev, EV_WRITE);
 }
 
 void
@@ -130,9 +130,9 @@ http_conn_json(struct http_conn *c, int status, const char *extra,
 static void
 http_conn_linger(struct http_conn *c)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct evbuffer	*in = sockio_input(c->sio);
 
-	if (shutdown(c->fd, SHUT_WR) == -1) {
+	if (c->peer_eof || shutdown(sockio_fd(c->sio), SHUT_WR) == -1) {
 		http_conn_free(c);
 		return;
 	}
@@ -140,15 +140,15 @@ http_conn_linger(struct http_conn *c)
 	c->lingered = evbuffer_get_length(in);
 	evbuffer_drain(in, c->lingered);
 	http_conn_timer(c, HTTP_LINGER_MS);
-	bufferevent_enable(c->bev, EV_READ);
+	sockio_set_reading(c->sio, 1);
 }
 
+/* The response is out: close, or on to the next request. */
 static void
-http_conn_write_cb(struct bufferevent *bev, void *arg)
+http_conn_drain_cb(struct sockio *so, void *arg)
 {
 	struct http_conn	*c = arg;
 
-	(void)bev;
 	if (c->state != HC_WRITING)
 		return;
 	if (c->close_after) {
@@ -157,9 +157,9 @@ http_conn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	http_head_reset(&c->head);
 	c->state = HC_READING;
-	bufferevent_enable(c->bev, EV_READ);
+	sockio_set_reading(so, 1);
 	http_conn_timer(c, HTTP_IDLE_TIMEOUT_MS);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+	if (evbuffer_get_length(sockio_input(so)) > 0)
 		http_conn_process(c);	/* pipelined request */
 }
 
@@ -179,7 +179,7 @@ http_conn_route(struct http_conn *c)
 static void
 http_conn_process(struct http_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*in = sockio_input(c->sio);
 	struct evbuffer_ptr	 p;
 	struct evbuffer_iovec	 v[8];
 	size_t			 total, used;
@@ -214,29 +214,52 @@ http_conn_process(struct http_conn *c)
 }
 
 static void
-http_conn_read_cb(struct bufferevent *bev, void *arg)
+http_conn_read_cb(struct sockio *so, struct evbuffer *in, void *arg)
 {
 	struct http_conn	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 	size_t			 n;
 
-	if (c->state == HC_LINGER) {
+	switch (c->state) {
+	case HC_LINGER:
 		n = evbuffer_get_length(in);
 		evbuffer_drain(in, n);
 		if ((c->lingered += n) > HTTP_LINGER_MAX)
 			http_conn_free(c);
-		return;
+		break;
+	case HC_READING:
+		http_conn_process(c);
+		break;
+	default:
+		/*
+		 * Pipelined bytes wait for the response in flight; a client
+		 * that sends without reading must not grow them for ever.
+		 */
+		if (evbuffer_get_length(in) > HTTP_HEAD_MAX_BYTES)
+			sockio_set_reading(so, 0);
+		break;
 	}
-	http_conn_process(c);
 }
 
+/* A half-closed client still gets the response it is waiting for. */
 static void
-http_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+http_conn_close_cb(struct sockio *so, int error, void *arg)
 {
-	(void)bev;
-	(void)what;
-	http_conn_free(arg);
+	struct http_conn	*c = arg;
+
+	(void)so;
+	c->peer_eof = 1;
+	if (error == 0 && c->state == HC_WRITING) {
+		c->close_after = 1;
+		return;
+	}
+	http_conn_free(c);
 }
+
+static const struct sockio_cb http_conn_io = {
+	http_conn_read_cb,
+	http_conn_drain_cb,
+	http_conn_close_cb,
+};
 
 static void
 http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
@@ -250,11 +273,6 @@ http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
 		http_conn_json(c, 408, NULL,
 		    "{\"error\":{\"message\":\"request head timeout\","
 		    "\"type\":\"timeout\"}}");
-		return;
-	}
-	if (c->state == HC_HANDED) {
-		log_warnx("hand-off not acknowledged in time; releasing our copy of the socket");
-		http_conn_free(c);
 		return;
 	}
 	if (c->state == HC_WAITING) {
@@ -287,20 +305,16 @@ http_conn_accept(struct http_server *s, int fd, struct sockaddr *sa,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
-	c->fd = fd;
 	if (socklen > 0 && (size_t)socklen <= sizeof(c->peer)) {
 		memcpy(&c->peer, sa, (size_t)socklen);
 		c->peer_len = (socklen_t)socklen;
 		c->local = net_is_loopback(sa);
 	}
 	http_head_init(&c->head);
-	c->bev = bufferevent_socket_new(s->base, fd, 0);
+	c->sio = sockio_new(s->sio, fd, &http_conn_io, c);
 	c->timer = evtimer_new(s->base, http_conn_timeout, c);
-	if (c->bev == NULL || c->timer == NULL)
+	if (c->sio == NULL || c->timer == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (connection)");
-	bufferevent_setcb(c->bev, http_conn_read_cb, http_conn_write_cb,
-	    http_conn_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ);
 	c->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = c;

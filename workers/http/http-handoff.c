@@ -18,6 +18,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/sockio.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
@@ -201,7 +202,7 @@ static int
 handoff_send(struct http_conn *c, int role)
 {
 	struct http_server	*s = c->srv;
-	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct evbuffer		*in = sockio_input(c->sio);
 	struct imsg_handoff	 h;
 	size_t			 total = evbuffer_get_length(in);
 	uint8_t			*msg;
@@ -216,7 +217,7 @@ handoff_send(struct http_conn *c, int role)
 	msg = xmalloc(sizeof(h) + total);
 	memcpy(msg, &h, sizeof(h));
 	evbuffer_copyout(in, msg + sizeof(h), total);
-	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, c->fd, msg,
+	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, sockio_fd(c->sio), msg,
 	    sizeof(h) + total);
 	free(msg);
 	if (rv == -1)
@@ -225,7 +226,8 @@ handoff_send(struct http_conn *c, int role)
 	c->state = HC_HANDED;
 	c->target = role;
 	c->handoff_id = h.id;
-	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	/* The bytes are the peer's now; ours goes when it acknowledges. */
+	sockio_set_reading(c->sio, 0);
 	TAILQ_INSERT_TAIL(&s->handed, c, hentry);
 	handoff_ack_wait(s, h.id);
 	return 0;
@@ -245,7 +247,7 @@ handoff_wait(struct http_conn *c, int role)
 	}
 	c->state = HC_WAITING;
 	c->target = role;
-	bufferevent_disable(c->bev, EV_READ);
+	sockio_set_reading(c->sio, 0);
 	TAILQ_INSERT_TAIL(&s->waiting, c, hentry);
 	s->nwaiting++;
 	handoff_timer(c, HTTP_PEER_WAIT_MS);

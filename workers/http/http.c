@@ -8,6 +8,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/sockio.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
@@ -67,6 +68,8 @@ http_start(struct worker *w)
 	TAILQ_INIT(&s->waiting);
 	TAILQ_INIT(&s->handed);
 	w->ctx = s;
+	if ((s->sio = sockio_base_new(s->base)) == NULL)
+		return -1;
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,
 	    w->cfg.port);
@@ -144,6 +147,8 @@ http_stop(struct worker *w)
 	while (s->conns != NULL)
 		http_conn_free(s->conns);
 	http_handoff_close_peers(s);
+	sockio_base_free(s->sio);
+	s->sio = NULL;
 	if (s->lev != NULL)
 		evconnlistener_free(s->lev);
 	if (s->accept_retry != NULL)

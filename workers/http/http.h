@@ -12,13 +12,14 @@
 #include <sys/socket.h>
 
 #include <event2/event.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 
 #include "common/http-head.h"
 
 struct worker;
 struct ipc_chan;
+struct sockio;
+struct sockio_base;
 
 #define HTTP_HEAD_TIMEOUT_MS	10000
 #define HTTP_IDLE_TIMEOUT_MS	30000
@@ -38,8 +39,7 @@ enum http_conn_state {
 
 struct http_conn {
 	struct http_server	*srv;
-	struct bufferevent	*bev;
-	int			 fd;
+	struct sockio		*sio;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peer_len;
 	int			 local;		/* loopback client */
@@ -48,6 +48,7 @@ struct http_conn {
 	size_t			 fed;		/* input bytes given to head */
 	size_t			 lingered;	/* bytes swallowed in HC_LINGER */
 	int			 close_after;
+	int			 peer_eof;	/* the client sends no more */
 	int			 target;	/* hand-off role */
 	uint64_t		 handoff_id;
 	struct event		*timer;
@@ -60,6 +61,7 @@ TAILQ_HEAD(http_conn_list, http_conn);
 struct http_server {
 	struct worker		*w;
 	struct event_base	*base;
+	struct sockio_base	*sio;
 	struct evconnlistener	*lev;
 	struct event		*accept_retry;
 	struct ipc_chan		*peer[4];	/* by role: ws, canvas */
