@@ -31,19 +31,7 @@ with Gateway() as gw:
     # A client that half-closes after its request still gets the answer.
     for req in (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
                 b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 2):
-        s = socket.create_connection(("127.0.0.1", gw.port), timeout=5)
-        s.sendall(req)
-        s.shutdown(socket.SHUT_WR)
-        got = b""
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                got += d
-        except socket.timeout:
-            pass
-        s.close()
+        got = http_raw(gw.port, req, half_close=True)
         n = req.count(b"GET")
         is_(got.count(b"HTTP/1.1 200 OK"), n,
             "half-closed client gets %d answer(s)" % n)

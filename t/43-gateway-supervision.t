@@ -55,10 +55,7 @@ def canvas_ok(port, body=b"canvas-index", timeout=3):
 
 
 with Gateway() as gw:
-    cdir = os.path.join(gw.state, "workspace", "canvas")
-    os.makedirs(cdir)
-    with open(os.path.join(cdir, "index.html"), "wb") as f:
-        f.write(b"canvas-index")
+    gw.canvas_index()
     gw.start()
 
     # ------------------------------------------------------------ http
@@ -222,10 +219,7 @@ for role, name, probe in (
         ("canvas", "canvas-port GET",
          lambda gw: canvas_ok(gw.port + 4, timeout=10))):
     with Gateway() as gw:        # a fresh one: backoff starts at its minimum
-        cdir = os.path.join(gw.state, "workspace", "canvas")
-        os.makedirs(cdir)
-        with open(os.path.join(cdir, "index.html"), "wb") as f:
-            f.write(b"canvas-index")
+        gw.canvas_index()
         gw.start()
         good = 0
         for i in range(3):

@@ -31,6 +31,8 @@ def populate(ws_dir):
         "sub/page.html": b"<p>sub page</p>",
         "noindex/file.txt": b"plain text\n",
         "a b.html": b"<p>space</p>",
+        # Larger than any socket buffer: sent in pieces as output drains.
+        "big.txt": os.urandom(3 * 1024 * 1024 + 17),
     }
     for name, data in files.items():
         write(os.path.join(root, name), data)
@@ -76,7 +78,8 @@ def check_server(port, where, files):
                         ("img.png", "image/png"),
                         ("data.json", "application/json"),
                         ("sub/page.html", "text/html"),
-                        ("noindex/file.txt", "text/plain")):
+                        ("noindex/file.txt", "text/plain"),
+                        ("big.txt", "text/plain")):
         st, h, body = raw_get(port, P + "/" + name)
         is_((st, body), (200, files[name]), "%s: GET %s" % (where, name))
         like(h.get("content-type"), ctype, "%s: %s is %s" % (where, name,

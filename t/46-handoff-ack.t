@@ -42,10 +42,7 @@ def released(gw):
 
 
 with Gateway() as gw:
-    cdir = os.path.join(gw.state, "workspace", "canvas")
-    os.makedirs(cdir)
-    with open(os.path.join(cdir, "index.html"), "wb") as f:
-        f.write(b"canvas-index")
+    gw.canvas_index()
     gw.start()
 
     out = []

@@ -121,10 +121,7 @@ def new_pid(gw, role, old, timeout=10):
 
 # ------------------------------------------------------------ kills under load
 with Gateway() as gw:
-    cdir = os.path.join(gw.state, "workspace", "canvas")
-    os.makedirs(cdir)
-    with open(os.path.join(cdir, "index.html"), "wb") as f:
-        f.write(b"canvas-index")
+    gw.canvas_index()
     gw.start()
     roles = ("ws", "http", "canvas")
     before = {r: gw.worker_pid(r) for r in roles}

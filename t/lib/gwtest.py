@@ -176,6 +176,13 @@ class Gateway:
                                      stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
 
+    def canvas_index(self, body=b"canvas-index"):
+        """<workspace>/canvas/index.html, for the canvas worker to serve."""
+        cdir = os.path.join(self.state, "workspace", "canvas")
+        os.makedirs(cdir, exist_ok=True)
+        with open(os.path.join(cdir, "index.html"), "wb") as f:
+            f.write(body)
+
     def wait_ready(self, timeout=None):
         if timeout is None:
             timeout = 30.0 if os.environ.get("SANITIZE", "") not in \
@@ -260,11 +267,15 @@ def _merge(a, b):
 
 # ---------------------------------------------------------------- HTTP
 
-def http_raw(port, data, timeout=5, host="127.0.0.1", source=None):
-    """Send raw bytes, read until the server closes or timeout."""
+def http_raw(port, data, timeout=5, host="127.0.0.1", source=None,
+             half_close=False):
+    """Send raw bytes (then shut our side if half_close), read until the
+    server closes or timeout."""
     s = socket.create_connection((host, port), timeout=timeout,
                                  source_address=(source, 0) if source else None)
     s.sendall(data)
+    if half_close:
+        s.shutdown(socket.SHUT_WR)
     out = b""
     try:
         while True:

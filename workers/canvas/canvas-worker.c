@@ -12,6 +12,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/sockio.h"
 #include "common/xmalloc.h"
 #include "workers/canvas/canvas.h"
 #include "workers/worker.h"
@@ -21,6 +22,7 @@
 struct canvas_worker {
 	struct worker		*w;
 	struct canvas_server	*srv;
+	struct sockio_base	*sio;
 	struct ipc_chan		*http;
 	struct event		*drain_poll;
 	uint64_t		 drain_left_ms;
@@ -90,7 +92,11 @@ canvas_start(struct worker *w)
 	root = canvas_root(&w->cfg);
 	if (canvas_mkdirs(root, 0700) == -1)
 		log_warn("cannot create %s", root);
-	cw.srv = canvas_server_new(w->base, root);
+	if ((cw.sio = sockio_base_new(w->base)) == NULL) {
+		free(root);
+		return -1;
+	}
+	cw.srv = canvas_server_new(w->base, cw.sio, root);
 	free(root);
 	if (cw.srv == NULL)
 		return -1;
@@ -158,6 +164,10 @@ canvas_stop(struct worker *w)
 		event_free(c->drain_poll);
 	if (c->srv != NULL)
 		canvas_server_free(c->srv);
+	c->srv = NULL;
+	/* after the connections that use it */
+	sockio_base_free(c->sio);
+	c->sio = NULL;
 }
 
 const struct worker_ops canvas_worker_ops = {

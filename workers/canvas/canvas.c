@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
 #include "common/http-head.h"
 #include "common/log.h"
+#include "common/sockio.h"
 #include "common/xmalloc.h"
 #include "workers/canvas/canvas.h"
 
@@ -29,6 +29,12 @@
 #define CANVAS_WRITE_TIMEOUT	30	/* s without write progress */
 #define CANVAS_LINGER_TIMEOUT	2	/* s to swallow what the client still sends */
 #define CANVAS_LINGER_MAX	(256 * 1024)
+/*
+ * File bytes queued at once.  libevent adds its chain header and rounds
+ * up to a power of two: this is one 64 KiB allocation, under malloc's
+ * mmap threshold.
+ */
+#define CANVAS_FILE_CHUNK	(64 * 1024 - 512)
 #define CANVAS_ACCEPT_PAUSE_MS	100
 #define CANVAS_ACCEPT_LOG_EVERY	60	/* s between two accept error logs */
 
@@ -46,17 +52,21 @@ enum canvas_conn_state {
 struct canvas_conn {
 	TAILQ_ENTRY(canvas_conn) cc_entry;
 	struct canvas_server	*cc_srv;
-	struct bufferevent	*cc_bev;
+	struct sockio		*cc_sio;
 	struct event		*cc_timer;
 	struct http_head	 cc_head;
 	enum canvas_conn_state	 cc_state;
 	int			 cc_started;	/* a byte of this head arrived */
 	int			 cc_close;	/* close once the response is out */
 	size_t			 cc_lingered;
+	int			 cc_file_fd;	/* body being sent, or -1 */
+	off_t			 cc_file_off;
+	off_t			 cc_file_left;
 };
 
 struct canvas_server {
 	struct event_base	*cs_base;
+	struct sockio_base	*cs_sio;
 	char			*cs_root;
 	int			 cs_root_fd;
 	int			 cs_root_warned;
@@ -149,7 +159,7 @@ static void
 conn_headers(struct canvas_conn *c, int status, const char *type,
     long long length, const char *extra)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->cc_bev);
+	struct evbuffer	*out = sockio_output(c->cc_sio);
 	struct http_head *h = &c->cc_head;
 	char		 date[64];
 
@@ -171,7 +181,10 @@ conn_headers(struct canvas_conn *c, int status, const char *type,
 	    "X-Content-Type-Options: nosniff\r\n%s\r\n", extra ? extra : "");
 }
 
-/* The response is queued: stop reading until it is out. */
+/*
+ * The response is queued: stop reading until it is out.  From here the
+ * timer is the write timeout, restarted by every byte the client takes.
+ */
 static void
 conn_sent(struct canvas_conn *c, int status)
 {
@@ -182,8 +195,8 @@ conn_sent(struct canvas_conn *c, int status)
 		    h->state == HTTP_HEAD_DONE ? h->method_name : "-",
 		    h->state == HTTP_HEAD_DONE ? h->url : "-", status);
 	c->cc_state = CONN_WRITE;
-	evtimer_del(c->cc_timer);
-	bufferevent_disable(c->cc_bev, EV_READ);
+	conn_timer_set(c, CANVAS_WRITE_TIMEOUT);
+	sockio_set_reading(c->cc_sio, 0);
 }
 
 static void
@@ -195,7 +208,7 @@ conn_reply_json(struct canvas_conn *c, int status, const char *extra)
 	conn_headers(c, status, "application/json; charset=utf-8",
 	    (long long)len, extra);
 	if (!conn_head_only(c))
-		evbuffer_add(bufferevent_get_output(c->cc_bev), body, len);
+		evbuffer_add(sockio_output(c->cc_sio), body, len);
 	conn_sent(c, status);
 }
 
@@ -222,14 +235,51 @@ conn_redirect(struct canvas_conn *c, const char *path)
 	conn_sent(c, 301);
 }
 
+/*
+ * Queue the next piece of the body.  The output holds one piece at most,
+ * read once the kernel has taken the one before, so a large file costs
+ * no more memory than a small one.
+ */
+static void
+conn_file_more(struct canvas_conn *c)
+{
+	struct evbuffer		*out = sockio_output(c->cc_sio);
+	struct evbuffer_iovec	 v;
+	size_t			 want = CANVAS_FILE_CHUNK;
+	ssize_t			 n = -1;
+
+	if (c->cc_file_left < (off_t)want)
+		want = (size_t)c->cc_file_left;
+	if (evbuffer_reserve_space(out, (ev_ssize_t)want, &v, 1) != 1)
+		errno = ENOMEM;
+	else if ((n = pread(c->cc_file_fd, v.iov_base, want,
+	    c->cc_file_off)) > 0) {
+		v.iov_len = (size_t)n;
+		evbuffer_commit_space(out, &v, 1);
+		c->cc_file_off += n;
+		c->cc_file_left -= n;
+	}
+	if (n <= 0) {
+		if (n == 0)
+			log_warnx("canvas: %s shrank while being sent",
+			    c->cc_head.path);
+		else
+			log_warn("canvas: cannot send %s", c->cc_head.path);
+		c->cc_close = 1;	/* the head promised more */
+		c->cc_file_left = 0;
+	}
+	if (c->cc_file_left == 0) {
+		close(c->cc_file_fd);
+		c->cc_file_fd = -1;
+	}
+}
+
 static void
 conn_reply_file(struct canvas_conn *c, struct canvas_file *f)
 {
-	struct evbuffer			*out = bufferevent_get_output(c->cc_bev);
-	struct evbuffer_file_segment	*seg;
-	const char			*ims;
-	char				 mtime[64], *extra;
-	long long			 size = (long long)f->cf_st.st_size;
+	const char	*ims;
+	char		 mtime[64], *extra;
+	long long	 size = (long long)f->cf_st.st_size;
 
 	http_date(f->cf_st.st_mtime, mtime, sizeof(mtime));
 	xasprintf(&extra, "Last-Modified: %s\r\n", mtime);
@@ -250,20 +300,11 @@ conn_reply_file(struct canvas_conn *c, struct canvas_file *f)
 		conn_sent(c, 200);
 		return;
 	}
-	/* sendfile from the page cache; the segment owns the fd */
-	seg = evbuffer_file_segment_new(f->cf_fd, 0, size,
-	    EVBUF_FS_CLOSE_ON_FREE);
-	if (seg == NULL) {
-		close(f->cf_fd);
-		log_warnx("canvas: cannot send %s", c->cc_head.path);
-		c->cc_close = 1;	/* the head promised a body */
-	} else {
-		if (evbuffer_add_file_segment(out, seg, 0, size) == -1) {
-			log_warnx("canvas: cannot send %s", c->cc_head.path);
-			c->cc_close = 1;
-		}
-		evbuffer_file_segment_free(seg);
-	}
+	/* Sent by pieces as the output drains; the first joins the head. */
+	c->cc_file_fd = f->cf_fd;
+	c->cc_file_off = 0;
+	c->cc_file_left = f->cf_st.st_size;
+	conn_file_more(c);
 	conn_sent(c, 200);
 }
 
@@ -337,7 +378,7 @@ conn_request(struct canvas_conn *c)
 static void
 conn_process(struct canvas_conn *c)
 {
-	struct evbuffer		*in = bufferevent_get_input(c->cc_bev);
+	struct evbuffer		*in = sockio_input(c->cc_sio);
 	struct evbuffer_iovec	 v;
 	size_t			 used;
 	int			 r;
@@ -368,17 +409,17 @@ conn_process(struct canvas_conn *c)
 static void
 conn_linger(struct canvas_conn *c)
 {
-	struct evbuffer	*in = bufferevent_get_input(c->cc_bev);
+	struct evbuffer	*in = sockio_input(c->cc_sio);
 
 	c->cc_state = CONN_LINGER;
-	if (shutdown(bufferevent_getfd(c->cc_bev), SHUT_WR) == -1) {
+	if (shutdown(sockio_fd(c->cc_sio), SHUT_WR) == -1) {
 		conn_free(c);
 		return;
 	}
 	c->cc_lingered = evbuffer_get_length(in);
 	evbuffer_drain(in, c->cc_lingered);
 	conn_timer_set(c, CANVAS_LINGER_TIMEOUT);
-	bufferevent_enable(c->cc_bev, EV_READ);
+	sockio_set_reading(c->cc_sio, 1);
 }
 
 /* The response is out: next request, or close. */
@@ -393,17 +434,17 @@ conn_done(struct canvas_conn *c)
 	c->cc_state = CONN_HEAD;
 	c->cc_started = 0;
 	conn_timer_set(c, CANVAS_IDLE_TIMEOUT);
-	bufferevent_enable(c->cc_bev, EV_READ);
+	sockio_set_reading(c->cc_sio, 1);
 	conn_process(c);	/* a pipelined request may be buffered */
 }
 
 static void
-conn_readcb(struct bufferevent *bev, void *arg)
+conn_readcb(struct sockio *so, struct evbuffer *in, void *arg)
 {
 	struct canvas_conn	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
 	size_t			 n;
 
+	(void)so;
 	if (c->cc_state == CONN_LINGER) {
 		n = evbuffer_get_length(in);
 		evbuffer_drain(in, n);
@@ -414,28 +455,55 @@ conn_readcb(struct bufferevent *bev, void *arg)
 	conn_process(c);
 }
 
+/* The output is empty: the next piece of the body, or the next request. */
 static void
-conn_writecb(struct bufferevent *bev, void *arg)
+conn_draincb(struct sockio *so, void *arg)
 {
 	struct canvas_conn	*c = arg;
 
-	if (c->cc_state == CONN_WRITE &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_done(c);
+	(void)so;
+	if (c->cc_state != CONN_WRITE)
+		return;
+	if (c->cc_file_fd != -1) {
+		conn_file_more(c);
+		if (sockio_queued(c->cc_sio) > 0)
+			return;
+	}
+	conn_done(c);
 }
 
 static void
-conn_eventcb(struct bufferevent *bev, short what, void *arg)
+conn_closecb(struct sockio *so, int error, void *arg)
 {
 	struct canvas_conn	*c = arg;
 
-	(void)bev;
-	if ((what & BEV_EVENT_ERROR) && c->cc_state != CONN_LINGER &&
-	    errno != EPIPE && errno != ECONNRESET)
+	(void)so;
+	if (error != 0 && c->cc_state != CONN_LINGER && error != EPIPE &&
+	    error != ECONNRESET) {
+		errno = error;
 		log_warn("canvas: connection");
-	/* EOF while reading a head, a write error or stall: nothing left to
-	 * say to this client */
+	}
+	/* EOF while reading a head, or a write error: nothing left to say
+	 * to this client */
 	conn_free(c);
+}
+
+static const struct sockio_cb conn_io = {
+	conn_readcb,
+	conn_draincb,
+	conn_closecb,
+};
+
+/* Every byte the client takes restarts the write timeout. */
+static void
+conn_outcb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct canvas_conn	*c = arg;
+
+	(void)buf;
+	if (info->n_deleted > 0 && c->cc_state == CONN_WRITE)
+		conn_timer_set(c, CANVAS_WRITE_TIMEOUT);
 }
 
 static void
@@ -455,17 +523,17 @@ static struct canvas_conn *
 conn_new(struct canvas_server *srv, int fd)
 {
 	struct canvas_conn	*c;
-	struct timeval		 wtv = { CANVAS_WRITE_TIMEOUT, 0 };
 
 	c = xcalloc(1, sizeof(*c));
 	c->cc_srv = srv;
-	c->cc_bev = bufferevent_socket_new(srv->cs_base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
+	c->cc_file_fd = -1;
 	c->cc_timer = evtimer_new(srv->cs_base, conn_timercb, c);
-	if (c->cc_bev == NULL || c->cc_timer == NULL) {
+	c->cc_sio = sockio_new(srv->cs_sio, fd, &conn_io, c);
+	if (c->cc_sio == NULL || c->cc_timer == NULL ||
+	    evbuffer_add_cb(sockio_output(c->cc_sio), conn_outcb, c) == NULL) {
 		log_warnx("canvas: cannot set up a connection");
-		if (c->cc_bev != NULL)
-			bufferevent_free(c->cc_bev);
+		if (c->cc_sio != NULL)
+			sockio_free(c->cc_sio);
 		else
 			close(fd);
 		if (c->cc_timer != NULL)
@@ -475,9 +543,6 @@ conn_new(struct canvas_server *srv, int fd)
 	}
 	http_head_init(&c->cc_head);
 	c->cc_state = CONN_HEAD;
-	bufferevent_setcb(c->cc_bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	bufferevent_set_timeouts(c->cc_bev, NULL, &wtv);
-	bufferevent_enable(c->cc_bev, EV_READ);	/* EV_WRITE is on by default */
 	conn_timer_set(c, CANVAS_IDLE_TIMEOUT);
 	TAILQ_INSERT_TAIL(&srv->cs_conns, c, cc_entry);
 	srv->cs_nconns++;
@@ -492,7 +557,12 @@ conn_free(struct canvas_conn *c)
 	TAILQ_REMOVE(&srv->cs_conns, c, cc_entry);
 	srv->cs_nconns--;
 	event_free(c->cc_timer);
-	bufferevent_free(c->cc_bev);
+	/* Freed from one of its callbacks, the socket outlives c until the
+	 * callback returns: nothing of it may point at c. */
+	evbuffer_remove_cb(sockio_output(c->cc_sio), conn_outcb, c);
+	sockio_free(c->cc_sio);
+	if (c->cc_file_fd != -1)
+		close(c->cc_file_fd);
 	http_head_free(&c->cc_head);
 	free(c);
 }
@@ -545,12 +615,14 @@ srv_accept_resumecb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct canvas_server *
-canvas_server_new(struct event_base *base, const char *root_dir)
+canvas_server_new(struct event_base *base, struct sockio_base *sio,
+    const char *root_dir)
 {
 	struct canvas_server	*srv;
 
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cs_base = base;
+	srv->cs_sio = sio;
 	srv->cs_root = xstrdup(root_dir);
 	srv->cs_root_fd = -1;
 	TAILQ_INIT(&srv->cs_conns);
@@ -613,8 +685,6 @@ canvas_server_adopt(struct canvas_server *srv, int fd, const void *pre,
     size_t prelen)
 {
 	struct canvas_conn	*c;
-	struct evbuffer		*in;
-	int			 r;
 
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
 	    evutil_make_socket_closeonexec(fd) == -1) {
@@ -624,13 +694,9 @@ canvas_server_adopt(struct canvas_server *srv, int fd, const void *pre,
 	}
 	if ((c = conn_new(srv, fd)) == NULL)
 		return -1;
-	/* The bytes go where the socket's would have; a bufferevent keeps
-	 * the end of its input frozen, so thaw it as its own reads do. */
-	in = bufferevent_get_input(c->cc_bev);
-	evbuffer_unfreeze(in, 0);
-	r = prelen > 0 ? evbuffer_add(in, pre, prelen) : 0;
-	evbuffer_freeze(in, 0);
-	if (r == -1) {
+	/* The bytes go where the socket's would have. */
+	if (prelen > 0 && evbuffer_add(sockio_input(c->cc_sio), pre,
+	    prelen) == -1) {
 		log_warnx("canvas: cannot buffer %zu handed-over bytes", prelen);
 		conn_free(c);
 		return -1;

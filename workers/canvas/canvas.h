@@ -1,11 +1,11 @@
 /*
  * Canvas worker: serves the static files of <workspace>/canvas under
  * /__openclaw__/canvas/, on the canvas port and on sockets the http worker
- * hands over.  Built as a library on the caller's event_base so the worker
- * main (and tests) only wire sockets to it.
+ * hands over.  Built as a library on the caller's event_base and sockio
+ * base so the worker main (and tests) only wire sockets to it.
  *
- * The process must ignore SIGPIPE: responses are written with writev and
- * sendfile, which raise it when the client has gone.
+ * Responses go out through common/sockio (sendmsg with MSG_NOSIGNAL), and
+ * file bodies by bounded pieces read as the output drains.
  */
 #ifndef WORKERS_CANVAS_CANVAS_H
 #define WORKERS_CANVAS_CANVAS_H
@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct event_base;
+struct sockio_base;
 struct canvas_server;
 
 #define CANVAS_PREFIX		"/__openclaw__/canvas"
@@ -29,7 +30,8 @@ struct canvas_file {
 
 /* canvas.c */
 /* root_dir need not exist yet: until it does, every file is 404. */
-struct canvas_server *canvas_server_new(struct event_base *, const char *root_dir);
+struct canvas_server *canvas_server_new(struct event_base *,
+	    struct sockio_base *, const char *root_dir);
 void	 canvas_server_free(struct canvas_server *);
 /* Accept on an already listening socket; takes ownership of listen_fd. */
 int	 canvas_server_listen(struct canvas_server *, int listen_fd);
