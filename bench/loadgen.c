@@ -3,6 +3,9 @@
  * one libevent loop, framed with the project's own codec (common/ws-frame.h,
  * client mode: masked frames out, unmasked frames in), speaking the control
  * protocol (connect.challenge, connect req, hello-ok).  Loopback only.
+ * Socket I/O is common/sockio (one read event per connection, output sent
+ * once per loop pass), and what every connection sends is formatted once,
+ * so a handshake costs the client little beyond its 13 system calls.
  *
  *	loadgen [-u URL] [-t TOKEN] [options] latency N
  *	loadgen ... handshakes C SECONDS
@@ -25,6 +28,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "common/log.h"
+#include "common/sockio.h"
 #include "common/ws-frame.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
@@ -44,30 +51,22 @@
 #define HEAD_MAX	16384		/* upgrade response bound */
 #define MAX_MESSAGE	(25 * 1024 * 1024)
 #define SRC_COUNT	253		/* 127.0.0.2 .. 127.0.0.254 */
+#define READ_MAX	(256 * 1024)	/* bytes per read callback at most */
 
 enum { ST_CONNECTING, ST_UPGRADE, ST_CHALLENGE, ST_HELLO, ST_AUTHED };
 enum { DEAD_NO, DEAD_FAIL, DEAD_BYE };
 
-struct obuf {
-	uint8_t		*b;
-	size_t		 off, len, cap;
-};
-
 struct conn {
-	int		 fd;
 	int		 state;
 	int		 slot;		/* mode-defined */
 	int		 role;		/* mode-defined (fanout: 1 = the extra) */
 	int		 dead;		/* set inside decoder callbacks */
 	int		 got;		/* fanout: presence seen this round */
 	const char	*why;		/* failure reason (static or saved) */
-	struct event	*rev, *wev;
-	int		 wev_on;
+	int		 fd;		/* until so owns it */
+	struct sockio	*so;
 	struct ws_decoder dec;
 	char		 accept[29];
-	char		*head;
-	size_t		 headlen;
-	struct obuf	 out;
 	double		 t_start, t_up, t_sent, t_hello, deadline;
 	struct conn	*prev, *next;
 };
@@ -81,8 +80,19 @@ struct mode {
 			    const char *why);
 };
 
+/* A connect request formatted once but for its instanceId's pointer. */
+struct tmpl {
+	char	*pre, *post;
+	size_t	 prelen, postlen;
+};
+
 static struct {
 	struct event_base	*base;
+	struct sockio_base	*sb;
+	char			*upgrade;	/* the request, key to splice */
+	size_t			 upgrade_len, upgrade_key;
+	struct tmpl		 connect_req[2];	/* [role == 1] */
+	char			*connect_buf;	/* big enough for either */
 	const struct mode	*mode;
 	struct sockaddr_in	 dst;
 	char			 host[64];
@@ -112,8 +122,6 @@ static struct {
 	int			 nfails;
 	long			 nfail;
 } g;
-
-static uint8_t	rbuf[256 * 1024];
 
 /* ---------- small helpers ---------- */
 
@@ -219,105 +227,60 @@ find(const uint8_t *d, size_t len, const char *needle)
 
 /* ---------- output ---------- */
 
-static uint8_t *
-obuf_reserve(struct obuf *o, size_t n)
-{
-	if (o->off > 0 && o->off == o->len)
-		o->off = o->len = 0;
-	if (o->len + n > o->cap) {
-		if (o->off > 0) {
-			memmove(o->b, o->b + o->off, o->len - o->off);
-			o->len -= o->off;
-			o->off = 0;
-		}
-		if (o->len + n > o->cap) {
-			o->cap = o->len + n < 4096 ? 4096 : (o->len + n) * 2;
-			if ((o->b = realloc(o->b, o->cap)) == NULL) {
-				perror("realloc");
-				exit(1);
-			}
-		}
-	}
-	return o->b + o->len;
-}
-
+/*
+ * Output goes through common/sockio: appended here, sent at the end of
+ * the loop pass in one sendmsg, a write event only while the kernel is
+ * full.
+ */
 static void
 queue_raw(struct conn *c, const void *data, size_t len)
 {
-	memcpy(obuf_reserve(&c->out, len), data, len);
-	c->out.len += len;
+	evbuffer_add(sockio_output(c->so), data, len);
 }
 
+/* A masked client frame, built in a reserved extent of the output. */
 static void
 queue_frame(struct conn *c, int opcode, const void *data, size_t len)
 {
-	uint8_t		 hdr[14], mask[4], *p;
-	uint32_t	 m = rnd32();
-	size_t		 hl;
+	struct evbuffer		*out = sockio_output(c->so);
+	struct evbuffer_iovec	 v;
+	uint8_t			 mask[4], *p;
+	uint32_t		 m = rnd32();
+	size_t			 hl;
 
 	memcpy(mask, &m, 4);
-	hl = ws_frame_header(hdr, 1, opcode, len, mask);
-	p = obuf_reserve(&c->out, hl + len);
-	memcpy(p, hdr, hl);
+	if (evbuffer_reserve_space(out, (ev_ssize_t)(len + 14), &v, 1) != 1) {
+		fprintf(stderr, "loadgen: out of memory\n");
+		exit(1);
+	}
+	p = v.iov_base;
+	hl = ws_frame_header(p, 1, opcode, len, mask);
 	memcpy(p + hl, data, len);
 	ws_mask(p + hl, len, mask, 0);
-	c->out.len += hl + len;
-}
-
-/* Write what is queued; 0, or -1 on a transport error (c->why set). */
-static int
-flush(struct conn *c)
-{
-	ssize_t	n;
-
-	while (c->out.len > c->out.off) {
-		n = send(c->fd, c->out.b + c->out.off, c->out.len - c->out.off,
-		    MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (!c->wev_on) {
-					event_add(c->wev, NULL);
-					c->wev_on = 1;
-				}
-				return 0;
-			}
-			c->why = errno == EPIPE || errno == ECONNRESET ?
-			    "reset by peer" : "send error";
-			return -1;
-		}
-		c->out.off += (size_t)n;
-	}
-	c->out.off = c->out.len = 0;
-	if (c->wev_on) {
-		event_del(c->wev);
-		c->wev_on = 0;
-	}
-	return 0;
+	v.iov_len = hl + len;
+	evbuffer_commit_space(out, &v, 1);
 }
 
 /* ---------- connections ---------- */
 
-static void	on_read(evutil_socket_t, short, void *);
-static void	on_write(evutil_socket_t, short, void *);
+static void	conn_read(struct sockio *, struct evbuffer *, void *);
+static void	conn_drained(struct sockio *, void *);
+static void	conn_closed(struct sockio *, int, void *);
 static int	dec_message(void *, int, const uint8_t *, size_t);
 static int	dec_control(void *, int, const uint8_t *, size_t);
 
 static const struct ws_decoder_cb dec_cb = { dec_message, dec_control };
+static const struct sockio_cb conn_cb = { conn_read, conn_drained,
+    conn_closed };
 
 static void
 conn_free(struct conn *c)
 {
-	if (c->rev != NULL)
-		event_free(c->rev);
-	if (c->wev != NULL)
-		event_free(c->wev);
-	if (c->fd != -1)
+	if (c->so != NULL)
+		sockio_free(c->so);	/* closes the fd */
+	else if (c->fd != -1)
 		close(c->fd);
 	ws_decoder_free(&c->dec);
-	free(c->head);
-	free(c->out.b);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else if (g.conns == c)
@@ -328,7 +291,11 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-/* End a connection: bye = on purpose (close frame sent first). */
+/*
+ * End a connection: bye = on purpose, with a close frame (1000) written
+ * now, behind whatever output is still queued; the fd is closed right
+ * after, as the gateway's answer needs no reading.
+ */
 static void
 conn_end(struct conn *c, int bye)
 {
@@ -336,12 +303,27 @@ conn_end(struct conn *c, int bye)
 	int			 slot = c->slot, role = c->role;
 	int			 authed = c->state == ST_AUTHED;
 	char			 why[160];
-	uint8_t			 pl[2] = { 0x03, 0xe8 };	/* 1000 */
+	uint8_t			 fr[14 + 2], mask[4];
+	uint32_t		 rm;
+	size_t			 n;
+	struct evbuffer		*out;
 
 	snprintf(why, sizeof(why), "%s", c->why ? c->why : "closed");
-	if (bye && c->state >= ST_CHALLENGE) {
-		queue_frame(c, WS_OP_CLOSE, pl, sizeof(pl));
-		(void)flush(c);
+	if (bye && c->state >= ST_CHALLENGE && c->so != NULL) {
+		rm = rnd32();
+		memcpy(mask, &rm, 4);
+		n = ws_frame_header(fr, 1, WS_OP_CLOSE, 2, mask);
+		fr[n] = 0x03;		/* 1000 */
+		fr[n + 1] = 0xe8;
+		ws_mask(fr + n, 2, mask, 0);
+		n += 2;
+		out = sockio_output(c->so);
+		if (evbuffer_get_length(out) == 0)
+			(void)send(sockio_fd(c->so), fr, n, MSG_NOSIGNAL);
+		else {
+			evbuffer_add(out, fr, n);
+			(void)evbuffer_write(out, sockio_fd(c->so));
+		}
 	}
 	conn_free(c);
 	if (!bye && !g.stop)
@@ -350,24 +332,49 @@ conn_end(struct conn *c, int bye)
 		m->gone(slot, role, bye, authed, why);
 }
 
+/* A Sec-WebSocket-Key: 16 random bytes in base64 (a nonce, not a secret). */
+static void
+client_key(char out[25])
+{
+	static const char	 b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t			 n[18];
+	uint32_t		 r;
+	int			 i, o;
+
+	for (i = 0; i < 16; i += 4) {
+		r = rnd32();
+		memcpy(n + i, &r, 4);
+	}
+	n[16] = n[17] = 0;
+	for (i = o = 0; i < 18; i += 3) {
+		r = (uint32_t)n[i] << 16 | (uint32_t)n[i + 1] << 8 | n[i + 2];
+		out[o++] = b64[r >> 18 & 63];
+		out[o++] = b64[r >> 12 & 63];
+		out[o++] = b64[r >> 6 & 63];
+		out[o++] = b64[r & 63];
+	}
+	out[22] = out[23] = '=';
+	out[24] = '\0';
+}
+
 static void
 upgrade_request(struct conn *c)
 {
-	char	key[25], req[512];
-	int	n;
+	char	key[25];
 
-	ws_client_key(key);
+	client_key(key);
 	ws_accept_key(key, c->accept);
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-	    "User-Agent: openclaw-loadgen\r\n\r\n", g.path, g.host, key);
-	queue_raw(c, req, (size_t)n);
+	/* the request around the key was formatted once, in main */
+	memcpy(g.upgrade + g.upgrade_key, key, 24);
+	queue_raw(c, g.upgrade, g.upgrade_len);
 }
 
 /*
  * Start a connection.  Returns the conn, or NULL after counting the
- * failure (the mode's gone() is NOT called in that case).
+ * failure (the mode's gone() is NOT called in that case).  The upgrade
+ * request is queued at once: on loopback the connect is done when
+ * connect() returns, and if not, the send waits for the write event.
  */
 static struct conn *
 conn_start(int slot, int role, int spread)
@@ -417,16 +424,14 @@ conn_start(int slot, int role, int spread)
 		    "connect error";
 		goto fail;
 	}
-	c->rev = event_new(g.base, c->fd, EV_READ | EV_PERSIST, on_read, c);
-	c->wev = event_new(g.base, c->fd, EV_WRITE | EV_PERSIST, on_write, c);
-	if (c->rev == NULL || c->wev == NULL) {
-		c->why = "event_new";
+	if ((c->so = sockio_new(g.sb, c->fd, &conn_cb, c)) == NULL) {
+		c->why = "sockio_new";
 		goto fail;
 	}
+	c->fd = -1;		/* sockio's now */
+	sockio_set_read_max(c->so, READ_MAX);
 	c->state = ST_CONNECTING;
 	upgrade_request(c);
-	event_add(c->wev, NULL);
-	c->wev_on = 1;
 	return c;
 fail:
 	count_fail(c->why);
@@ -437,19 +442,24 @@ fail:
 static void
 send_connect(struct conn *c)
 {
-	char	buf[1024];
-	int	n;
+	const struct tmpl	*t = &g.connect_req[c->role == 1];
+	char			*buf = g.connect_buf, *p;
+	uintptr_t		 v = (uintptr_t)c;
+	int			 i, n;
 
-	n = snprintf(buf, sizeof(buf), "{\"type\":\"req\",\"id\":\"c1\","
-	    "\"method\":\"connect\",\"params\":{\"minProtocol\":4,"
-	    "\"maxProtocol\":4,\"client\":{\"id\":\"%s\",\"version\":\"bench\","
-	    "\"platform\":\"linux\",\"mode\":\"%s\",\"instanceId\":"
-	    "\"loadgen-%d-%p\"},\"role\":\"operator\",\"scopes\":%s,"
-	    "\"auth\":{\"token\":\"%s\"}}}",
-	    c->role == 1 && g.extra_id ? g.extra_id : g.client_id,
-	    c->role == 1 && g.extra_mode ? g.extra_mode : g.client_mode,
-	    (int)getpid(), (void *)c, g.scopes, g.token);
-	queue_frame(c, WS_OP_TEXT, buf, (size_t)n);
+	/* instanceId "loadgen-PID-%p", the rest formatted once in main */
+	p = buf;
+	memcpy(p, t->pre, t->prelen);
+	p += t->prelen;
+	*p++ = '0';
+	*p++ = 'x';
+	for (n = 1; n < (int)sizeof(v) * 2 && (v >> (4 * n)) != 0; n++)
+		;
+	for (i = n - 1; i >= 0; i--)
+		*p++ = "0123456789abcdef"[(v >> (4 * i)) & 15];
+	memcpy(p, t->post, t->postlen);
+	p += t->postlen;
+	queue_frame(c, WS_OP_TEXT, buf, (size_t)(p - buf));
 	c->t_sent = now();
 	c->state = ST_HELLO;
 }
@@ -520,35 +530,53 @@ dec_control(void *arg, int opcode, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* The upgrade response: 101 and the right accept key. */
+/*
+ * The upgrade response, h[0..len) (not NUL-terminated): 101 and the
+ * right accept key.  1 with *used = the head's length, 0 for more, -1.
+ */
 static int
-upgrade_done(struct conn *c, size_t *used)
+upgrade_done(struct conn *c, const char *h, size_t len, size_t *used)
 {
-	char	*end, *p, *line;
-	int	 status = 0;
-	static char why[64];
+	const char	*end, *p, *line;
+	int		 status = 0, i;
+	static char	 why[64];
 
-	if ((end = memmem(c->head, c->headlen, "\r\n\r\n", 4)) == NULL) {
-		if (c->headlen >= HEAD_MAX) {
+	if ((end = memmem(h, len < HEAD_MAX ? len : HEAD_MAX, "\r\n\r\n",
+	    4)) == NULL) {
+		if (len >= HEAD_MAX) {
 			c->why = "upgrade response too big";
 			return -1;
 		}
 		return 0;
 	}
-	*used = (size_t)(end + 4 - c->head);
-	*end = '\0';
-	if (sscanf(c->head, "HTTP/1.%*d %d", &status) != 1 || status != 101) {
+	*used = (size_t)(end + 4 - h);
+	/* "HTTP/1.x NNN" */
+	p = h + 7;
+	if (end - h >= 9 && memcmp(h, "HTTP/1.", 7) == 0 &&
+	    p[0] >= '0' && p[0] <= '9') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+		for (; *p == ' '; p++)
+			;
+		for (i = 0; p < end && i < 9 && *p >= '0' && *p <= '9'; p++, i++)
+			status = status * 10 + (*p - '0');
+	}
+	if (status != 101) {
 		snprintf(why, sizeof(why), "upgrade: HTTP %d", status);
 		c->why = why;
 		return -1;
 	}
-	for (line = c->head; (p = strstr(line, "\r\n")) != NULL; line = p) {
+	/* header lines up to the blank one: end points at its CRLF */
+	for (line = h; (p = memmem(line, (size_t)(end - line), "\r\n", 2)) !=
+	    NULL; line = p) {
 		p += 2;
-		if (strncasecmp(p, "Sec-WebSocket-Accept:", 21) == 0) {
+		if ((size_t)(end - p) >= 21 &&
+		    strncasecmp(p, "Sec-WebSocket-Accept:", 21) == 0) {
 			p += 21;
-			while (*p == ' ')
+			while (p < end && *p == ' ')
 				p++;
-			if (strncmp(p, c->accept, 28) != 0) {
+			if ((size_t)(end - p) < 28 ||
+			    memcmp(p, c->accept, 28) != 0) {
 				c->why = "bad Sec-WebSocket-Accept";
 				return -1;
 			}
@@ -559,91 +587,78 @@ upgrade_done(struct conn *c, size_t *used)
 	return -1;
 }
 
+/* The upgrade request went out whole: the connect is done. */
 static void
-after_io(struct conn *c)
+conn_drained(struct sockio *so, void *arg)
 {
-	if (c->dead == DEAD_NO && flush(c) == -1)
-		c->dead = DEAD_FAIL;
-	if (c->dead != DEAD_NO)
-		conn_end(c, c->dead == DEAD_BYE);
+	struct conn	*c = arg;
+
+	(void)so;
+	if (c->state == ST_CONNECTING)
+		c->state = ST_UPGRADE;
 }
 
 static void
-on_read(evutil_socket_t fd, short ev, void *arg)
+conn_read(struct sockio *so, struct evbuffer *in, void *arg)
 {
-	struct conn	*c = arg;
-	ssize_t		 n;
-	size_t		 used = 0, rest, copied, off;
-	int		 r;
+	struct conn		*c = arg;
+	struct evbuffer_iovec	 v[8];
+	size_t			 len, used = 0, fed;
+	int			 i, nv, r;
 
-	(void)ev;
-	n = recv(fd, rbuf, sizeof(rbuf), 0);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		c->why = n == 0 ? (c->state == ST_AUTHED ? "eof after hello" :
-		    "eof before hello") : "recv error";
-		conn_end(c, 0);
-		return;
-	}
-	if (c->state == ST_UPGRADE || c->state == ST_CONNECTING) {
-		if (c->head == NULL && (c->head = malloc(HEAD_MAX + 1)) == NULL)
-			exit(1);
-		copied = (size_t)n;
-		if (copied > HEAD_MAX - c->headlen)
-			copied = HEAD_MAX - c->headlen;
-		memcpy(c->head + c->headlen, rbuf, copied);
-		c->headlen += copied;
-		if ((r = upgrade_done(c, &used)) <= 0) {
+	(void)so;
+	if (c->state < ST_CHALLENGE) {
+		len = evbuffer_get_length(in);
+		r = upgrade_done(c, (const char *)evbuffer_pullup(in,
+		    (ev_ssize_t)(len < HEAD_MAX ? len : HEAD_MAX)), len, &used);
+		if (r <= 0) {
 			if (r < 0)
 				conn_end(c, 0);
 			return;
 		}
-		free(c->head);
-		c->head = NULL;
+		evbuffer_drain(in, used);
 		c->state = ST_CHALLENGE;
 		c->t_up = now();
-		/*
-		 * Frames that came with the head: the part of it past the
-		 * blank line, then whatever of rbuf did not fit in it.
-		 */
-		rest = c->headlen - used;
-		off = copied - rest;
-		c->headlen = 0;
-		n -= (ssize_t)off;
-		if (n == 0)
-			return;
-		memmove(rbuf, rbuf + off, (size_t)n);
 	}
-	if (ws_decoder_feed(&c->dec, rbuf, (size_t)n) == -1 &&
-	    c->dead == DEAD_NO) {
-		c->why = c->dec.error ? c->dec.error : "ws protocol error";
-		c->dead = DEAD_FAIL;
+	/* frames: fed straight from the input's chains */
+	while (c->dead == DEAD_NO && evbuffer_get_length(in) > 0) {
+		nv = evbuffer_peek(in, -1, NULL, v, 8);
+		if (nv > 8)
+			nv = 8;
+		fed = 0;
+		for (i = 0; i < nv && c->dead == DEAD_NO; i++) {
+			if (ws_decoder_feed(&c->dec, v[i].iov_base,
+			    v[i].iov_len) == -1 && c->dead == DEAD_NO) {
+				c->why = c->dec.error ? c->dec.error :
+				    "ws protocol error";
+				c->dead = DEAD_FAIL;
+			}
+			fed += v[i].iov_len;
+		}
+		evbuffer_drain(in, fed);
 	}
-	after_io(c);
+	if (c->dead != DEAD_NO)
+		conn_end(c, c->dead == DEAD_BYE);
 }
 
+/* End of file or a socket error, at any stage. */
 static void
-on_write(evutil_socket_t fd, short ev, void *arg)
+conn_closed(struct sockio *so, int error, void *arg)
 {
 	struct conn	*c = arg;
-	int		 err = 0;
-	socklen_t	 el = sizeof(err);
 
-	(void)ev;
-	if (c->state == ST_CONNECTING) {
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 ||
-		    err != 0) {
-			c->why = err == ECONNREFUSED ? "connect: refused" :
-			    err == ETIMEDOUT ? "connect: timed out" :
-			    "connect error";
-			conn_end(c, 0);
-			return;
-		}
-		c->state = ST_UPGRADE;
-		event_add(c->rev, NULL);
-	}
-	after_io(c);
+	(void)so;
+	if (error == 0)
+		c->why = c->state == ST_AUTHED ? "eof after hello" :
+		    "eof before hello";
+	else if (c->state == ST_CONNECTING)
+		c->why = error == ECONNREFUSED ? "connect: refused" :
+		    error == ETIMEDOUT ? "connect: timed out" :
+		    "connect error";
+	else
+		c->why = error == EPIPE || error == ECONNRESET ?
+		    "reset by peer" : "socket error";
+	conn_end(c, 0);
 }
 
 /* Handshakes that take too long fail. */
@@ -1307,6 +1322,69 @@ run_fanout(long n)
 
 /* ---------- main ---------- */
 
+static char *
+fmt(size_t *lenp, const char *f, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	va_start(ap, f);
+	n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	if (n < 0 || (p = malloc((size_t)n + 1)) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+	va_start(ap, f);
+	(void)vsnprintf(p, (size_t)n + 1, f, ap);
+	va_end(ap);
+	*lenp = (size_t)n;
+	return p;
+}
+
+/*
+ * What every connection sends, formatted once: the upgrade request with
+ * room for its key, and the connect request of either role around its
+ * instanceId's pointer.
+ */
+static void
+make_templates(void)
+{
+	static const char	 keyhole[] = "Sec-WebSocket-Key: ";
+	struct tmpl		*t;
+	size_t			 max = 0;
+	int			 role;
+
+	g.upgrade = fmt(&g.upgrade_len, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "%s0123456789012345678901==\r\nSec-WebSocket-Version: 13\r\n"
+	    "User-Agent: openclaw-loadgen\r\n\r\n", g.path, g.host, keyhole);
+	g.upgrade_key = (size_t)(strstr(g.upgrade, keyhole) - g.upgrade) +
+	    sizeof(keyhole) - 1;
+	for (role = 0; role < 2; role++) {
+		t = &g.connect_req[role];
+		t->pre = fmt(&t->prelen, "{\"type\":\"req\",\"id\":\"c1\","
+		    "\"method\":\"connect\",\"params\":{\"minProtocol\":4,"
+		    "\"maxProtocol\":4,\"client\":{\"id\":\"%s\","
+		    "\"version\":\"bench\",\"platform\":\"linux\","
+		    "\"mode\":\"%s\",\"instanceId\":\"loadgen-%d-",
+		    role == 1 && g.extra_id ? g.extra_id : g.client_id,
+		    role == 1 && g.extra_mode ? g.extra_mode : g.client_mode,
+		    (int)getpid());
+		t->post = fmt(&t->postlen, "\"},\"role\":\"operator\","
+		    "\"scopes\":%s,\"auth\":{\"token\":\"%s\"}}}", g.scopes,
+		    g.token);
+		if (t->prelen + t->postlen > max)
+			max = t->prelen + t->postlen;
+	}
+	/* 2 + 16 hex digits of the pointer */
+	if ((g.connect_buf = malloc(max + 2 + 2 * sizeof(uintptr_t))) == NULL) {
+		perror("malloc");
+		exit(1);
+	}
+}
+
 static void
 usage(void)
 {
@@ -1407,7 +1485,9 @@ main(int argc, char **argv)
 	if (g.rng == 0)
 		g.rng = 1;
 	signal(SIGPIPE, SIG_IGN);
-	if ((g.base = event_base_new()) == NULL) {
+	log_init("loadgen", 0);
+	if ((g.base = event_base_new()) == NULL ||
+	    (g.sb = sockio_base_new(g.base)) == NULL) {
 		fprintf(stderr, "loadgen: event_base_new failed\n");
 		return 1;
 	}
@@ -1426,7 +1506,13 @@ main(int argc, char **argv)
 			g.client_id = "cli";
 		if (g.client_mode == NULL)
 			g.client_mode = "cli";
+	} else {
+		if (g.client_id == NULL)
+			g.client_id = "openclaw-control-ui";
+		if (g.client_mode == NULL)
+			g.client_mode = "ui";
 	}
+	make_templates();
 	if (strcmp(argv[0], "latency") == 0) {
 		g.mode = &lat_mode;
 		rv = run_latency(atol(argv[1]));
@@ -1441,10 +1527,6 @@ main(int argc, char **argv)
 		rv = run_rps(atoi(argv[1]), atof(argv[2]));
 	} else if (strcmp(argv[0], "fanout") == 0) {
 		g.mode = &fo_mode;
-		if (g.client_id == NULL)
-			g.client_id = "openclaw-control-ui";
-		if (g.client_mode == NULL)
-			g.client_mode = "ui";
 		rv = run_fanout(atol(argv[1]));
 	} else
 		usage();
