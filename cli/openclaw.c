@@ -65,7 +65,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "gateway") == 0)
 		return gateway(argc - 1, argv + 1);
-	/* internal: how the master fork+execs its workers */
+	/* internal: how the master spawns its workers */
 	if (strcmp(cmd, "__worker") == 0) {
 		if (argc != 3) {
 			fprintf(stderr, "openclaw: usage: openclaw __worker "

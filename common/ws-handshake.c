@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
+#include "common/util.h"
 #include "common/ws-frame.h"
 
 /* RFC 6455 section 1.3: proves the server understood the handshake. */
@@ -67,7 +67,7 @@ ws_client_key(char out[25])
 	struct timespec	 ts;
 	uint32_t	 v[4];
 
-	if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+	if (util_random(nonce, sizeof(nonce)) == -1) {
 		/*
 		 * The key is a handshake nonce, not a secret (masking keys
 		 * are what must be unpredictable): a value that will not
