@@ -492,8 +492,16 @@ proc_start_set(struct master *m, struct proc **new, int n)
 	proc_peer_all(m, new[0]->p_gen, new, n);
 	for (i = 0; i < n; i++) {
 		p = new[i];
-		if (proc_live(p) &&
-		    ipc_send(p->p_chan, IMSG_START, -1, NULL, 0) == -1)
+		if (!proc_live(p))
+			continue;
+		/*
+		 * A worker replacing a crashed one joins a gateway that is
+		 * serving: what it is handed as soon as it starts (clients
+		 * that waited for it) must not be told "gateway starting".
+		 */
+		if (m->m_state == MASTER_RUNNING)
+			proc_send_phase(m, p, PHASE_READY);
+		if (ipc_send(p->p_chan, IMSG_START, -1, NULL, 0) == -1)
 			proc_abort(m, p);
 	}
 }
