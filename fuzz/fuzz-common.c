@@ -31,6 +31,49 @@ fuzz_fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+static uint32_t
+fuzz_rnd(uint32_t *s)
+{
+	uint32_t	 x = *s ? *s : 0x9e3779b9;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*s = x;
+	return x;
+}
+
+size_t
+fuzz_chunk(uint32_t *seed, int style, size_t left)
+{
+	size_t	 n;
+
+	switch (style) {
+	case 0:
+		n = 1;
+		break;
+	case 1:
+		n = 1 + fuzz_rnd(seed) % 16;
+		break;
+	case 2:
+		n = 1 + fuzz_rnd(seed) % 200;
+		break;
+	default:
+		n = 1 + fuzz_rnd(seed) % (left ? left : 1);
+		break;
+	}
+	return n < left ? n : left;
+}
+
+void
+fuzz_check_error(const char *err, size_t size)
+{
+	fuzz_check((unsigned char)err[0] != 0x55,
+	    "NULL returned without an error message");
+	fuzz_check(memchr(err, '\0', size) != NULL, "error not terminated");
+	fuzz_check(fuzz_position_ok(err), "error without line:col");
+}
+
 int
 fuzz_position_ok(const char *s)
 {

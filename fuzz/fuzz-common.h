@@ -16,8 +16,19 @@ struct json_object;
 /* abort(), which libFuzzer reports as a crash, unless cond holds. */
 void			 fuzz_check(int cond, const char *what);
 uint64_t		 fuzz_fnv(uint64_t h, const void *p, size_t n);
+/*
+ * How many of the left bytes to feed next, so that a parser sees its
+ * input cut every way: style 0 a byte at a time, 1 and 2 small and
+ * medium pieces, 3 any size; the seed (xorshift) comes from the input.
+ */
+size_t			 fuzz_chunk(uint32_t *seed, int style, size_t left);
 /* Starts with "<line>:<col>: ". */
 int			 fuzz_position_ok(const char *);
+/*
+ * A loader's failure message in err[size], filled with 0x55 before the
+ * call: written, terminated, and with a position.
+ */
+void			 fuzz_check_error(const char *err, size_t size);
 /* NaN or an infinity somewhere inside (they do not print as JSON). */
 int			 fuzz_has_nonfinite(struct json_object *);
 /* Strict json-c parse of depth `depth` that must consume all of text. */

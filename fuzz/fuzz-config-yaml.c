@@ -47,11 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 #endif
 	if (v == NULL) {
-		fuzz_check((unsigned char)err[0] != 0x55,
-		    "NULL returned without an error message");
-		fuzz_check(memchr(err, '\0', sizeof(err)) != NULL,
-		    "error not terminated");
-		fuzz_check(fuzz_position_ok(err), "error without line:col");
+		fuzz_check_error(err, sizeof(err));
 	} else {
 		fuzz_check(json_object_is_type(v, json_type_object) ||
 		    json_object_is_type(v, json_type_array) ||

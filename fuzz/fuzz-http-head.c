@@ -119,18 +119,6 @@ check_done(const struct http_head *h)
 	return d;
 }
 
-static uint32_t
-rnd(uint32_t *s)
-{
-	uint32_t	 x = *s ? *s : 0x9e3779b9;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
-}
-
 /*
  * Read the connection.  chunk 0: everything in one feed; otherwise chunk
  * sizes from the seed.  Like the worker, a completed head's leftover
@@ -152,18 +140,7 @@ read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
 	o = &res->o[0];
 	o->start = 0;
 	while (off < size) {
-		if (!chunked)
-			n = size - off;
-		else {
-			switch (style) {
-			case 0: n = 1; break;
-			case 1: n = 1 + rnd(&seed) % 8; break;
-			case 2: n = 1 + rnd(&seed) % 64; break;
-			default: n = 1 + rnd(&seed) % (size - off); break;
-			}
-			if (n > size - off)
-				n = size - off;
-		}
+		n = chunked ? fuzz_chunk(&seed, style, size - off) : size - off;
 		pend_off = off;
 		pend_len = n;
 		off += n;

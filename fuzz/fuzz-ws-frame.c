@@ -153,41 +153,6 @@ same_events(const struct rec *a, const struct rec *b)
 	}
 }
 
-/* xorshift: chunk sizes from the seed bytes */
-static uint32_t
-rnd(uint32_t *s)
-{
-	uint32_t	 x = *s ? *s : 0x9e3779b9;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*s = x;
-	return x;
-}
-
-static size_t
-next_chunk(uint32_t *seed, int style, size_t left)
-{
-	size_t	 n;
-
-	switch (style) {
-	case 0:
-		n = 1;
-		break;
-	case 1:
-		n = 1 + rnd(seed) % 16;
-		break;
-	case 2:
-		n = 1 + rnd(seed) % 200;
-		break;
-	default:
-		n = 1 + rnd(seed) % (left ? left : 1);
-		break;
-	}
-	return n < left ? n : left;
-}
-
 static const uint64_t	 max_messages[16] = {
 	0, 1, 2, 3, 16, 125, 126, 127, 200, 1000, 65535, 65536,
 	65537, 1 << 20, 26214400, UINT64_MAX
@@ -225,7 +190,7 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 	/* chunked, and feeding must stay refused once it failed */
 	ws_decoder_init(&dc, &cb, rc, server, max_message);
 	for (off = 0; off < size; off += n) {
-		n = next_chunk(&seed, style, size - off);
+		n = fuzz_chunk(&seed, style, size - off);
 		if (rvc == -1) {
 			i = rc->n;
 			fuzz_check(ws_decoder_feed(&dc, data + off, n) == -1,

@@ -358,18 +358,11 @@ class WS:
     @staticmethod
     def frame(opcode, payload, fin=True, mask=True, rsv=0):
         b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-        n = len(payload)
-        mbit = 0x80 if mask else 0
-        if n < 126:
-            hdr = struct.pack("!BB", b0, mbit | n)
-        elif n < 65536:
-            hdr = struct.pack("!BBH", b0, mbit | 126, n)
-        else:
-            hdr = struct.pack("!BBQ", b0, mbit | 127, n)
+        hdr = frame_header(b0, len(payload), mask)
         if not mask:
             return hdr + payload
-        mk = os.urandom(4)
-        return hdr + mk + bytes(b ^ mk[i % 4] for i, b in enumerate(payload))
+        mk = hdr[-4:]
+        return hdr + bytes(b ^ mk[i % 4] for i, b in enumerate(payload))
 
     def send_raw(self, data):
         self.sock.sendall(data)
@@ -546,6 +539,20 @@ def operator(gw_or_port, scopes=None, client_id="cli", mode="cli", **kw):
         raise RuntimeError("connect refused: %r" % (res,))
     ws.hello = res["payload"]
     return ws
+
+
+def fresh_health(gw):
+    """A new operator's `health` response, or {"error": why} if it could
+    not connect or ask; the socket is closed either way."""
+    w = None
+    try:
+        w = operator(gw)
+        return w.request("health")
+    except (OSError, Closed, RuntimeError, AssertionError) as e:
+        return {"error": repr(e)}
+    finally:
+        if w:
+            w.close()
 
 
 def raise_nofile():
