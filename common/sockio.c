@@ -120,8 +120,7 @@ sockio_destroy(struct sockio *so)
 	event_free(so->sio_wev);
 	evbuffer_free(so->sio_in);
 	evbuffer_free(so->sio_out);
-	if (so->sio_fd != -1)
-		close(so->sio_fd);
+	close(so->sio_fd);
 	free(so);
 }
 
@@ -137,16 +136,6 @@ sockio_free(struct sockio *so)
 		return;
 	}
 	sockio_destroy(so);
-}
-
-int
-sockio_release(struct sockio *so)
-{
-	int	fd = so->sio_fd;
-
-	so->sio_fd = -1;
-	sockio_free(so);
-	return fd;
 }
 
 /*

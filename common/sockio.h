@@ -47,11 +47,6 @@ struct sockio	*sockio_new(struct sockio_base *, int fd,
 		    const struct sockio_cb *, void *arg);
 /* Close the fd; what the output still holds is dropped. */
 void		 sockio_free(struct sockio *);
-/*
- * Free so but leave its fd open and return it (a socket handed to
- * another process).  The buffers go with so: read the input first.
- */
-int		 sockio_release(struct sockio *);
 /* Bytes one read callback takes at most, so no socket starves others. */
 void		 sockio_set_read_max(struct sockio *, size_t);
 /* Stop (0) or resume (1) reading. */

@@ -4,8 +4,7 @@
  * output the kernel cannot take waits on the write event and on_drain
  * comes once it is all out, EOF (output still drains to a half-closed
  * peer) and errors reach on_close, a connection may free itself from its
- * own callbacks, and sockio_release hands back a descriptor that still
- * works.
+ * own callbacks.
  */
 #include "config.h"
 
@@ -14,7 +13,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/net.h"
 #include "common/sockio.h"
 #include "t/unit/tap.h"
 
@@ -42,9 +41,8 @@ struct probe {
 	int		 peer;		/* the other end, or -1 */
 	int		 early;		/* the peer had bytes before the end */
 	size_t		 queued;	/* at the end of on_read */
-	int		 free_on_read, free_on_drain, release_on_read;
+	int		 free_on_read, free_on_drain;
 	int		 reply_on_eof;	/* on_close(0): answer, free on drain */
-	int		 released_fd;
 	int		 after_free;	/* a callback after the free */
 	int		 freed;
 };
@@ -75,10 +73,6 @@ probe_read(struct sockio *so, struct evbuffer *in, void *arg)
 		/* appended just before: dropped with the connection */
 		evbuffer_add(sockio_output(so), "lost", 4);
 		sockio_free(so);
-		p->freed = 1;
-	}
-	if (p->release_on_read) {
-		p->released_fd = sockio_release(so);
 		p->freed = 1;
 	}
 	event_base_loopbreak(base);
@@ -133,9 +127,12 @@ spin_done(evutil_socket_t fd, short ev, void *arg)
 	event_base_loopbreak(base);
 }
 
-/* Run the loop until a callback breaks it or ms have passed. */
+/*
+ * Run the loop for ms: until a callback breaks it, or (all) whatever
+ * callbacks do.
+ */
 static void
-spin(int ms)
+spin_loop(int ms, int all)
 {
 	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
 	struct event	*t;
@@ -143,30 +140,15 @@ spin(int ms)
 
 	t = evtimer_new(base, spin_done, &expired);
 	evtimer_add(t, &tv);
-	event_base_dispatch(base);
-	event_free(t);
-}
-
-/* Run the loop for ms, whatever callbacks do. */
-static void
-spin_all(int ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event	*t;
-	int		 expired = 0;
-
-	t = evtimer_new(base, spin_done, &expired);
-	evtimer_add(t, &tv);
-	while (!expired)
+	if (!all)
+		event_base_dispatch(base);
+	while (all && !expired)
 		event_base_loop(base, EVLOOP_ONCE);
 	event_free(t);
 }
 
-static void
-nonblock(int fd)
-{
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
+#define spin(ms)	spin_loop((ms), 0)
+#define spin_all(ms)	spin_loop((ms), 1)
 
 /* Test bytes from the peer; MSG_NOSIGNAL, as the other end may be gone. */
 static void
@@ -180,9 +162,8 @@ static struct sockio *
 probe_start(struct probe *p, int fd)
 {
 	memset(p, 0, sizeof(*p));
-	p->released_fd = -1;
 	p->peer = -1;
-	nonblock(fd);
+	net_set_nonblock(fd);
 	p->so = sockio_new(sb, fd, &probe_cb, p);
 	return p->so;
 }
@@ -244,6 +225,17 @@ sink_read(evutil_socket_t fd, short ev, void *arg)
 		event_base_loopbreak(base);
 }
 
+/* A probe on one end of a fresh socketpair; the test writes to sv[1]. */
+static void
+probe_pair(struct probe *p, int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+		printf("Bail out! socketpair: %s\n", strerror(errno));
+		exit(1);
+	}
+	probe_start(p, sv[0]);
+}
+
 /* A half-closed peer still gets its answer. */
 static void
 test_half_close(void)
@@ -253,8 +245,7 @@ test_half_close(void)
 	ssize_t		 n;
 	int		 sv[2];
 
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
+	probe_pair(&p, sv);
 	p.reply_on_eof = 1;
 	put(sv[1], "req");
 	shutdown(sv[1], SHUT_WR);
@@ -294,7 +285,7 @@ test_big_output(void)
 	    "the kernel took part of %d bytes, the rest waits", BIG);
 	is_int(p.drains, 0, "no on_drain while output remains");
 	memset(&k, 0, sizeof(k));
-	nonblock(sv[1]);
+	net_set_nonblock(sv[1]);
 	ev = event_new(base, sv[1], EV_READ | EV_PERSIST, sink_read, &k);
 	event_add(ev, NULL);
 	spin(10000);
@@ -318,8 +309,7 @@ test_errors(void)
 	int			 sv[2], l, c, s, one = 1;
 
 	/* a write to a gone peer: EPIPE, and no SIGPIPE kills us */
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
+	probe_pair(&p, sv);
 	sockio_set_reading(p.so, 0);
 	close(sv[1]);
 	evbuffer_add(sockio_output(p.so), "x", 1);
@@ -363,8 +353,7 @@ test_free_inside(void)
 	ssize_t		 n;
 	int		 sv[2];
 
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
+	probe_pair(&p, sv);
 	p.free_on_read = 1;
 	put(sv[1], "abc");
 	spin(2000);
@@ -376,8 +365,7 @@ test_free_inside(void)
 	is_int(n, 0, "the socket is closed, what was queued dropped");
 	close(sv[1]);
 
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
+	probe_pair(&p, sv);
 	p.reply = 1;
 	p.free_on_drain = 1;
 	put(sv[1], "abc");
@@ -394,46 +382,6 @@ test_free_inside(void)
 	close(sv[1]);
 }
 
-static void
-test_release(void)
-{
-	struct probe	 p;
-	char		 buf[64];
-	ssize_t		 n;
-	int		 sv[2], fd;
-
-	/* outside a callback */
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
-	fd = sockio_release(p.so);
-	is_int(fd, sv[0], "sockio_release returns the descriptor");
-	ok(fcntl(fd, F_GETFD) != -1, "still open");
-	n = write(fd, "ping", 4);
-	ok(n == 4 && read(sv[1], buf, sizeof(buf)) == 4 &&
-	    memcmp(buf, "ping", 4) == 0, "and usable");
-	close(fd);
-	close(sv[1]);
-
-	/* from inside on_read, as a hand-off does */
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	probe_start(&p, sv[0]);
-	p.release_on_read = 1;
-	put(sv[1], "head");
-	spin(2000);
-	is_int(p.released_fd, sv[0], "released from inside on_read");
-	put(sv[1], "body");
-	spin_all(100);
-	is_int(p.after_free, 0, "no callback after the release");
-	n = read(p.released_fd, buf, sizeof(buf));
-	ok(n == 4 && memcmp(buf, "body", 4) == 0,
-	    "the descriptor still reads what followed");
-	n = write(p.released_fd, "pong", 4);
-	ok(n == 4 && read(sv[1], buf, sizeof(buf)) == 4 &&
-	    memcmp(buf, "pong", 4) == 0, "and writes");
-	close(p.released_fd);
-	close(sv[1]);
-}
-
 int
 main(void)
 {
@@ -445,7 +393,6 @@ main(void)
 	test_big_output();
 	test_errors();
 	test_free_inside();
-	test_release();
 	sockio_base_free(sb);
 	event_base_free(base);
 	return tap_done();
