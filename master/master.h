@@ -39,7 +39,6 @@ struct proc {
 	int			 p_flags;
 	uint64_t		 p_started;	/* monotonic ms of last fork */
 	uint64_t		 p_backoff;	/* ms before the next respawn */
-	int			 p_status;	/* last wait status */
 	int			 p_ready;	/* sent IMSG_READY */
 	uint32_t		 p_phase;	/* last IMSG_PHASE sent */
 	struct ipc_chan		*p_chan;
@@ -80,7 +79,7 @@ struct master {
 	int			 m_port;
 	int			 m_canvas;	/* canvas worker wanted */
 	int			 m_canvas_port;
-	struct listener		 m_listen[2];
+	struct listener		 m_listen[LISTEN_MAX - 1];
 	int			 m_nlisten;
 
 	struct proc		 m_procs[MASTER_MAXPROC];
@@ -101,7 +100,6 @@ void		 master_check_ready(struct master *);
 void		 master_check_done(struct master *);
 
 /* proc.c */
-const char	*proc_role_name(enum worker_role);
 int		 proc_exe_init(struct master *);
 int		 proc_start_generation(struct master *, uint32_t);
 void		 proc_reap(struct master *);

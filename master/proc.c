@@ -31,29 +31,13 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "master/master.h"
-
-/* What a worker may say to the master; anything else ends the channel. */
-static const uint32_t proc_master_accepts[] = { IMSG_READY, IMSG_DRAINED, 0 };
+#include "protocol/roles.h"
 
 static void	proc_dispatch(struct ipc_chan *, const struct ipc_msg *, void *);
 static void	proc_timer_cb(evutil_socket_t, short, void *);
 static void	proc_start_set(struct master *, struct proc **, int);
 
 extern char	**environ;
-
-const char *
-proc_role_name(enum worker_role role)
-{
-	switch (role) {
-	case ROLE_HTTP:
-		return "http";
-	case ROLE_WS:
-		return "ws";
-	case ROLE_CANVAS:
-		return "canvas";
-	}
-	return "?";
-}
 
 /*
  * What to exec for a worker.  /proc/self/exe names our own image even
@@ -255,6 +239,15 @@ proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 	return pid;
 }
 
+static int
+proc_respawn_flag(const struct proc *p)
+{
+	const struct role	*r = role_get(p->p_role);
+
+	return r != NULL && r->r_respawn == ROLE_RESPAWN_BACKOFF ?
+	    PROC_RESPAWN : 0;
+}
+
 /* Spawn one worker into slot p and open its channel. */
 static int
 proc_fork(struct master *m, struct proc *p)
@@ -268,7 +261,7 @@ proc_fork(struct master *m, struct proc *p)
 		envp = proc_worker_env();
 	argv[0] = (char *)"openclaw";
 	argv[1] = (char *)"__worker";
-	argv[2] = (char *)proc_role_name(p->p_role);
+	argv[2] = (char *)role_name(p->p_role);
 	argv[3] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("worker %s: socketpair", argv[2]);
@@ -290,13 +283,13 @@ proc_fork(struct master *m, struct proc *p)
 		return -1;
 	}
 	p->p_pid = pid;
-	p->p_flags = PROC_RUNNING | PROC_RESPAWN;
+	p->p_flags = PROC_RUNNING | proc_respawn_flag(p);
 	p->p_started = util_mono_ms();
 	p->p_ready = 0;
 	p->p_phase = PHASE_STARTING;
 	snprintf(name, sizeof(name), "worker %s (pid %ld)", argv[2], (long)pid);
 	if ((p->p_chan = ipc_chan_new(m->m_base, sv[0], name,
-	    proc_master_accepts, proc_dispatch, p)) == NULL) {
+	    role_to_master, proc_dispatch, p)) == NULL) {
 		close(sv[0]);
 		/* Reaped and respawned like any other death. */
 		kill(pid, SIGKILL);
@@ -356,6 +349,7 @@ proc_send_setup(struct master *m, struct proc *p)
 	struct imsg_hello	hello;
 	uint64_t		size = m->m_shm_size;
 	uint32_t		kind;
+	uint32_t		want = role_get(p->p_role)->r_listen;
 	int			fd;
 
 	memset(&hello, 0, sizeof(hello));
@@ -374,19 +368,15 @@ proc_send_setup(struct master *m, struct proc *p)
 	if (proc_send_fd(p, IMSG_FD_SHM, m->m_shm_fd, &size,
 	    sizeof(size)) == -1)
 		return -1;
-	switch (p->p_role) {
-	case ROLE_HTTP:
-		kind = LISTEN_MAIN;
-		break;
-	case ROLE_CANVAS:
-		kind = LISTEN_CANVAS;
-		break;
-	default:
-		return 0;
+	for (kind = 1; kind < LISTEN_MAX; kind++) {
+		if (!(want & ROLE_LISTENS(kind)) ||
+		    (fd = listen_fd(m, (enum listener_kind)kind)) == -1)
+			continue;
+		if (proc_send_fd(p, IMSG_FD_LISTEN, fd, &kind,
+		    sizeof(kind)) == -1)
+			return -1;
 	}
-	if ((fd = listen_fd(m, kind)) == -1)
-		return 0;
-	return proc_send_fd(p, IMSG_FD_LISTEN, fd, &kind, sizeof(kind));
+	return 0;
 }
 
 /* A direct socketpair between two workers, one end to each. */
@@ -398,7 +388,7 @@ proc_peer(struct proc *a, struct proc *b)
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("peer channel %s-%s: socketpair",
-		    proc_role_name(a->p_role), proc_role_name(b->p_role));
+		    role_name(a->p_role), role_name(b->p_role));
 		return -1;
 	}
 	if (ipc_send(a->p_chan, IMSG_FD_PEER, sv[0], &rb, sizeof(rb)) == -1) {
@@ -409,30 +399,28 @@ proc_peer(struct proc *a, struct proc *b)
 }
 
 /*
- * http is the only acceptor of the main port and hands sockets to ws
- * and canvas: pair it with each of them where either side is new.  A
- * side that already ran gets the new end in place of its old one.
+ * One channel for every pair of roles the table names, where both sides
+ * run in the generation and either is new (as relayd's proc_connect).
+ * A side that already ran gets the new end in place of its old one.
  */
 static void
 proc_peer_all(struct master *m, uint32_t gen, struct proc **new, int n)
 {
-	static const enum worker_role	 others[] = { ROLE_WS, ROLE_CANVAS };
-	struct proc			*http, *o;
-	size_t				 i;
-	int				 j, fresh;
+	const struct role_pair	*rp;
+	struct proc		*a, *b;
+	int			 j, fresh;
 
-	if ((http = proc_find_live(m, ROLE_HTTP, gen)) == NULL)
-		return;
-	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		if ((o = proc_find_live(m, others[i], gen)) == NULL)
+	for (rp = role_pairs; rp->p_a != 0; rp++) {
+		if ((a = proc_find_live(m, rp->p_a, gen)) == NULL ||
+		    (b = proc_find_live(m, rp->p_b, gen)) == NULL)
 			continue;
 		fresh = 0;
 		for (j = 0; j < n; j++)
-			if (new[j] == http || new[j] == o)
+			if (new[j] == a || new[j] == b)
 				fresh = 1;
-		if (fresh && proc_peer(http, o) == -1)
-			log_warnx("no %s-%s channel", proc_role_name(ROLE_HTTP),
-			    proc_role_name(o->p_role));
+		if (fresh && proc_peer(a, b) == -1)
+			log_warnx("no %s-%s channel", role_name(rp->p_a),
+			    role_name(rp->p_b));
 	}
 }
 
@@ -447,7 +435,7 @@ proc_schedule_respawn(struct master *m, struct proc *p)
 	delay = p->p_backoff;
 	p->p_backoff = p->p_backoff * 2 > PROC_BACKOFF_MAX ?
 	    PROC_BACKOFF_MAX : p->p_backoff * 2;
-	log_info("respawning worker %s in %llu ms", proc_role_name(p->p_role),
+	log_info("respawning worker %s in %llu ms", role_name(p->p_role),
 	    (unsigned long long)delay);
 	tv.tv_sec = (time_t)(delay / 1000);
 	tv.tv_usec = (suseconds_t)(delay % 1000 * 1000);
@@ -460,7 +448,7 @@ proc_abort(struct master *m, struct proc *p)
 {
 	(void)m;
 	log_warnx("worker %s (pid %ld): setup failed",
-	    proc_role_name(p->p_role), (long)p->p_pid);
+	    role_name(p->p_role), (long)p->p_pid);
 	kill(p->p_pid, SIGKILL);
 	if (p->p_chan != NULL) {
 		ipc_chan_free(p->p_chan);
@@ -480,7 +468,7 @@ proc_start_set(struct master *m, struct proc **new, int n)
 
 	for (i = 0; i < n; i++) {
 		p = new[i];
-		p->p_flags = PROC_RESPAWN;
+		p->p_flags = proc_respawn_flag(p);
 		if (proc_fork(m, p) == -1) {
 			if (p->p_pid == 0)
 				proc_schedule_respawn(m, p);
@@ -509,18 +497,21 @@ proc_start_set(struct master *m, struct proc **new, int n)
 int
 proc_start_generation(struct master *m, uint32_t gen)
 {
-	struct proc	*new[3];
-	int		 n = 0;
+	const struct role	*r;
+	struct proc		*new[ROLE_MAX];
+	int			 n = 0;
 
-	/* ws first: it takes longest to get ready, and readiness waits. */
-	if ((new[n++] = proc_alloc(m, ROLE_WS, gen)) == NULL ||
-	    (new[n++] = proc_alloc(m, ROLE_HTTP, gen)) == NULL ||
-	    (m->m_canvas &&
-	    (new[n++] = proc_alloc(m, ROLE_CANVAS, gen)) == NULL)) {
-		log_warnx("worker table full");
-		return -1;
+	/* In the table's order: the slowest to get ready first. */
+	for (r = roles; r->r_name != NULL; r++) {
+		if (!role_wanted(r, &m->m_cfg))
+			continue;
+		if ((new[n++] = proc_alloc(m, r->r_role, gen)) == NULL) {
+			log_warnx("worker table full");
+			return -1;
+		}
 	}
-	proc_start_set(m, new, n);
+	if (n > 0)
+		proc_start_set(m, new, n);
 	return 0;
 }
 
@@ -541,16 +532,16 @@ proc_ready(struct master *m, struct proc *p, const struct ipc_msg *msg)
 
 	if (msg->len != sizeof(r)) {
 		log_warnx("worker %s (pid %ld): bad READY (%zu bytes)",
-		    proc_role_name(p->p_role), (long)p->p_pid, msg->len);
+		    role_name(p->p_role), (long)p->p_pid, msg->len);
 		return;
 	}
 	memcpy(&r, msg->data, sizeof(r));
 	if (r.role != (uint32_t)p->p_role)
 		log_warnx("worker %s (pid %ld): READY for role %u",
-		    proc_role_name(p->p_role), (long)p->p_pid, r.role);
+		    role_name(p->p_role), (long)p->p_pid, r.role);
 	p->p_ready = 1;
 	log_debug("worker %s (pid %ld) ready in %llu ms",
-	    proc_role_name(p->p_role), (long)p->p_pid,
+	    role_name(p->p_role), (long)p->p_pid,
 	    (unsigned long long)(util_mono_ms() - p->p_started));
 	master_check_ready(m);
 }
@@ -565,7 +556,7 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 	if (msg == NULL) {
 		/* It is dying, or it should be: SIGCHLD does the rest. */
 		log_debug("worker %s (pid %ld): channel closed",
-		    proc_role_name(p->p_role), (long)p->p_pid);
+		    role_name(p->p_role), (long)p->p_pid);
 		ipc_chan_free(chan);
 		p->p_chan = NULL;
 		if (p->p_pid > 0 && m->m_state != MASTER_STOPPING) {
@@ -583,7 +574,7 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 		break;
 	case IMSG_DRAINED:
 		log_debug("worker %s (pid %ld) drained",
-		    proc_role_name(p->p_role), (long)p->p_pid);
+		    role_name(p->p_role), (long)p->p_pid);
 		break;
 	}
 }
@@ -599,7 +590,7 @@ proc_timer_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (p->p_pid > 0) {
 		log_warnx("worker %s (pid %ld) closed its channel but did not "
-		    "exit; killing it", proc_role_name(p->p_role),
+		    "exit; killing it", role_name(p->p_role),
 		    (long)p->p_pid);
 		kill(p->p_pid, SIGKILL);
 		return;
@@ -639,7 +630,7 @@ proc_signame(int sig, char *buf, size_t len)
 static void
 proc_log_exit(struct master *m, struct proc *p, int status)
 {
-	const char	*role = proc_role_name(p->p_role);
+	const char	*role = role_name(p->p_role);
 	char		 buf[16];
 	int		 expected;
 
@@ -671,7 +662,6 @@ proc_exited(struct master *m, struct proc *p, int status)
 
 	proc_log_exit(m, p, status);
 	ran = util_mono_ms() - p->p_started;
-	p->p_status = status;
 	p->p_pid = 0;
 	p->p_flags &= ~PROC_RUNNING;
 	p->p_ready = 0;
@@ -684,10 +674,10 @@ proc_exited(struct master *m, struct proc *p, int status)
 	    m->m_state != MASTER_STOPPING) {
 		/* Respawning would only fail the same way, forever. */
 		log_errorx("worker %s failed on its configuration; stopping",
-		    proc_role_name(p->p_role));
+		    role_name(p->p_role));
 		fprintf(stderr, "openclaw gateway: worker %s failed on its "
 		    "configuration (exit status %d); see the log\n",
-		    proc_role_name(p->p_role), EXIT_CONFIG);
+		    role_name(p->p_role), EXIT_CONFIG);
 		proc_release(p);
 		master_stop(m, EXIT_CONFIG, "gateway stopping");
 		return;
@@ -763,19 +753,23 @@ proc_kill_all(struct master *m, int sig)
 			kill(m->m_procs[i].p_pid, sig);
 }
 
-/* 1 if every role of the generation has a live worker that is ready. */
+/*
+ * 1 if every role of the generation that runs here and gates readiness
+ * has a live worker that is ready.
+ */
 int
 proc_gen_ready(struct master *m, uint32_t gen)
 {
-	struct proc	*p;
+	const struct role	*r;
+	struct proc		*p;
 
-	if ((p = proc_find_live(m, ROLE_HTTP, gen)) == NULL || !p->p_ready)
-		return 0;
-	if ((p = proc_find_live(m, ROLE_WS, gen)) == NULL || !p->p_ready)
-		return 0;
-	if (m->m_canvas && ((p = proc_find_live(m, ROLE_CANVAS, gen)) == NULL ||
-	    !p->p_ready))
-		return 0;
+	for (r = roles; r->r_name != NULL; r++) {
+		if (!r->r_gates_ready || !role_wanted(r, &m->m_cfg))
+			continue;
+		if ((p = proc_find_live(m, r->r_role, gen)) == NULL ||
+		    !p->p_ready)
+			return 0;
+	}
 	return 1;
 }
 

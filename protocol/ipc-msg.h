@@ -1,9 +1,10 @@
 /*
  * Master <-> worker and worker <-> worker message types.  Numbered in
- * bands by direction; each role accepts only the list it is given
- * (ipc_chan_new's allow-list).  The first message on every master channel
- * is IMSG_HELLO carrying IPC_VERSION; a mismatch ends the worker with
- * EXIT_CONFIG (an old binary must never run with a new master).
+ * bands by direction; each side accepts only what the role table's
+ * lists give it (protocol/roles.c; ipc_chan_new's allow-list).  The
+ * first message on every master channel is IMSG_HELLO carrying
+ * IPC_VERSION; a mismatch ends the worker with EXIT_CONFIG (an old
+ * binary must never run with a new master).
  */
 #ifndef PROTOCOL_IPC_MSG_H
 #define PROTOCOL_IPC_MSG_H
@@ -11,16 +12,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "protocol/roles.h"
+
 #define IPC_VERSION	1
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD	3
-
-enum worker_role {
-	ROLE_HTTP = 1,
-	ROLE_WS = 2,
-	ROLE_CANVAS = 3,
-};
 
 enum gw_phase {
 	PHASE_STARTING = 0,
@@ -52,11 +49,6 @@ enum imsg_type {
 	 * channel).  One per batch of hand-offs read together, not one each.
 	 */
 	IMSG_HANDOFF_ACK,
-};
-
-enum listener_kind {
-	LISTEN_MAIN = 1,
-	LISTEN_CANVAS = 2,
 };
 
 struct imsg_hello {

@@ -21,26 +21,41 @@
 #include "common/xmalloc.h"
 #include "workers/worker.h"
 
-static const uint32_t worker_allowed[] = {
-	IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN, IMSG_FD_SHM, IMSG_FD_PEER,
-	IMSG_FD_LOG, IMSG_START, IMSG_PHASE, IMSG_DRAIN, 0
-};
+#define WORKER_ACCEPT_PAUSE_MS	100
+#define WORKER_ACCEPT_LOG_EVERY	60	/* s between two pause logs */
 
-static const char *
-worker_subsystem(const char *role)
+static void
+worker_listeners_free(struct worker *w)
 {
-	if (strcmp(role, "http") == 0)
-		return "gateway/http";
-	if (strcmp(role, "ws") == 0)
-		return "gateway/ws";
-	return "gateway/canvas";
+	struct worker_listener	*wl;
+	int			 i;
+
+	for (i = 0; i < LISTEN_MAX; i++) {
+		wl = &w->listener[i];
+		if (wl->wl_lev != NULL)
+			evconnlistener_free(wl->wl_lev);
+		if (wl->wl_retry != NULL)
+			event_free(wl->wl_retry);
+		memset(wl, 0, sizeof(*wl));
+		if (w->listen_fd[i] != -1)
+			close(w->listen_fd[i]);
+		w->listen_fd[i] = -1;
+	}
 }
 
 static void
 worker_cleanup(struct worker *w)
 {
+	int	i;
+
 	if (w->ops->stop != NULL && w->started)
 		w->ops->stop(w);
+	worker_listeners_free(w);
+	for (i = 0; i < ROLE_MAX; i++)
+		if (w->peer_fd[i] != -1)
+			close(w->peer_fd[i]);
+	if (w->drain_timer != NULL)
+		event_free(w->drain_timer);
 	if (w->master != NULL)
 		ipc_chan_free(w->master);
 	shm_unmap(w->shm);
@@ -127,15 +142,22 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 		close(m->fd);
 		return w->shm == NULL ? -1 : 0;
 	case IMSG_FD_LISTEN:
-		if (worker_get_u32(m, &kind) == -1 || kind < 1 || kind > 2)
+		if (worker_get_u32(m, &kind) == -1 || kind < 1 ||
+		    kind >= LISTEN_MAX)
 			return -1;
 		if (w->listen_fd[kind] != -1)
 			close(w->listen_fd[kind]);
 		w->listen_fd[kind] = m->fd;
 		return 0;
 	case IMSG_FD_PEER:
-		if (worker_get_u32(m, &kind) == -1 || kind < 1 || kind > 3)
+		if (worker_get_u32(m, &kind) == -1 || role_get(kind) == NULL)
 			return -1;
+		if (role_peer_accepts((uint32_t)w->role, kind) == NULL) {
+			log_warnx("master sent a channel to %s, no peer of ours",
+			    role_name(kind));
+			close(m->fd);
+			return 0;
+		}
 		if (w->started) {
 			w->ops->peer(w, (int)kind, m->fd);
 			return 0;
@@ -161,13 +183,27 @@ worker_on_start(struct worker *w)
 	w->started = 1;
 	if (w->ops->start(w) == -1)
 		worker_exit(w, EXIT_RUNTIME);
-	for (i = 1; i < 4; i++) {
+	for (i = 0; i < ROLE_MAX; i++) {
 		if (w->peer_fd[i] != -1) {
 			w->ops->peer(w, i, w->peer_fd[i]);
 			w->peer_fd[i] = -1;
 		}
 	}
 	return 0;
+}
+
+/* Draining: accept nothing more (the listeners stay until exit). */
+static void
+worker_listeners_disable(struct worker *w)
+{
+	int	i;
+
+	for (i = 0; i < LISTEN_MAX; i++) {
+		if (w->listener[i].wl_lev == NULL)
+			continue;
+		evconnlistener_disable(w->listener[i].wl_lev);
+		evtimer_del(w->listener[i].wl_retry);
+	}
 }
 
 static void
@@ -214,6 +250,7 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		w->draining = 1;
 		if (!w->started)
 			worker_finish(w);
+		worker_listeners_disable(w);
 		w->ops->drain(w, &d);
 		break;
 	default:
@@ -276,22 +313,126 @@ worker_finish(struct worker *w)
 	worker_exit(w, EXIT_OK);
 }
 
-static const struct worker_ops *
-worker_ops_for(const char *role, int *num)
+/* The error callback gets the listener's argument: wl, passed on. */
+static void
+worker_accept(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
 {
-	if (strcmp(role, "http") == 0) {
-		*num = ROLE_HTTP;
-		return &http_worker_ops;
+	struct worker_listener	*wl = arg;
+
+	wl->wl_cb(lev, fd, sa, socklen, wl->wl_arg);
+}
+
+static void
+worker_accept_retry(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker_listener	*wl = arg;
+
+	(void)fd;
+	(void)ev;
+	if (!wl->wl_worker->draining)
+		evconnlistener_enable(wl->wl_lev);
+}
+
+/*
+ * Out of descriptors or memory: the pending connection would make the
+ * listener fire again at once, so pause instead of spinning, and log
+ * rarely, since under fd pressure this repeats every pause.
+ */
+static void
+worker_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct worker_listener	*wl = arg;
+	struct timeval		 tv = { 0, WORKER_ACCEPT_PAUSE_MS * 1000 };
+	int			 err = EVUTIL_SOCKET_ERROR();
+	time_t			 now = time(NULL);
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
+	    err != ENOMEM) {
+		if (err != EAGAIN && err != ECONNABORTED && err != EINTR)
+			log_warnx("accept: %s", strerror(err));
+		return;
 	}
-	if (strcmp(role, "ws") == 0) {
-		*num = ROLE_WS;
-		return &ws_worker_ops;
+	if (wl->wl_logged == 0 ||
+	    now - wl->wl_logged >= WORKER_ACCEPT_LOG_EVERY) {
+		log_warnx("accept: %s; pausing accepts for %d ms",
+		    strerror(err), WORKER_ACCEPT_PAUSE_MS);
+		wl->wl_logged = now;
 	}
-	if (strcmp(role, "canvas") == 0) {
-		*num = ROLE_CANVAS;
-		return &canvas_worker_ops;
+	evconnlistener_disable(lev);
+	evtimer_add(wl->wl_retry, &tv);
+}
+
+struct evconnlistener *
+worker_listen(struct worker *w, enum listener_kind kind,
+    evconnlistener_cb cb, void *arg)
+{
+	struct worker_listener	*wl = &w->listener[kind];
+
+	if (w->listen_fd[kind] == -1 || wl->wl_lev != NULL) {
+		log_warnx("no listening socket from master");
+		return NULL;
 	}
-	return NULL;
+	wl->wl_worker = w;
+	wl->wl_cb = cb;
+	wl->wl_arg = arg;
+	if ((wl->wl_retry = evtimer_new(w->base, worker_accept_retry,
+	    wl)) == NULL) {
+		log_warnx("cannot create a timer");
+		return NULL;
+	}
+	/* backlog 0: the master has already called listen() */
+	wl->wl_lev = evconnlistener_new(w->base, worker_accept, wl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
+	    w->listen_fd[kind]);
+	if (wl->wl_lev == NULL) {
+		log_warn("cannot listen on socket kind %d", (int)kind);
+		return NULL;
+	}
+	w->listen_fd[kind] = -1;
+	evconnlistener_set_error_cb(wl->wl_lev, worker_accept_error);
+	return wl->wl_lev;
+}
+
+struct ipc_chan *
+worker_peer_open(struct worker *w, int role, int fd, ipc_cb cb, void *arg)
+{
+	struct ipc_chan	*ch;
+
+	ch = ipc_chan_new(w->base, fd, role_name((uint32_t)role),
+	    role_peer_accepts((uint32_t)w->role, (uint32_t)role), cb, arg);
+	if (ch == NULL)
+		close(fd);
+	return ch;
+}
+
+static void
+worker_drain_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)ev;
+	if (w->drain_cut != NULL)
+		w->drain_cut(w->drain_arg);
+	worker_finish(w);
+}
+
+void
+worker_drain_deadline(struct worker *w, const struct imsg_drain *d,
+    void (*cut)(void *), void *arg)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = d->deadline_ms / 1000;
+	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
+	w->drain_cut = cut;
+	w->drain_arg = arg;
+	if (w->drain_timer == NULL &&
+	    (w->drain_timer = evtimer_new(w->base, worker_drain_timeout,
+	    w)) == NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (drain timer)");
+	evtimer_add(w->drain_timer, &tv);
 }
 
 /* Sockets are what a worker holds: take every descriptor allowed. */
@@ -314,14 +455,14 @@ int
 worker_main(const char *role)
 {
 	static struct worker	 w;
-	const struct worker_ops	*ops;
-	int			 i, num;
+	const struct role	*r;
+	int			 i;
 
-	if ((ops = worker_ops_for(role, &num)) == NULL) {
+	if ((r = role_by_name(role)) == NULL) {
 		fprintf(stderr, "openclaw: unknown worker role %s\n", role);
 		return EXIT_USAGE;
 	}
-	log_init(worker_subsystem(role), 0);
+	log_init(r->r_subsys, 0);
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_PDEATHSIG)
 	/* A master killed with SIGKILL takes its workers with it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -338,18 +479,18 @@ worker_main(const char *role)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&w, 0, sizeof(w));
-	w.ops = ops;
-	w.role = num;
-	for (i = 0; i < 3; i++)
+	w.ops = r->r_ops;
+	w.role = (int)r->r_role;
+	for (i = 0; i < LISTEN_MAX; i++)
 		w.listen_fd[i] = -1;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ROLE_MAX; i++)
 		w.peer_fd[i] = -1;
 	config_init(&w.cfg);
 	worker_raise_nofile(&w);
 	if ((w.base = event_base_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "event_base_new failed");
 	w.master = ipc_chan_new(w.base, WORKER_MASTER_FD, "master",
-	    worker_allowed, worker_on_master, &w);
+	    role_from_master, worker_on_master, &w);
 	if (w.master == NULL)
 		fatalx(EXIT_RUNTIME, "no master channel on fd %d",
 		    WORKER_MASTER_FD);

@@ -25,12 +25,9 @@ struct canvas_worker {
 	struct sockio_base	*sio;
 	struct ipc_chan		*http;
 	struct event		*drain_poll;
-	uint64_t		 drain_left_ms;
 };
 
 static struct canvas_worker cw;
-
-static const uint32_t canvas_http_allowed[] = { IMSG_HANDOFF, 0 };
 
 /* mkdir -p, so a fresh state directory serves an empty canvas. */
 static int
@@ -81,6 +78,18 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	    m->len - sizeof(h));
 }
 
+static void
+canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct canvas_worker	*c = arg;
+
+	(void)lev;
+	(void)sa;
+	(void)socklen;
+	(void)canvas_server_accept(c->srv, fd);
+}
+
 static int
 canvas_start(struct worker *w)
 {
@@ -100,12 +109,9 @@ canvas_start(struct worker *w)
 	free(root);
 	if (cw.srv == NULL)
 		return -1;
-	if (w->listen_fd[LISTEN_CANVAS] != -1) {
-		if (canvas_server_listen(cw.srv, w->listen_fd[LISTEN_CANVAS]) ==
-		    -1)
-			return -1;
-		w->listen_fd[LISTEN_CANVAS] = -1;
-	}
+	if (w->listen_fd[LISTEN_CANVAS] != -1 &&
+	    worker_listen(w, LISTEN_CANVAS, canvas_accept_cb, &cw) == NULL)
+		return -1;
 	worker_ready(w);
 	return 0;
 }
@@ -115,14 +121,10 @@ canvas_peer(struct worker *w, int role, int fd)
 {
 	struct canvas_worker	*c = w->ctx;
 
-	if (role != ROLE_HTTP) {
-		close(fd);
-		return;
-	}
+	/* The table pairs canvas with http only. */
 	if (c->http != NULL)
 		ipc_chan_free(c->http);
-	c->http = ipc_chan_new(w->base, fd, "http", canvas_http_allowed,
-	    canvas_on_http, c);
+	c->http = worker_peer_open(w, role, fd, canvas_on_http, c);
 }
 
 static void
@@ -133,10 +135,8 @@ canvas_drain_check(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (canvas_server_nconns(c->srv) == 0 ||
-	    c->drain_left_ms < CANVAS_DRAIN_POLL_MS)
+	if (canvas_server_nconns(c->srv) == 0)
 		worker_finish(c->w);
-	c->drain_left_ms -= CANVAS_DRAIN_POLL_MS;
 	evtimer_add(c->drain_poll, &tv);
 }
 
@@ -146,7 +146,7 @@ canvas_drain(struct worker *w, const struct imsg_drain *d)
 	struct canvas_worker	*c = w->ctx;
 
 	canvas_server_drain(c->srv);
-	c->drain_left_ms = d->deadline_ms;
+	worker_drain_deadline(w, d, NULL, NULL);
 	c->drain_poll = evtimer_new(w->base, canvas_drain_check, c);
 	canvas_drain_check(-1, 0, c);
 }
@@ -171,7 +171,6 @@ canvas_stop(struct worker *w)
 }
 
 const struct worker_ops canvas_worker_ops = {
-	.name = "canvas",
 	.start = canvas_start,
 	.peer = canvas_peer,
 	.phase = NULL,

@@ -35,8 +35,6 @@
  * mmap threshold.
  */
 #define CANVAS_FILE_CHUNK	(64 * 1024 - 512)
-#define CANVAS_ACCEPT_PAUSE_MS	100
-#define CANVAS_ACCEPT_LOG_EVERY	60	/* s between two accept error logs */
 
 /*
  * One request at a time: a connection reads a head, queues the response,
@@ -70,9 +68,6 @@ struct canvas_server {
 	char			*cs_root;
 	int			 cs_root_fd;
 	int			 cs_root_warned;
-	struct evconnlistener	*cs_listener;
-	struct event		*cs_accept_timer;
-	time_t			 cs_accept_logged;
 	int			 cs_draining;
 	int			 cs_nconns;
 	TAILQ_HEAD(, canvas_conn) cs_conns;
@@ -567,53 +562,6 @@ conn_free(struct canvas_conn *c)
 	free(c);
 }
 
-static void
-srv_acceptcb(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
-{
-	struct canvas_server	*srv = arg;
-
-	(void)l;
-	(void)sa;
-	(void)salen;
-	conn_new(srv, fd);
-}
-
-/*
- * Out of descriptors (or memory): the pending connection would make the
- * listener fire again at once, so pause instead of spinning, and log
- * rarely, since under fd pressure this repeats every pause.
- */
-static void
-srv_accept_errorcb(struct evconnlistener *l, void *arg)
-{
-	struct canvas_server	*srv = arg;
-	struct timeval		 tv = { 0, CANVAS_ACCEPT_PAUSE_MS * 1000 };
-	int			 err = EVUTIL_SOCKET_ERROR();
-	time_t			 now = time(NULL);
-
-	if (srv->cs_accept_logged == 0 ||
-	    now - srv->cs_accept_logged >= CANVAS_ACCEPT_LOG_EVERY) {
-		errno = err;
-		log_warn("canvas: accept (pausing %d ms)",
-		    CANVAS_ACCEPT_PAUSE_MS);
-		srv->cs_accept_logged = now;
-	}
-	evconnlistener_disable(l);
-	evtimer_add(srv->cs_accept_timer, &tv);
-}
-
-static void
-srv_accept_resumecb(evutil_socket_t fd, short what, void *arg)
-{
-	struct canvas_server	*srv = arg;
-
-	(void)fd;
-	(void)what;
-	if (srv->cs_listener != NULL && !srv->cs_draining)
-		evconnlistener_enable(srv->cs_listener);
-}
-
 struct canvas_server *
 canvas_server_new(struct event_base *base, struct sockio_base *sio,
     const char *root_dir)
@@ -626,13 +574,6 @@ canvas_server_new(struct event_base *base, struct sockio_base *sio,
 	srv->cs_root = xstrdup(root_dir);
 	srv->cs_root_fd = -1;
 	TAILQ_INIT(&srv->cs_conns);
-	srv->cs_accept_timer = evtimer_new(base, srv_accept_resumecb, srv);
-	if (srv->cs_accept_timer == NULL) {
-		log_warnx("canvas: cannot create a timer");
-		free(srv->cs_root);
-		free(srv);
-		return NULL;
-	}
 	(void)srv_root_fd(srv);		/* warn early if it is missing */
 	return srv;
 }
@@ -646,9 +587,6 @@ canvas_server_free(struct canvas_server *srv)
 		return;
 	while ((c = TAILQ_FIRST(&srv->cs_conns)) != NULL)
 		conn_free(c);
-	if (srv->cs_listener != NULL)
-		evconnlistener_free(srv->cs_listener);
-	event_free(srv->cs_accept_timer);
 	if (srv->cs_root_fd != -1)
 		close(srv->cs_root_fd);
 	free(srv->cs_root);
@@ -656,28 +594,9 @@ canvas_server_free(struct canvas_server *srv)
 }
 
 int
-canvas_server_listen(struct canvas_server *srv, int listen_fd)
+canvas_server_accept(struct canvas_server *srv, int fd)
 {
-	if (srv->cs_listener != NULL || srv->cs_draining) {
-		log_warnx("canvas: already listening or draining");
-		close(listen_fd);
-		return -1;
-	}
-	if (evutil_make_socket_nonblocking(listen_fd) == -1) {
-		log_warn("canvas: listening socket");
-		close(listen_fd);
-		return -1;
-	}
-	/* backlog 0: the master has already called listen() */
-	srv->cs_listener = evconnlistener_new(srv->cs_base, srv_acceptcb, srv,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, listen_fd);
-	if (srv->cs_listener == NULL) {
-		log_warn("canvas: listener");
-		close(listen_fd);
-		return -1;
-	}
-	evconnlistener_set_error_cb(srv->cs_listener, srv_accept_errorcb);
-	return 0;
+	return conn_new(srv, fd) == NULL ? -1 : 0;
 }
 
 int
@@ -711,11 +630,6 @@ canvas_server_drain(struct canvas_server *srv)
 	struct canvas_conn	*c, *next;
 
 	srv->cs_draining = 1;
-	if (srv->cs_listener != NULL) {
-		evconnlistener_free(srv->cs_listener);
-		srv->cs_listener = NULL;
-	}
-	evtimer_del(srv->cs_accept_timer);
 	for (c = TAILQ_FIRST(&srv->cs_conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, cc_entry);
 		if (c->cc_state == CONN_HEAD && !c->cc_started)

@@ -33,8 +33,8 @@ struct canvas_file {
 struct canvas_server *canvas_server_new(struct event_base *,
 	    struct sockio_base *, const char *root_dir);
 void	 canvas_server_free(struct canvas_server *);
-/* Accept on an already listening socket; takes ownership of listen_fd. */
-int	 canvas_server_listen(struct canvas_server *, int listen_fd);
+/* Serve a socket just accepted (taken over, closed on failure). */
+int	 canvas_server_accept(struct canvas_server *, int fd);
 /* Serve an accepted socket (taken over, closed on failure) whose first
  * prelen bytes were already read by someone else. */
 int	 canvas_server_adopt(struct canvas_server *, int fd, const void *pre,

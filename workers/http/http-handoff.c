@@ -26,8 +26,6 @@
 #define CANVAS_PREFIX	"/__openclaw__/canvas"
 #define WORKER_PREFIX	"/__openclaw__/worker"
 
-static const uint32_t handoff_allowed[] = { IMSG_HANDOFF_ACK, 0 };
-
 static void	handoff_wait(struct http_conn *, int);
 
 void
@@ -133,27 +131,24 @@ handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	struct http_server	*s = arg;
 	int			 i;
 
-	for (i = 0; i < 4 && s->peer[i] != ch; i++)
+	for (i = 0; i < ROLE_MAX && s->peer[i] != ch; i++)
 		;
 	if (m != NULL) {
-		if (i < 4)
+		if (i < ROLE_MAX)
 			handoff_acked(s, i, m);
 		return;
 	}
-	if (i < 4) {
+	if (i < ROLE_MAX) {
 		s->peer[i] = NULL;
 		handoff_peer_lost(s, i);
 	}
 	ipc_chan_free(ch);
 }
 
+/* role is a peer the role table pairs with http (worker.c checked). */
 void
 http_handoff_peer(struct http_server *s, int role, int fd)
 {
-	if (role != ROLE_WS && role != ROLE_CANVAS) {
-		close(fd);
-		return;
-	}
 	if (s->peer[role] != NULL) {
 		ipc_chan_free(s->peer[role]);
 		handoff_peer_lost(s, role);
@@ -162,9 +157,7 @@ http_handoff_peer(struct http_server *s, int role, int fd)
 	    (s->ack_timer = evtimer_new(s->base, handoff_ack_timeout, s)) ==
 	    NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (hand-off timer)");
-	s->peer[role] = ipc_chan_new(s->base, fd,
-	    role == ROLE_WS ? "ws" : "canvas", handoff_allowed,
-	    handoff_peer_cb, s);
+	s->peer[role] = worker_peer_open(s->w, role, fd, handoff_peer_cb, s);
 	http_handoff_flush(s);
 }
 
@@ -173,7 +166,7 @@ http_handoff_close_peers(struct http_server *s)
 {
 	int	i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ROLE_MAX; i++)
 		if (s->peer[i] != NULL) {
 			ipc_chan_free(s->peer[i]);
 			s->peer[i] = NULL;

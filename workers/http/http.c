@@ -23,39 +23,6 @@ http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	http_conn_accept(arg, fd, sa, socklen);
 }
 
-static void
-http_accept_retry(evutil_socket_t fd, short ev, void *arg)
-{
-	struct http_server	*s = arg;
-
-	(void)fd;
-	(void)ev;
-	if (!s->w->draining)
-		evconnlistener_enable(s->lev);
-}
-
-/*
- * Out of descriptors: stop accepting for a while instead of spinning on
- * a listener that stays readable.
- */
-static void
-http_accept_error(struct evconnlistener *lev, void *arg)
-{
-	struct http_server	*s = arg;
-	struct timeval		 tv = { 0, 100000 };
-	int			 err = EVUTIL_SOCKET_ERROR();
-
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		log_warnx("accept: %s; pausing accepts for 100 ms",
-		    strerror(err));
-		evconnlistener_disable(lev);
-		evtimer_add(s->accept_retry, &tv);
-		return;
-	}
-	if (err != EAGAIN && err != ECONNABORTED && err != EINTR)
-		log_warnx("accept: %s", strerror(err));
-}
-
 static int
 http_start(struct worker *w)
 {
@@ -73,20 +40,8 @@ http_start(struct worker *w)
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,
 	    w->cfg.port);
-	if (w->listen_fd[LISTEN_MAIN] == -1) {
-		log_warnx("no listening socket from master");
+	if (worker_listen(w, LISTEN_MAIN, http_accept_cb, s) == NULL)
 		return -1;
-	}
-	s->lev = evconnlistener_new(s->base, http_accept_cb, s,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
-	    w->listen_fd[LISTEN_MAIN]);
-	if (s->lev == NULL) {
-		log_warnx("cannot listen on the main socket");
-		return -1;
-	}
-	w->listen_fd[LISTEN_MAIN] = -1;
-	evconnlistener_set_error_cb(s->lev, http_accept_error);
-	s->accept_retry = evtimer_new(s->base, http_accept_retry, s);
 	worker_ready(w);
 	return 0;
 }
@@ -105,16 +60,13 @@ http_server_check_drained(struct http_server *s)
 }
 
 static void
-http_drain_deadline(evutil_socket_t fd, short ev, void *arg)
+http_drain_deadline(void *arg)
 {
 	struct http_server	*s = arg;
 
-	(void)fd;
-	(void)ev;
 	log_info("drain deadline: closing %d connection(s)", s->nconns);
 	while (s->conns != NULL)
 		http_conn_free(s->conns);
-	worker_finish(s->w);
 }
 
 static void
@@ -122,18 +74,13 @@ http_drain(struct worker *w, const struct imsg_drain *d)
 {
 	struct http_server	*s = w->ctx;
 	struct http_conn	*c, *next;
-	struct timeval		 tv;
 
-	evconnlistener_disable(s->lev);
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->next;
 		if (http_conn_idle(c))
 			http_conn_free(c);
 	}
-	tv.tv_sec = d->deadline_ms / 1000;
-	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
-	s->drain_timer = evtimer_new(s->base, http_drain_deadline, s);
-	evtimer_add(s->drain_timer, &tv);
+	worker_drain_deadline(w, d, http_drain_deadline, s);
 	http_server_check_drained(s);
 }
 
@@ -149,16 +96,9 @@ http_stop(struct worker *w)
 	http_handoff_close_peers(s);
 	sockio_base_free(s->sio);
 	s->sio = NULL;
-	if (s->lev != NULL)
-		evconnlistener_free(s->lev);
-	if (s->accept_retry != NULL)
-		event_free(s->accept_retry);
-	if (s->drain_timer != NULL)
-		event_free(s->drain_timer);
 }
 
 const struct worker_ops http_worker_ops = {
-	.name = "http",
 	.start = http_start,
 	.peer = http_peer,
 	.phase = NULL,

@@ -15,6 +15,7 @@
 #include <event2/listener.h>
 
 #include "common/http-head.h"
+#include "protocol/roles.h"
 
 struct worker;
 struct ipc_chan;
@@ -62,9 +63,7 @@ struct http_server {
 	struct worker		*w;
 	struct event_base	*base;
 	struct sockio_base	*sio;
-	struct evconnlistener	*lev;
-	struct event		*accept_retry;
-	struct ipc_chan		*peer[4];	/* by role: ws, canvas */
+	struct ipc_chan		*peer[ROLE_MAX];	/* by role */
 	struct http_conn	*conns;
 	int			 nconns;
 	struct http_conn_list	 waiting;	/* for a peer to come up */
@@ -73,7 +72,6 @@ struct http_server {
 	uint64_t		 handoff_seq;	/* last id, for every peer */
 	struct event		*ack_timer;	/* for a silent peer */
 	uint64_t		 ack_due;	/* handed ids released at it */
-	struct event		*drain_timer;
 	char			 host_port[64];	/* "127.0.0.1:18789" */
 };
 

@@ -17,8 +17,6 @@
 
 static struct ws_server ws_srv;
 
-static const uint32_t ws_http_allowed[] = { IMSG_HANDOFF, 0 };
-
 static void
 ws_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
@@ -42,14 +40,10 @@ ws_peer(struct worker *w, int role, int fd)
 {
 	struct ws_server	*s = w->ctx;
 
-	if (role != ROLE_HTTP) {
-		close(fd);
-		return;
-	}
+	/* The table pairs ws with http only. */
 	if (s->http != NULL)
 		ipc_chan_free(s->http);
-	s->http = ipc_chan_new(s->base, fd, "http", ws_http_allowed,
-	    ws_on_http, s);
+	s->http = worker_peer_open(w, role, fd, ws_on_http, s);
 }
 
 static int
@@ -92,30 +86,23 @@ ws_server_check_drained(struct ws_server *s)
 }
 
 static void
-ws_drain_deadline(evutil_socket_t fd, short ev, void *arg)
+ws_drain_deadline(void *arg)
 {
 	struct ws_server	*s = arg;
 
-	(void)fd;
-	(void)ev;
 	log_info("drain deadline: cutting %d connection(s)", s->nconns);
 	while (s->conns != NULL)
 		ws_conn_free(s->conns);
-	worker_finish(s->w);
 }
 
 static void
 ws_drain(struct worker *w, const struct imsg_drain *d)
 {
 	struct ws_server	*s = w->ctx;
-	struct timeval		 tv;
 
 	log_info("draining %d connection(s): %s", s->nconns, d->reason);
 	ws_broadcast_shutdown(s, d->reason, d->restart_expected_ms);
-	tv.tv_sec = d->deadline_ms / 1000;
-	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
-	s->drain_timer = evtimer_new(s->base, ws_drain_deadline, s);
-	evtimer_add(s->drain_timer, &tv);
+	worker_drain_deadline(w, d, ws_drain_deadline, s);
 	ws_server_check_drained(s);
 }
 
@@ -136,8 +123,6 @@ ws_stop(struct worker *w)
 	ws_presence_stop(s);
 	if (s->health_timer != NULL)
 		event_free(s->health_timer);
-	if (s->drain_timer != NULL)
-		event_free(s->drain_timer);
 	json_object_put(s->health);
 	json_object_put(s->events);
 	ws_ip_free_all(s);
@@ -145,7 +130,6 @@ ws_stop(struct worker *w)
 }
 
 const struct worker_ops ws_worker_ops = {
-	.name = "ws",
 	.start = ws_start,
 	.peer = ws_peer,
 	.phase = NULL,

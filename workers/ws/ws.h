@@ -96,7 +96,6 @@ struct ws_server {
 	struct event		*presence_timer;
 	struct event		*prune_timer;
 	struct event		*health_timer;
-	struct event		*drain_timer;
 	struct ws_presence	 presence[WS_PRESENCE_MAX + 1];
 	int			 npresence;
 	int			 presence_pending;

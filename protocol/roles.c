@@ -1,0 +1,98 @@
+/*
+ * The role table (see roles.h).  Rows are in spawn order: ws first, as
+ * it takes longest to get ready and the generation's readiness waits for
+ * it.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "common/cfg.h"
+#include "protocol/ipc-msg.h"
+#include "protocol/roles.h"
+#include "workers/worker.h"
+
+static int
+role_canvas_wanted(const struct gw_config *cfg)
+{
+	return cfg->canvas_enabled;
+}
+
+const struct role roles[] = {
+	{ ROLE_WS, "ws", "gateway/ws", 0, NULL, 1, ROLE_RESPAWN_BACKOFF,
+	    &ws_worker_ops },
+	{ ROLE_HTTP, "http", "gateway/http", ROLE_LISTENS(LISTEN_MAIN), NULL,
+	    1, ROLE_RESPAWN_BACKOFF, &http_worker_ops },
+	{ ROLE_CANVAS, "canvas", "gateway/canvas",
+	    ROLE_LISTENS(LISTEN_CANVAS), role_canvas_wanted, 1,
+	    ROLE_RESPAWN_BACKOFF, &canvas_worker_ops },
+	{ 0, NULL, NULL, 0, NULL, 0, ROLE_RESPAWN_NEVER, NULL },
+};
+
+const uint32_t role_from_master[] = {
+	IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN, IMSG_FD_SHM, IMSG_FD_PEER,
+	IMSG_FD_LOG, IMSG_START, IMSG_PHASE, IMSG_DRAIN, 0
+};
+
+const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, 0 };
+
+/* http hands sockets over; the receiver acknowledges them. */
+static const uint32_t role_handoff_in[] = { IMSG_HANDOFF, 0 };
+static const uint32_t role_handoff_ack[] = { IMSG_HANDOFF_ACK, 0 };
+
+const struct role_pair role_pairs[] = {
+	{ ROLE_HTTP, ROLE_WS, role_handoff_ack, role_handoff_in },
+	{ ROLE_HTTP, ROLE_CANVAS, role_handoff_ack, role_handoff_in },
+	{ 0, 0, NULL, NULL },
+};
+
+const struct role *
+role_get(uint32_t role)
+{
+	const struct role	*r;
+
+	for (r = roles; r->r_name != NULL; r++)
+		if ((uint32_t)r->r_role == role)
+			return r;
+	return NULL;
+}
+
+const struct role *
+role_by_name(const char *name)
+{
+	const struct role	*r;
+
+	for (r = roles; r->r_name != NULL; r++)
+		if (strcmp(r->r_name, name) == 0)
+			return r;
+	return NULL;
+}
+
+const char *
+role_name(uint32_t role)
+{
+	const struct role	*r;
+
+	return (r = role_get(role)) == NULL ? "?" : r->r_name;
+}
+
+int
+role_wanted(const struct role *r, const struct gw_config *cfg)
+{
+	return r->r_wanted == NULL || r->r_wanted(cfg);
+}
+
+const uint32_t *
+role_peer_accepts(uint32_t self, uint32_t other)
+{
+	const struct role_pair	*p;
+
+	for (p = role_pairs; p->p_a != 0; p++) {
+		if ((uint32_t)p->p_a == self && (uint32_t)p->p_b == other)
+			return p->p_a_accepts;
+		if ((uint32_t)p->p_b == self && (uint32_t)p->p_a == other)
+			return p->p_b_accepts;
+	}
+	return NULL;
+}
