@@ -21,7 +21,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +30,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/xmalloc.h"
 
 #define IPC_RBUF_INIT	(64 * 1024)
@@ -93,26 +93,6 @@ struct ipc_chan {
 static void	ipc_read_cb(evutil_socket_t, short, void *);
 static void	ipc_write_cb(evutil_socket_t, short, void *);
 
-static int
-ipc_set_cloexec(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFD)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-
-static int
-ipc_set_nonblock(int fd)
-{
-	int	flags;
-
-	if ((flags = fcntl(fd, F_GETFL)) == -1)
-		return -1;
-	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 struct ipc_chan *
 ipc_chan_new(struct event_base *base, int fd, const char *name,
     const uint32_t *allowed, ipc_cb cb, void *arg)
@@ -120,7 +100,7 @@ ipc_chan_new(struct event_base *base, int fd, const char *name,
 	struct ipc_chan	*c;
 	size_t		 n = 0;
 
-	if (ipc_set_nonblock(fd) == -1 || ipc_set_cloexec(fd) == -1) {
+	if (net_set_nonblock(fd) == -1 || net_set_cloexec(fd) == -1) {
 		log_warn("%s: fcntl", name);
 		return NULL;
 	}
@@ -211,12 +191,6 @@ ipc_chan_free(struct ipc_chan *c)
 	ipc_chan_destroy(c);
 }
 
-int
-ipc_chan_fd(const struct ipc_chan *c)
-{
-	return c->c_fd;
-}
-
 /*
  * Run the callback; returns -1 if the channel was freed meanwhile and
  * must not be touched again.
@@ -301,7 +275,7 @@ ipc_take_fds(struct ipc_chan *c, struct msghdr *mh)
 		n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
 		for (i = 0; i < n; i++) {
 #ifndef MSG_CMSG_CLOEXEC
-			(void)ipc_set_cloexec(fds[i]);
+			(void)net_set_cloexec(fds[i]);
 #endif
 			if (ipc_fdq_push(c, fds[i]) == -1)
 				rv = -1;

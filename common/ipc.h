@@ -48,7 +48,6 @@ typedef void	(*ipc_cb)(struct ipc_chan *, const struct ipc_msg *msg,
 struct ipc_chan	*ipc_chan_new(struct event_base *, int fd, const char *name,
 		    const uint32_t *allowed, ipc_cb, void *arg);
 void		 ipc_chan_free(struct ipc_chan *);
-int		 ipc_chan_fd(const struct ipc_chan *);
 /*
  * Queue a message.  fd (or -1) is owned by the channel from here on and
  * closed once sent.  Returns -1 if the payload is too large or the

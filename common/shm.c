@@ -68,7 +68,6 @@ shm_create(size_t *sizep)
 	l->hdr.size = size;
 	atomic_store(&l->hdr.presence_version, 1);
 	atomic_store(&l->hdr.health_version, 1);
-	atomic_store(&l->hdr.ring_next, 1);
 	l->hdr.boot_ms = util_now_ms();
 	munmap(l, size);
 	*sizep = size;
@@ -235,57 +234,4 @@ uint64_t
 shm_ws_started(struct shm_region *r)
 {
 	return atomic_fetch_add(&r->l->hdr.ws_restarts, 1) + 1;
-}
-
-uint64_t
-shm_ring_next(struct shm_region *r)
-{
-	return atomic_load(&r->l->hdr.ring_next);
-}
-
-uint64_t
-shm_ring_push(struct shm_region *r, uint32_t type, const void *data,
-    size_t len)
-{
-	struct shm_ring_slot	*s;
-	uint64_t		 n;
-
-	if (len > SHM_RING_DATA)
-		len = SHM_RING_DATA;
-	n = atomic_load_explicit(&r->l->hdr.ring_next, memory_order_relaxed);
-	s = &r->l->ring[n & (SHM_RING_SLOTS - 1)];
-	/* 0 marks the slot as being written; readers skip it. */
-	atomic_store_explicit(&s->seq, 0, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	s->type = type;
-	s->len = (uint32_t)len;
-	memcpy(s->data, data, len);
-	atomic_store_explicit(&s->seq, n, memory_order_release);
-	atomic_store_explicit(&r->l->hdr.ring_next, n + 1,
-	    memory_order_release);
-	return n;
-}
-
-int
-shm_ring_get(struct shm_region *r, uint64_t seq, uint32_t *type, void *buf,
-    size_t buflen)
-{
-	struct shm_ring_slot	*s = &r->l->ring[seq & (SHM_RING_SLOTS - 1)];
-	uint64_t		 next, s1, s2;
-	size_t			 len;
-
-	next = atomic_load_explicit(&r->l->hdr.ring_next, memory_order_acquire);
-	if (seq >= next)
-		return -2;
-	if (next - seq > SHM_RING_SLOTS)
-		return -1;
-	s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
-	if (s1 != seq)
-		return -1;
-	len = s->len < buflen ? s->len : buflen;
-	*type = s->type;
-	memcpy(buf, s->data, len);
-	atomic_thread_fence(memory_order_acquire);
-	s2 = atomic_load_explicit(&s->seq, memory_order_relaxed);
-	return s2 == seq ? (int)len : -1;
 }

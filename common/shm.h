@@ -1,6 +1,6 @@
 /*
  * The shared-memory region created by the master and mapped by every
- * worker: the presence table and an event ring (layout in
+ * worker: the presence table and its stateVersion counters (layout in
  * protocol/shm-layout.h).  Single writer (ws), many readers.  Rows are
  * double-buffered behind sequence counters, so a writer killed in the
  * middle of a write leaves the previous version of the row intact.
@@ -47,17 +47,5 @@ uint64_t shm_health_version(struct shm_region *);
 uint64_t shm_health_bump(struct shm_region *);
 /* Count a ws worker start; returns the new count. */
 uint64_t shm_ws_started(struct shm_region *);
-
-/* Event ring.  Push returns the event's number. */
-uint64_t shm_ring_push(struct shm_region *, uint32_t type, const void *data,
-	    size_t len);
-uint64_t shm_ring_next(struct shm_region *);
-/*
- * Copy event number seq into buf.  Returns its length, -1 if it was
- * overwritten (the reader fell behind: refresh from the table), -2 if it
- * is not written yet.
- */
-int	 shm_ring_get(struct shm_region *, uint64_t seq, uint32_t *type,
-	    void *buf, size_t buflen);
 
 #endif

@@ -33,9 +33,7 @@ listen_open(struct master *m, enum listener_kind kind, int port, char *err,
 	l = &m->m_listen[m->m_nlisten++];
 	l->l_kind = kind;
 	l->l_fd = fd;
-	l->l_port = port;
-	snprintf(l->l_host, sizeof(l->l_host), "%s", m->m_host);
-	log_debug("listening socket %s:%d (fd %d)", l->l_host, port, fd);
+	log_debug("listening socket %s:%d (fd %d)", m->m_host, port, fd);
 	return 0;
 }
 

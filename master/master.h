@@ -49,8 +49,6 @@ struct proc {
 struct listener {
 	enum listener_kind	 l_kind;
 	int			 l_fd;
-	char			 l_host[64];
-	int			 l_port;
 };
 
 enum master_state {

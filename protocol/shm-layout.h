@@ -1,8 +1,8 @@
 /*
  * Layout of the shared-memory region (common/shm.c).  Created by the
  * master, written only by the ws worker, read by everyone; it outlives
- * workers so presence, stateVersion and event sequence numbers continue
- * across worker crashes and restarts.  Changing anything here bumps
+ * workers so presence and stateVersion continue across worker crashes
+ * and restarts.  Changing anything here bumps
  * SHM_LAYOUT_VERSION.
  */
 #ifndef PROTOCOL_SHM_LAYOUT_H
@@ -12,13 +12,11 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x4f43475753484d31ULL	/* "OCGWSHM1" */
-#define SHM_LAYOUT_VERSION	2
+#define SHM_LAYOUT_VERSION	3
 
 #define SHM_PRESENCE_ROWS	256	/* 200 entries + self + margin */
 #define SHM_PRESENCE_KEY	128
 #define SHM_PRESENCE_DATA	1920	/* PresenceEntry JSON text */
-#define SHM_RING_SLOTS		256	/* power of two */
-#define SHM_RING_DATA		1000
 
 /*
  * A presence row holds two slots; the writer fills the inactive one
@@ -42,14 +40,6 @@ struct shm_presence_row {
 	struct shm_presence_slot slot[2];
 };
 
-/* Event ring: slot seq is the 64-bit event number once complete. */
-struct shm_ring_slot {
-	_Atomic uint64_t	seq;
-	uint32_t		type;
-	uint32_t		len;
-	char			data[SHM_RING_DATA];
-};
-
 struct shm_header {
 	uint64_t		magic;
 	uint32_t		version;
@@ -57,7 +47,6 @@ struct shm_header {
 	uint64_t		size;
 	_Atomic uint64_t	presence_version;	/* stateVersion.presence */
 	_Atomic uint64_t	health_version;		/* stateVersion.health */
-	_Atomic uint64_t	ring_next;		/* next event number */
 	_Atomic uint64_t	ws_restarts;		/* ws worker starts */
 	uint64_t		boot_ms;
 	/*
@@ -72,11 +61,6 @@ struct shm_header {
 struct shm_layout {
 	struct shm_header	hdr;
 	struct shm_presence_row	presence[SHM_PRESENCE_ROWS];
-	struct shm_ring_slot	ring[SHM_RING_SLOTS];
-};
-
-enum shm_event_type {
-	SHM_EV_PRESENCE = 1,
 };
 
 #endif

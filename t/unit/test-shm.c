@@ -1,7 +1,7 @@
 /*
  * The shared-memory presence rows are crash-safe: a writer killed in the
  * middle of a write leaves the previous version readable, never a torn
- * row; stateVersion counters and the event ring behave.
+ * row; stateVersion counters behave.
  */
 #include "config.h"
 
@@ -113,24 +113,6 @@ test_kill_writer(struct shm_region *r)
 	    reads);
 }
 
-static void
-test_ring(struct shm_region *r)
-{
-	char		buf[64];
-	uint32_t	type;
-	uint64_t	first, i;
-
-	first = shm_ring_push(r, 1, "one", 3);
-	is_int(shm_ring_get(r, first, &type, buf, sizeof(buf)), 3,
-	    "ring event readable");
-	is_int(shm_ring_get(r, first + 1, &type, buf, sizeof(buf)), -2,
-	    "future event not written yet");
-	for (i = 0; i < SHM_RING_SLOTS + 1; i++)
-		shm_ring_push(r, 1, "x", 1);
-	is_int(shm_ring_get(r, first, &type, buf, sizeof(buf)), -1,
-	    "overrun detected");
-}
-
 int
 main(void)
 {
@@ -146,7 +128,6 @@ main(void)
 	test_basic(r);
 	test_torn(fd, size, r);
 	test_kill_writer(r);
-	test_ring(r);
 	shm_unmap(r);
 	close(fd);
 	return tap_done();

@@ -73,10 +73,9 @@ presence_remove(struct ws_server *s, int i)
 }
 
 static void
-presence_changed(struct ws_server *s, const char *key)
+presence_changed(struct ws_server *s)
 {
 	shm_presence_bump(s->w->shm);
-	shm_ring_push(s->w->shm, SHM_EV_PRESENCE, key, strlen(key));
 	ws_broadcast_presence_soon(s);
 }
 
@@ -235,7 +234,7 @@ presence_prune(evutil_socket_t fd, short ev, void *arg)
 			pruned++;
 		}
 	if (pruned > 0)
-		presence_changed(s, "");
+		presence_changed(s);
 	ws_ip_sweep(s);
 }
 
@@ -251,7 +250,7 @@ ws_presence_start(struct ws_server *s)
 		ms = 10;
 	presence_load(s);
 	presence_self(s);
-	presence_changed(s, SELF_KEY);
+	presence_changed(s);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	s->prune_timer = event_new(s->base, -1, EV_PERSIST, presence_prune, s);
@@ -398,7 +397,7 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 		return;
 	free(c->presence_key);
 	c->presence_key = xstrdup(key);
-	presence_changed(s, key);
+	presence_changed(s);
 }
 
 void
@@ -415,7 +414,7 @@ ws_presence_disconnect(struct ws_conn *c)
 	json_object_object_add(e, "reason", json_object_new_string(
 	    "disconnect"));
 	if (presence_put(s, c->presence_key, e) == 0)
-		presence_changed(s, c->presence_key);
+		presence_changed(s);
 	free(c->presence_key);
 	c->presence_key = NULL;
 }
@@ -568,6 +567,6 @@ ws_presence_system_event(struct ws_server *s, struct json_object *params)
 	if (presence_put(s, key, e) == -1)
 		return -1;
 	presence_queue_event(s, params);
-	presence_changed(s, key);
+	presence_changed(s);
 	return 0;
 }
