@@ -13,8 +13,9 @@
  *  6. shared memory created; listening sockets bound (main port, and the
  *     canvas port unless the canvas is off).  From here the port accepts:
  *     connections wait in the backlog until http takes them;
- *  7. workers forked and exec'd as `openclaw __worker <role>` with the
- *     master channel on fd 3 (WORKER_MASTER_FD).
+ *  7. workers spawned, in the role table's order, as
+ *     `openclaw __worker <role>` with the master channel on fd 3
+ *     (WORKER_MASTER_FD).
  *
  * Messages on each master channel, master -> worker, in this order:
  *  IMSG_HELLO	struct imsg_hello (IPC_VERSION, role, generation, master
@@ -26,11 +27,11 @@
  *		none);
  *  IMSG_FD_SHM	fd of the shared memory; payload uint64 size;
  *  IMSG_FD_LISTEN  fd of a listening socket; payload uint32 enum
- *		listener_kind: http gets LISTEN_MAIN, canvas LISTEN_CANVAS,
- *		ws none;
+ *		listener_kind: the kinds the role table gives the role
+ *		(protocol/roles.c);
  *  IMSG_FD_PEER	fd of a socketpair to another worker; payload uint32
- *		role of the other side: http gets one per ws and canvas,
- *		each of those gets one to http.  May come again at any time
+ *		role of the other side: one per pair of roles the table
+ *		names, each side an end.  May come again at any time
  *		after START when the other side was respawned: the new one
  *		replaces the old;
  *  IMSG_START	everything sent: start serving, in PHASE_STARTING (readyz
