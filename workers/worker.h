@@ -98,6 +98,9 @@ struct ipc_chan *worker_peer_open(struct worker *, int role, int fd,
  */
 void	 worker_drain_deadline(struct worker *, const struct imsg_drain *,
 	    void (*cut)(void *), void *);
+/* worker-listen.c, for worker.c: on DRAIN, and at exit. */
+void	 worker_listeners_disable(struct worker *);
+void	 worker_listeners_free(struct worker *);
 /* Tell the master we serve. */
 void	 worker_ready(struct worker *);
 /* Tell the master we are done draining, clean up and exit 0. */
