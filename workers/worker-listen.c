@@ -94,7 +94,12 @@ worker_listen(struct worker *w, enum listener_kind kind,
 {
 	struct worker_listener	*wl = &w->listener[kind];
 
-	if (w->listen_fd[kind] == -1 || wl->wl_lev != NULL) {
+	if (wl->wl_lev != NULL) {
+		log_warnx("listening socket kind %d: already listening",
+		    (int)kind);
+		return NULL;
+	}
+	if (w->listen_fd[kind] == -1) {
 		log_warnx("no listening socket from master");
 		return NULL;
 	}
