@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the HTTP request-head reader (common/http-head.c).
+ * libFuzzer target: the HTTP request-head reader (common/http/head.c).
  *
  * Input: 2 bytes of parameters (seed of the chunk sizes; its low two bits
  * choose the style: one byte at a time, small, medium or random chunks),
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/http-head.h"
+#include "common/http/head.h"
 #include "fuzz/fuzz-common.h"
 
 #define MAX_HEADS	8

@@ -77,8 +77,8 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	}
 	if (worker_handoff_recv(ch, m, &h) == -1)
 		return;
-	canvas_server_adopt(c->srv, m->fd, m->data + sizeof(h),
-	    m->len - sizeof(h));
+	canvas_server_adopt(c->srv, m->fd, (const struct sockaddr *)&h.peer,
+	    (socklen_t)h.peer_len, m->data + sizeof(h), m->len - sizeof(h));
 }
 
 static int

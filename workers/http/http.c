@@ -13,20 +13,22 @@
 #include "workers/http/http.h"
 #include "workers/worker.h"
 
-static struct http_server http_srv;
+static struct http_worker http_wk;
 
 static void
 http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
+	struct http_worker	*hw = arg;
+
 	(void)lev;
-	http_conn_accept(arg, fd, sa, socklen);
+	(void)http_server_accept(hw->srv, fd, sa, (socklen_t)socklen);
 }
 
 static void
 http_accept_retry(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_server	*s = arg;
+	struct http_worker	*s = arg;
 
 	(void)fd;
 	(void)ev;
@@ -41,7 +43,7 @@ http_accept_retry(evutil_socket_t fd, short ev, void *arg)
 static void
 http_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct http_server	*s = arg;
+	struct http_worker	*s = arg;
 	struct timeval		 tv = { 0, 100000 };
 	int			 err = EVUTIL_SOCKET_ERROR();
 
@@ -59,7 +61,7 @@ http_accept_error(struct evconnlistener *lev, void *arg)
 static int
 http_start(struct worker *w)
 {
-	struct http_server	*s = &http_srv;
+	struct http_worker	*s = &http_wk;
 	const char		*host;
 
 	memset(s, 0, sizeof(*s));
@@ -70,6 +72,7 @@ http_start(struct worker *w)
 	w->ctx = s;
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
 		return -1;
+	s->srv = http_server_new(s->base, s->sio, &http_routes_cb, s);
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,
 	    w->cfg.port);
@@ -98,54 +101,49 @@ http_peer(struct worker *w, int role, int fd)
 }
 
 void
-http_server_check_drained(struct http_server *s)
+http_worker_check_drained(struct http_worker *s)
 {
-	if (s->w->draining && s->nconns == 0)
+	if (s->w->draining && http_server_nconns(s->srv) == 0)
 		worker_finish(s->w);
 }
 
 static void
 http_drain_deadline(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_server	*s = arg;
+	struct http_worker	*s = arg;
 
 	(void)fd;
 	(void)ev;
-	log_info("drain deadline: closing %d connection(s)", s->nconns);
-	while (s->conns != NULL)
-		http_conn_free(s->conns);
+	log_info("drain deadline: closing %d connection(s)",
+	    http_server_nconns(s->srv));
+	http_server_close_all(s->srv);
 	worker_finish(s->w);
 }
 
 static void
 http_drain(struct worker *w, const struct imsg_drain *d)
 {
-	struct http_server	*s = w->ctx;
-	struct http_conn	*c, *next;
+	struct http_worker	*s = w->ctx;
 	struct timeval		 tv;
 
 	evconnlistener_disable(s->lev);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		if (http_conn_idle(c))
-			http_conn_free(c);
-	}
+	http_server_drain(s->srv);
 	tv.tv_sec = d->deadline_ms / 1000;
 	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
 	s->drain_timer = evtimer_new(s->base, http_drain_deadline, s);
 	evtimer_add(s->drain_timer, &tv);
-	http_server_check_drained(s);
+	http_worker_check_drained(s);
 }
 
 static void
 http_stop(struct worker *w)
 {
-	struct http_server	*s = w->ctx;
+	struct http_worker	*s = w->ctx;
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		http_conn_free(s->conns);
+	http_server_free(s->srv);
+	s->srv = NULL;
 	http_handoff_close_peers(s);
 	sockio_base_free(s->sio);
 	s->sio = NULL;
