@@ -272,6 +272,11 @@ test_bodies(void)
 	ok(strstr(got, "hello") < strstr(got, "/after"),
 	    "the request after a chunked body is read and answered next");
 
+	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+	    "Expect: 100-continue\r\n\r\nok", "\r\n\r\nok", 1, 2000);
+	ok(strncmp(got, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ", 38) == 0,
+	    "Expect: 100-continue gets its interim answer first");
+
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n",
 	    "\r\n\r\n", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 413 ", 13) == 0 &&
