@@ -2,7 +2,10 @@
  * Hand-off of accepted sockets to the ws and canvas workers, with every
  * byte already read: the request head and whatever followed it in the
  * same segments (a client may send its first WebSocket frame right
- * behind the upgrade request).
+ * behind the upgrade request), and what http learned from the head (the
+ * WebSocket accept key, whether a browser sent it) so the peer does not
+ * parse it again.  The connection is held (http_conn_hold) until the
+ * peer acknowledges; its struct http_handoff hangs on it meanwhile.
  */
 #include "config.h"
 
@@ -319,11 +322,11 @@ handoff_new(struct http_conn *c, int role)
 	return ho;
 }
 
+/* A route's handler: arg is the target role (HTTP_HANDOFF_TO). */
 void
-http_handoff_canvas(struct http_conn *c, void *arg)
+http_handoff_to(struct http_conn *c, void *arg)
 {
-	(void)arg;
-	handoff_go(handoff_new(c, ROLE_CANVAS));
+	handoff_go(handoff_new(c, (int)(intptr_t)arg));
 }
 
 /* The host part of a Host header, lower-cased, without port or brackets. */

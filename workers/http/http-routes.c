@@ -20,7 +20,8 @@ enum route_match {
 struct http_route_row {
 	const char		*path;
 	enum route_match	 match;
-	int			(*enabled)(const struct http_worker *);
+	int			(*enabled)(const struct http_worker *); /* or NULL */
+	/* handler and arg, the body limit (0: no body read) and timeout */
 	struct http_route	 route;
 };
 
@@ -44,7 +45,7 @@ route_not_found(struct http_conn *c, void *arg)
 static const struct http_route_row http_routes[] = {
 	{ NULL, ROUTE_UPGRADE, NULL, { http_handoff_upgrade, NULL, 0, 0 } },
 	{ CANVAS_PREFIX, ROUTE_PREFIX, route_canvas_on,
-	    { http_handoff_canvas, NULL, 0, 0 } },
+	    { http_handoff_to, HTTP_HANDOFF_TO(ROLE_CANVAS), 0, 0 } },
 	PROBE_ROW("/health", PROBE_LIVE),
 	PROBE_ROW("/healthz", PROBE_LIVE),
 	PROBE_ROW("/ready", PROBE_READY),

@@ -71,7 +71,9 @@ enum http_probe_kind { PROBE_LIVE = 1, PROBE_READY, PROBE_STARTUP };
 void	http_probe(struct http_conn *, void *kind);
 
 /* http-handoff.c */
-void	http_handoff_canvas(struct http_conn *, void *);
+/* A route's arg for http_handoff_to. */
+#define HTTP_HANDOFF_TO(role)	((void *)(intptr_t)(role))
+void	http_handoff_to(struct http_conn *, void *role);
 void	http_handoff_upgrade(struct http_conn *, void *);
 void	http_handoff_peer(struct http_worker *, int role, int fd);
 void	http_handoff_flush(struct http_worker *);
