@@ -4,7 +4,7 @@
  * (Content-Length and chunked, 413 over the route's limit, 408 when the
  * body stalls), pipelined requests answered in order, chunked responses,
  * server-sent events paced by the writer callback, static files with a
- * byte range; and the answer a half-closed client still gets.
+ * byte range; the answer a half-closed client still gets, and draining.
  */
 #include "config.h"
 
@@ -224,8 +224,9 @@ run(const char *w, int n, int ms)
 
 /* A fresh connection (server end adopted) with req already sent. */
 static void
-start(const char *req, size_t len)
+start(const char *req)
 {
+	size_t	len = strlen(req);
 	int	sv[2];
 
 	if (cfd != -1)
@@ -247,7 +248,7 @@ start(const char *req, size_t len)
 static void
 exchange(const char *req, const char *w, int n, int ms)
 {
-	start(req, strlen(req));
+	start(req);
 	run(w, n, ms);
 }
 
@@ -319,7 +320,7 @@ test_pipelining(void)
 	ok(strstr(got, "/3") == NULL, "HEAD got headers only");
 	ok(got_eof, "closed after Connection: close");
 
-	start("GET /half HTTP/1.1\r\nHost: x\r\n\r\n", 31);
+	start("GET /half HTTP/1.1\r\nHost: x\r\n\r\n");
 	shutdown(cfd, SHUT_WR);
 	run(NULL, 0, 2000);
 	ok(strstr(got, "\r\n\r\n/half") != NULL && got_eof,
@@ -344,7 +345,7 @@ test_streams(void)
 	    strstr(got, "data: n=3\n") != NULL, "SSE: events, lines split");
 	is_int(sse_calls, 3, "SSE: the writer ran at each drain");
 
-	start("GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 30);
+	start("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
 	reading = 0;
 	run(NULL, 0, 300);
 	ok(big_calls > 0 && big_calls < 4,
@@ -411,6 +412,37 @@ test_static(void)
 	rmdir(dir);
 }
 
+/* Draining: an idle connection goes at once, a busy one after its answer. */
+static void
+test_drain(void)
+{
+	struct timeval	 tv = { 0, 100000 };
+	int		 sv[2], idle;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		fatal(1, "socketpair");
+	net_set_nonblock(sv[0]);
+	idle = sv[1];
+	http_server_accept(srv, sv[0], NULL, 0);
+	start("GET /last HTTP/1.1\r\nHost: x\r\n");
+	run(NULL, 0, 100);
+	is_int(http_server_nconns(srv), 2, "two connections before the drain");
+	http_server_drain(srv);
+	is_int(http_server_nconns(srv), 1, "the idle one closed at once");
+	if (write(cfd, "\r\n", 2) != 2)
+		fatal(1, "write");
+	run(NULL, 0, 2000);
+	ok(strstr(got, "Connection: close\r\n") != NULL &&
+	    strstr(got, "\r\n\r\n/last") != NULL && got_eof,
+	    "the one reading a head answered with Connection: close, closed");
+	close(cfd);		/* ends its lingering close */
+	cfd = -1;
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	is_int(http_server_nconns(srv), 0, "none left once the client closed");
+	close(idle);
+}
+
 int
 main(void)
 {
@@ -422,6 +454,7 @@ main(void)
 	test_pipelining();
 	test_streams();
 	test_static();
+	test_drain();
 	if (cfd != -1)
 		close(cfd);
 	http_server_free(srv);
