@@ -9,6 +9,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/sockio.h"
+#include "common/ws-frame.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
@@ -73,6 +74,10 @@ http_start(struct worker *w)
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
 		return -1;
 	s->srv = http_server_new(s->base, s->sio, &http_routes_cb, s);
+	/* The upgrade's accept key is computed here (see the hand-off);
+	 * OpenSSL's lazy set-up would otherwise delay the first client. */
+	if (ws_handshake_init() == -1)
+		log_warnx("SHA-1 unavailable: WebSocket upgrades will fail");
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,
 	    w->cfg.port);
