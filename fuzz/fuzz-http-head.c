@@ -1,14 +1,14 @@
 /*
- * libFuzzer target: the HTTP request-head reader (common/http-head.c).
+ * libFuzzer target: the HTTP request-head reader (common/http/head.c).
  *
  * Input: 2 bytes of parameters (seed of the chunk sizes; its low two bits
  * choose the style: one byte at a time, small, medium or random chunks),
  * then the bytes of a connection: one or more pipelined request heads,
  * possibly followed by anything.
  *
- * The stream is read the way the http worker reads it: heads one after
- * the other (http_head_reset between them), the bytes a head did not use
- * going to the next one.  It is read twice, fed whole and fed in chunks;
+ * The stream is read the way the HTTP server (common/http/conn.c) reads
+ * it: heads one after the other (http_head_reset between them), the bytes
+ * a head did not use going to the next one.  It is read twice, fed whole and fed in chunks;
  * each head's outcome, status, fields and byte count must be the same
  * (abort() otherwise), and every completed head is checked for
  * consistency (strings inside the buffer, path a prefix of the URL,
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/http-head.h"
+#include "common/http/head.h"
 #include "fuzz/fuzz-common.h"
 
 #define MAX_HEADS	8

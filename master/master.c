@@ -69,6 +69,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "master/master.h"
+#include "protocol/http-paths.h"
 
 #define MASTER_SECRET_MAX	65536
 
@@ -495,7 +496,7 @@ master_log_listening(struct master *m)
 	log_info("listening on ws://%s:%d (PID %ld)", m->m_host, m->m_port,
 	    (long)m->m_pid);
 	if (m->m_canvas)
-		log_info("canvas host on http://%s:%d/__openclaw__/canvas/",
+		log_info("canvas host on http://%s:%d" CANVAS_PREFIX "/",
 		    m->m_host, m->m_canvas_port);
 }
 

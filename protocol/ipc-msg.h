@@ -77,13 +77,20 @@ struct imsg_drain {
  * read from the socket follow the struct: the whole request head, then
  * anything the client sent after it (for ws: the first frames).
  */
+/*
+ * What http learned from the request head travels with it, so the peer
+ * does not parse the head again.
+ */
+#define HANDOFF_BROWSER		0x1	/* the request has an Origin */
+
 struct imsg_handoff {
 	uint64_t		id;		/* increasing; see IMSG_HANDOFF_ACK */
 	struct sockaddr_storage	peer;
 	uint32_t		peer_len;
 	uint32_t		head_len;	/* bytes of the request head */
 	uint32_t		pre_len;	/* bytes after the head */
-	uint32_t		flags;
+	uint32_t		flags;		/* HANDOFF_* */
+	char			ws_accept[32];	/* Sec-WebSocket-Accept, or "" */
 };
 
 #endif

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/cfg.h"
-#include "common/http-head.h"
+#include "common/http/head.h"
 #include "common/json-relaxed.h"
 #include "common/util.h"
 #include "common/ws-frame.h"

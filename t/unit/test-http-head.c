@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/http-head.h"
+#include "common/http/head.h"
 #include "t/unit/tap.h"
 
 #define GET_SIMPLE \

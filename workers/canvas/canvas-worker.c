@@ -74,8 +74,8 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	}
 	if (worker_handoff_recv(ch, m, &h) == -1)
 		return;
-	canvas_server_adopt(c->srv, m->fd, m->data + sizeof(h),
-	    m->len - sizeof(h));
+	canvas_server_adopt(c->srv, m->fd, (const struct sockaddr *)&h.peer,
+	    (socklen_t)h.peer_len, m->data + sizeof(h), m->len - sizeof(h));
 }
 
 static void
@@ -85,9 +85,7 @@ canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct canvas_worker	*c = arg;
 
 	(void)lev;
-	(void)sa;
-	(void)socklen;
-	(void)canvas_server_accept(c->srv, fd);
+	(void)canvas_server_accept(c->srv, fd, sa, (socklen_t)socklen);
 }
 
 static int

@@ -2,7 +2,10 @@
  * Hand-off of accepted sockets to the ws and canvas workers, with every
  * byte already read: the request head and whatever followed it in the
  * same segments (a client may send its first WebSocket frame right
- * behind the upgrade request).
+ * behind the upgrade request), and what http learned from the head (the
+ * WebSocket accept key, whether a browser sent it) so the peer does not
+ * parse it again.  The connection is held (http_conn_hold) until the
+ * peer acknowledges; its struct http_handoff hangs on it meanwhile.
  */
 #include "config.h"
 
@@ -18,26 +21,42 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
-#include "common/sockio.h"
+#include "common/ws-frame.h"
 #include "common/xmalloc.h"
+#include "protocol/http-paths.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
 
-#define CANVAS_PREFIX	"/__openclaw__/canvas"
-#define WORKER_PREFIX	"/__openclaw__/worker"
+static void	handoff_wait(struct http_handoff *);
 
-static void	handoff_wait(struct http_conn *, int);
-
-void
-http_handoff_forget(struct http_conn *c)
+static void
+handoff_unlink(struct http_handoff *ho)
 {
-	struct http_server	*s = c->srv;
+	struct http_worker	*hw = ho->hw;
 
-	if (c->state == HC_WAITING) {
-		TAILQ_REMOVE(&s->waiting, c, hentry);
-		s->nwaiting--;
-	} else if (c->state == HC_HANDED)
-		TAILQ_REMOVE(&s->handed, c, hentry);
+	if (ho->where == HO_HANDED)
+		TAILQ_REMOVE(&hw->handed, ho, entry);
+	else if (ho->where == HO_WAITING) {
+		TAILQ_REMOVE(&hw->waiting, ho, entry);
+		hw->nwaiting--;
+	}
+	ho->where = HO_NONE;
+	evtimer_del(ho->timer);
+}
+
+/* The connection goes (answered, acknowledged, closed): so does ho. */
+void
+http_handoff_forget(struct http_conn *c, void *arg)
+{
+	struct http_handoff	*ho = http_conn_data(c);
+
+	(void)arg;
+	if (ho == NULL)
+		return;
+	handoff_unlink(ho);
+	event_free(ho->timer);
+	free(ho);
+	http_conn_set_data(c, NULL);
 }
 
 /*
@@ -47,19 +66,19 @@ http_handoff_forget(struct http_conn *c)
  * hand-offs from the head up to the id.
  */
 static void
-handoff_acked(struct http_server *s, int role, const struct ipc_msg *m)
+handoff_acked(struct http_worker *hw, int role, const struct ipc_msg *m)
 {
-	struct http_conn	*c, *next;
+	struct http_handoff	*ho, *next;
 	uint64_t		 id;
 
 	if (m->len != sizeof(id))
 		return;
 	memcpy(&id, m->data, sizeof(id));
-	for (c = TAILQ_FIRST(&s->handed); c != NULL && c->handoff_id <= id;
-	    c = next) {
-		next = TAILQ_NEXT(c, hentry);
-		if (c->target == role)
-			http_conn_free(c);
+	for (ho = TAILQ_FIRST(&hw->handed); ho != NULL && ho->id <= id;
+	    ho = next) {
+		next = TAILQ_NEXT(ho, entry);
+		if (ho->target == role)
+			http_conn_free(ho->c);
 	}
 }
 
@@ -72,38 +91,38 @@ handoff_acked(struct http_server *s, int role, const struct ipc_msg *m)
 static void
 handoff_ack_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_server	*s = arg;
-	struct http_conn	*c;
+	struct http_worker	*hw = arg;
+	struct http_handoff	*ho;
 	struct timeval		 tv = { HTTP_ACK_WAIT_MS / 1000,
 				    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
 	int			 n = 0;
 
 	(void)fd;
 	(void)ev;
-	while ((c = TAILQ_FIRST(&s->handed)) != NULL &&
-	    c->handoff_id <= s->ack_due) {
-		http_conn_free(c);
+	while ((ho = TAILQ_FIRST(&hw->handed)) != NULL &&
+	    ho->id <= hw->ack_due) {
+		http_conn_free(ho->c);
 		n++;
 	}
 	if (n > 0)
 		log_warnx("%d hand-off(s) not acknowledged in time; releasing "
 		    "our copies of the sockets", n);
-	if (!TAILQ_EMPTY(&s->handed)) {
-		s->ack_due = s->handoff_seq;
-		evtimer_add(s->ack_timer, &tv);
+	if (!TAILQ_EMPTY(&hw->handed)) {
+		hw->ack_due = hw->handoff_seq;
+		evtimer_add(hw->ack_timer, &tv);
 	}
 }
 
 static void
-handoff_ack_wait(struct http_server *s, uint64_t id)
+handoff_ack_wait(struct http_worker *hw, uint64_t id)
 {
 	struct timeval	tv = { HTTP_ACK_WAIT_MS / 1000,
 			    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
 
-	if (evtimer_pending(s->ack_timer, NULL))
+	if (evtimer_pending(hw->ack_timer, NULL))
 		return;
-	s->ack_due = id;
-	evtimer_add(s->ack_timer, &tv);
+	hw->ack_due = id;
+	evtimer_add(hw->ack_timer, &tv);
 }
 
 /*
@@ -111,163 +130,196 @@ handoff_ack_wait(struct http_server *s, uint64_t id)
  * so it waits for the respawned peer, bytes and all.
  */
 static void
-handoff_peer_lost(struct http_server *s, int role)
+handoff_peer_lost(struct http_worker *hw, int role)
 {
-	struct http_conn	*c, *next;
+	struct http_handoff	*ho, *next;
 
-	for (c = TAILQ_FIRST(&s->handed); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, hentry);
-		if (c->target != role)
+	for (ho = TAILQ_FIRST(&hw->handed); ho != NULL; ho = next) {
+		next = TAILQ_NEXT(ho, entry);
+		if (ho->target != role)
 			continue;
-		TAILQ_REMOVE(&s->handed, c, hentry);
-		c->state = HC_READING;
-		handoff_wait(c, role);
+		handoff_unlink(ho);
+		handoff_wait(ho);
 	}
 }
 
 static void
 handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
-	struct http_server	*s = arg;
+	struct http_worker	*hw = arg;
 	int			 i;
 
-	for (i = 0; i < ROLE_MAX && s->peer[i] != ch; i++)
+	for (i = 0; i < ROLE_MAX && hw->peer[i] != ch; i++)
 		;
 	if (m != NULL) {
 		if (i < ROLE_MAX)
-			handoff_acked(s, i, m);
+			handoff_acked(hw, i, m);
 		return;
 	}
 	if (i < ROLE_MAX) {
-		s->peer[i] = NULL;
-		handoff_peer_lost(s, i);
+		hw->peer[i] = NULL;
+		handoff_peer_lost(hw, i);
 	}
 	ipc_chan_free(ch);
 }
 
 /* role is a peer the role table pairs with http (worker.c checked). */
 void
-http_handoff_peer(struct http_server *s, int role, int fd)
+http_handoff_peer(struct http_worker *hw, int role, int fd)
 {
-	if (s->peer[role] != NULL) {
-		ipc_chan_free(s->peer[role]);
-		handoff_peer_lost(s, role);
+	if (hw->peer[role] != NULL) {
+		ipc_chan_free(hw->peer[role]);
+		handoff_peer_lost(hw, role);
 	}
-	if (s->ack_timer == NULL &&
-	    (s->ack_timer = evtimer_new(s->base, handoff_ack_timeout, s)) ==
+	if (hw->ack_timer == NULL &&
+	    (hw->ack_timer = evtimer_new(hw->base, handoff_ack_timeout, hw)) ==
 	    NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (hand-off timer)");
-	s->peer[role] = worker_peer_open(s->w, role, fd, handoff_peer_cb, s);
-	http_handoff_flush(s);
+	hw->peer[role] = worker_peer_open(hw->w, role, fd, handoff_peer_cb, hw);
+	http_handoff_flush(hw);
 }
 
 void
-http_handoff_close_peers(struct http_server *s)
+http_handoff_close_peers(struct http_worker *hw)
 {
 	int	i;
 
 	for (i = 0; i < ROLE_MAX; i++)
-		if (s->peer[i] != NULL) {
-			ipc_chan_free(s->peer[i]);
-			s->peer[i] = NULL;
+		if (hw->peer[i] != NULL) {
+			ipc_chan_free(hw->peer[i]);
+			hw->peer[i] = NULL;
 		}
-	if (s->ack_timer != NULL) {
-		event_free(s->ack_timer);
-		s->ack_timer = NULL;
+	if (hw->ack_timer != NULL) {
+		event_free(hw->ack_timer);
+		hw->ack_timer = NULL;
 	}
 }
 
-static void
-handoff_timer(struct http_conn *c, int ms)
-{
-	struct timeval	tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(c->timer, &tv);
-}
-
 /*
- * Send the descriptor and every byte read so far; ours stays open until
- * the peer acknowledges (the kernel passes a reference of its own, so no
- * dup is needed).  -1 if the peer is gone: the channel's callback then
- * reports it from the event loop.
+ * Send the descriptor, what http learned from the head, and every byte
+ * read so far; ours stays open until the peer acknowledges (the kernel
+ * passes a reference of its own, so no dup is needed).  -1 if the peer
+ * is gone: the channel's callback then reports it from the event loop.
  */
 static int
-handoff_send(struct http_conn *c, int role)
+handoff_send(struct http_handoff *ho)
 {
-	struct http_server	*s = c->srv;
-	struct evbuffer		*in = sockio_input(c->sio);
+	struct http_worker	*hw = ho->hw;
+	struct evbuffer		*in = http_conn_input(ho->c);
 	struct imsg_handoff	 h;
+	const struct sockaddr	*sa;
+	socklen_t		 salen;
 	size_t			 total = evbuffer_get_length(in);
 	uint8_t			*msg;
 	int			 rv;
 
 	memset(&h, 0, sizeof(h));
-	memcpy(&h.peer, &c->peer, sizeof(h.peer));
-	h.peer_len = c->peer_len;
-	h.head_len = (uint32_t)c->fed;
-	h.pre_len = (uint32_t)(total - c->fed);
-	h.id = s->handoff_seq + 1;
+	sa = http_conn_peer(ho->c, &salen);
+	memcpy(&h.peer, sa, sizeof(h.peer));
+	h.peer_len = salen;
+	h.head_len = (uint32_t)http_conn_head_len(ho->c);
+	h.pre_len = (uint32_t)(total - h.head_len);
+	h.id = hw->handoff_seq + 1;
+	h.flags = ho->flags;
+	memcpy(h.ws_accept, ho->ws_accept, sizeof(ho->ws_accept));
 	msg = xmalloc(sizeof(h) + total);
 	memcpy(msg, &h, sizeof(h));
 	evbuffer_copyout(in, msg + sizeof(h), total);
-	rv = ipc_send_now(s->peer[role], IMSG_HANDOFF, sockio_fd(c->sio), msg,
-	    sizeof(h) + total);
+	rv = ipc_send_now(hw->peer[ho->target], IMSG_HANDOFF,
+	    http_conn_fd(ho->c), msg, sizeof(h) + total);
 	free(msg);
 	if (rv == -1)
 		return -1;
-	s->handoff_seq = h.id;
-	c->state = HC_HANDED;
-	c->target = role;
-	c->handoff_id = h.id;
+	hw->handoff_seq = h.id;
+	ho->id = h.id;
+	ho->where = HO_HANDED;
 	/* The bytes are the peer's now; ours goes when it acknowledges. */
-	sockio_set_reading(c->sio, 0);
-	TAILQ_INSERT_TAIL(&s->handed, c, hentry);
-	handoff_ack_wait(s, h.id);
+	TAILQ_INSERT_TAIL(&hw->handed, ho, entry);
+	handoff_ack_wait(hw, h.id);
 	return 0;
 }
 
+/* The peer did not come back in time, or too many wait: answer here. */
 static void
-handoff_wait(struct http_conn *c, int role)
+handoff_unavailable(struct http_handoff *ho, const char *msg)
 {
-	struct http_server	*s = c->srv;
+	struct http_conn	*c = ho->c;
 
-	if (s->nwaiting >= HTTP_MAX_WAITING) {
-		c->close_after = 1;
-		http_conn_json(c, 503, "Retry-After: 1\r\n",
-		    "{\"error\":{\"message\":\"gateway busy\","
-		    "\"type\":\"unavailable\"}}");
-		return;
-	}
-	c->state = HC_WAITING;
-	c->target = role;
-	sockio_set_reading(c->sio, 0);
-	TAILQ_INSERT_TAIL(&s->waiting, c, hentry);
-	s->nwaiting++;
-	handoff_timer(c, HTTP_PEER_WAIT_MS);
+	http_handoff_forget(c, NULL);
+	http_respond_close(c);
+	http_respond_error(c, 503, "Retry-After: 1\r\n", msg, "unavailable");
 }
 
 static void
-handoff_to(struct http_conn *c, int role)
+handoff_wait_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	if (c->srv->peer[role] == NULL || handoff_send(c, role) == -1)
-		handoff_wait(c, role);
+	(void)fd;
+	(void)ev;
+	log_warnx("hand-off target did not come back in time");
+	handoff_unavailable(arg, "gateway worker restarting");
+}
+
+static void
+handoff_wait(struct http_handoff *ho)
+{
+	struct http_worker	*hw = ho->hw;
+	struct timeval		 tv = { HTTP_PEER_WAIT_MS / 1000,
+				    (HTTP_PEER_WAIT_MS % 1000) * 1000 };
+
+	if (hw->nwaiting >= HTTP_MAX_WAITING) {
+		handoff_unavailable(ho, "gateway busy");
+		return;
+	}
+	ho->where = HO_WAITING;
+	TAILQ_INSERT_TAIL(&hw->waiting, ho, entry);
+	hw->nwaiting++;
+	evtimer_add(ho->timer, &tv);
+}
+
+static void
+handoff_go(struct http_handoff *ho)
+{
+	if (ho->hw->peer[ho->target] == NULL || handoff_send(ho) == -1)
+		handoff_wait(ho);
 }
 
 void
-http_handoff_flush(struct http_server *s)
+http_handoff_flush(struct http_worker *hw)
 {
-	struct http_conn	*c, *next;
+	struct http_handoff	*ho, *next;
 
-	for (c = TAILQ_FIRST(&s->waiting); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, hentry);
-		if (s->peer[c->target] == NULL)
+	for (ho = TAILQ_FIRST(&hw->waiting); ho != NULL; ho = next) {
+		next = TAILQ_NEXT(ho, entry);
+		if (hw->peer[ho->target] == NULL)
 			continue;
-		TAILQ_REMOVE(&s->waiting, c, hentry);
-		s->nwaiting--;
-		c->state = HC_READING;
-		evtimer_del(c->timer);
-		handoff_to(c, c->target);
+		handoff_unlink(ho);
+		handoff_go(ho);
 	}
+}
+
+/* Hold the request for role: it leaves with every byte read. */
+static struct http_handoff *
+handoff_new(struct http_conn *c, int role)
+{
+	struct http_handoff	*ho;
+
+	ho = xcalloc(1, sizeof(*ho));
+	ho->hw = http_conn_ctx(c);
+	ho->c = c;
+	ho->target = role;
+	if ((ho->timer = evtimer_new(ho->hw->base, handoff_wait_timeout,
+	    ho)) == NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (hand-off)");
+	http_conn_set_data(c, ho);
+	http_conn_hold(c);
+	return ho;
+}
+
+/* A route's handler: arg is the target role (HTTP_HANDOFF_TO). */
+void
+http_handoff_to(struct http_conn *c, void *arg)
+{
+	handoff_go(handoff_new(c, (int)(intptr_t)arg));
 }
 
 /* The host part of a Host header, lower-cased, without port or brackets. */
@@ -295,7 +347,7 @@ handoff_hostname(const char *host, char *out, size_t len)
 static int
 handoff_host_allowed(struct http_conn *c, const char *host)
 {
-	const struct gw_config	*cfg = &c->srv->w->cfg;
+	const struct gw_config	*cfg = &((struct http_worker *)http_conn_ctx(c))->w->cfg;
 	struct in_addr		 a;
 	char			 name[256];
 	int			 i;
@@ -321,7 +373,7 @@ static int
 handoff_origin_allowed(struct http_conn *c, const char *origin,
     const char *host)
 {
-	const struct gw_config	*cfg = &c->srv->w->cfg;
+	const struct gw_config	*cfg = &((struct http_worker *)http_conn_ctx(c))->w->cfg;
 	int			 i;
 
 	if (origin == NULL)
@@ -361,17 +413,34 @@ handoff_refuse(struct http_conn *c, int status, const char *extra,
 	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
 	    "\"type\":\"%s\"}}", msg, status == 403 ? "forbidden" :
 	    status == 404 ? "not_found" : "invalid_request_error");
-	c->close_after = 1;
-	http_conn_json(c, status, extra, body);
+	http_respond_close(c);
+	http_respond_json(c, status, extra, body);
 }
 
+/* The accept key, and whether a browser sent the request (it has an
+ * Origin): ws needs them and no longer reads the head. */
 static void
-handoff_upgrade(struct http_conn *c)
+handoff_ws(struct http_conn *c, const char *key, const char *origin)
 {
-	const struct http_head	*h = &c->head;
+	struct http_handoff	*ho;
+
+	ho = handoff_new(c, ROLE_WS);
+	ws_accept_key(key, ho->ws_accept);
+	if (origin != NULL)
+		ho->flags |= HANDOFF_BROWSER;
+	handoff_go(ho);
+}
+
+void
+http_handoff_upgrade(struct http_conn *c, void *arg)
+{
+	const struct http_head	*h = http_conn_head(c);
 	const char		*host = http_head_get(h, "host");
 	const char		*ver = http_head_get(h, "sec-websocket-version");
+	const char		*key = http_head_get(h, "sec-websocket-key");
+	const char		*origin = http_head_get(h, "origin");
 
+	(void)arg;
 	if (strncmp(h->path, WORKER_PREFIX, strlen(WORKER_PREFIX)) == 0)
 		handoff_refuse(c, 404, NULL, "not found");
 	else if (h->method != HTTP_GET || h->http_major != 1 ||
@@ -383,30 +452,12 @@ handoff_upgrade(struct http_conn *c)
 	else if (ver == NULL || strcmp(ver, "13") != 0)
 		handoff_refuse(c, 426, "Sec-WebSocket-Version: 13\r\n",
 		    "unsupported websocket version");
-	else if (!handoff_key_ok(http_head_get(h, "sec-websocket-key")))
+	else if (!handoff_key_ok(key))
 		handoff_refuse(c, 400, NULL, "bad Sec-WebSocket-Key");
 	else if (!handoff_host_allowed(c, host))
 		handoff_refuse(c, 403, NULL, "host not allowed");
-	else if (!handoff_origin_allowed(c, http_head_get(h, "origin"), host))
+	else if (!handoff_origin_allowed(c, origin, host))
 		handoff_refuse(c, 403, NULL, "origin not allowed");
 	else
-		handoff_to(c, ROLE_WS);
-}
-
-int
-http_handoff_route(struct http_conn *c)
-{
-	const char	*path = c->head.path;
-	size_t		 n = strlen(CANVAS_PREFIX);
-
-	if (c->head.upgrade) {
-		handoff_upgrade(c);
-		return 1;
-	}
-	if (c->srv->w->cfg.canvas_enabled && strncmp(path, CANVAS_PREFIX,
-	    n) == 0 && (path[n] == '\0' || path[n] == '/')) {
-		handoff_to(c, ROLE_CANVAS);
-		return 1;
-	}
-	return 0;
+		handoff_ws(c, key, origin);
 }

@@ -1,26 +1,13 @@
 /* Liveness, readiness and startup probes (protocol.md section 8.1). */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
-
-enum probe_kind { PROBE_LIVE, PROBE_READY, PROBE_STARTUP };
-
-static const struct {
-	const char	*path;
-	enum probe_kind	 kind;
-} probes[] = {
-	{ "/health", PROBE_LIVE },
-	{ "/healthz", PROBE_LIVE },
-	{ "/ready", PROBE_READY },
-	{ "/readyz", PROBE_READY },
-	{ "/startup", PROBE_STARTUP },
-	{ "/startupz", PROBE_STARTUP },
-};
 
 static void
 probe_ready(struct http_conn *c, struct worker *w, uint64_t uptime)
@@ -31,14 +18,14 @@ probe_ready(struct http_conn *c, struct worker *w, uint64_t uptime)
 	    w->phase == PHASE_DRAINING ? "\"draining\"" : "";
 
 	/* Anonymous remote callers learn only the verdict. */
-	if (c->local)
+	if (http_conn_local(c))
 		snprintf(body, sizeof(body), "{\"ready\":%s,\"failing\":[%s],"
 		    "\"uptimeMs\":%llu}", ready ? "true" : "false", failing,
 		    (unsigned long long)uptime);
 	else
 		snprintf(body, sizeof(body), "{\"ready\":%s}",
 		    ready ? "true" : "false");
-	http_conn_json(c, ready ? 200 : 503, NULL, body);
+	http_respond_json(c, ready ? 200 : 503, NULL, body);
 }
 
 static void
@@ -48,7 +35,7 @@ probe_startup(struct http_conn *c, struct worker *w, uint64_t uptime)
 	int		 started = w->phase != PHASE_STARTING;
 	const char	*status = started ? "started" : "starting";
 
-	if (c->local)
+	if (http_conn_local(c))
 		snprintf(body, sizeof(body), "{\"ok\":%s,\"status\":\"%s\","
 		    "\"version\":\"%s\",\"uptimeMs\":%llu%s}",
 		    started ? "true" : "false", status, PACKAGE_VERSION,
@@ -57,31 +44,27 @@ probe_startup(struct http_conn *c, struct worker *w, uint64_t uptime)
 	else
 		snprintf(body, sizeof(body), "{\"ok\":%s,\"status\":\"%s\"}",
 		    started ? "true" : "false", status);
-	http_conn_json(c, started ? 200 : 503, NULL, body);
+	http_respond_json(c, started ? 200 : 503, NULL, body);
 }
 
-int
-http_probe_route(struct http_conn *c)
+void
+http_probe(struct http_conn *c, void *kind)
 {
-	struct worker	*w = c->srv->w;
-	uint64_t	 now = util_now_ms(), uptime;
-	size_t		 i;
+	struct http_worker	*hw = http_conn_ctx(c);
+	struct worker		*w = hw->w;
+	uint64_t		 now = util_now_ms(), uptime;
+	int			 method = http_conn_head(c)->method;
 
-	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
-		if (strcmp(c->head.path, probes[i].path) == 0)
-			break;
-	if (i == sizeof(probes) / sizeof(probes[0]))
-		return 0;
-	if (c->head.method != HTTP_GET && c->head.method != HTTP_HEAD) {
-		http_conn_json(c, 405, "Allow: GET, HEAD\r\n",
-		    "{\"error\":{\"message\":\"Method Not Allowed\","
-		    "\"type\":\"method_not_allowed\"}}");
-		return 1;
+	if (method != HTTP_GET && method != HTTP_HEAD) {
+		http_respond_error(c, 405, "Allow: GET, HEAD\r\n",
+		    "Method Not Allowed", "method_not_allowed");
+		return;
 	}
 	uptime = now > w->hello.boot_ms ? now - w->hello.boot_ms : 0;
-	switch (probes[i].kind) {
+	switch ((enum http_probe_kind)(intptr_t)kind) {
 	case PROBE_LIVE:
-		http_conn_json(c, 200, NULL, "{\"ok\":true,\"status\":\"live\"}");
+		http_respond_json(c, 200, NULL,
+		    "{\"ok\":true,\"status\":\"live\"}");
 		break;
 	case PROBE_READY:
 		probe_ready(c, w, uptime);
@@ -90,5 +73,4 @@ http_probe_route(struct http_conn *c)
 		probe_startup(c, w, uptime);
 		break;
 	}
-	return 1;
 }

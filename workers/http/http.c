@@ -9,24 +9,27 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/sockio.h"
+#include "common/ws-frame.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"
 
-static struct http_server http_srv;
+static struct http_worker http_wk;
 
 static void
 http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
+	struct http_worker	*hw = arg;
+
 	(void)lev;
-	http_conn_accept(arg, fd, sa, socklen);
+	(void)http_server_accept(hw->srv, fd, sa, (socklen_t)socklen);
 }
 
 static int
 http_start(struct worker *w)
 {
-	struct http_server	*s = &http_srv;
+	struct http_worker	*s = &http_wk;
 	const char		*host;
 
 	memset(s, 0, sizeof(*s));
@@ -37,6 +40,11 @@ http_start(struct worker *w)
 	w->ctx = s;
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
 		return -1;
+	s->srv = http_server_new(s->base, s->sio, &http_routes_cb, s);
+	/* The upgrade's accept key is computed here (see the hand-off);
+	 * OpenSSL's lazy set-up would otherwise delay the first client. */
+	if (ws_handshake_init() == -1)
+		log_warnx("SHA-1 unavailable: WebSocket upgrades will fail");
 	host = strcmp(w->cfg.bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	snprintf(s->host_port, sizeof(s->host_port), "%s:%ld", host,
 	    w->cfg.port);
@@ -53,46 +61,41 @@ http_peer(struct worker *w, int role, int fd)
 }
 
 void
-http_server_check_drained(struct http_server *s)
+http_worker_check_drained(struct http_worker *s)
 {
-	if (s->w->draining && s->nconns == 0)
+	if (s->w->draining && http_server_nconns(s->srv) == 0)
 		worker_finish(s->w);
 }
 
 static void
 http_drain_deadline(void *arg)
 {
-	struct http_server	*s = arg;
+	struct http_worker	*s = arg;
 
-	log_info("drain deadline: closing %d connection(s)", s->nconns);
-	while (s->conns != NULL)
-		http_conn_free(s->conns);
+	log_info("drain deadline: closing %d connection(s)",
+	    http_server_nconns(s->srv));
+	http_server_close_all(s->srv);
 }
 
 static void
 http_drain(struct worker *w, const struct imsg_drain *d)
 {
-	struct http_server	*s = w->ctx;
-	struct http_conn	*c, *next;
+	struct http_worker	*s = w->ctx;
 
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
-		if (http_conn_idle(c))
-			http_conn_free(c);
-	}
+	http_server_drain(s->srv);
 	worker_drain_deadline(w, d, http_drain_deadline, s);
-	http_server_check_drained(s);
+	http_worker_check_drained(s);
 }
 
 static void
 http_stop(struct worker *w)
 {
-	struct http_server	*s = w->ctx;
+	struct http_worker	*s = w->ctx;
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		http_conn_free(s->conns);
+	http_server_free(s->srv);
+	s->srv = NULL;
 	http_handoff_close_peers(s);
 	sockio_base_free(s->sio);
 	s->sio = NULL;

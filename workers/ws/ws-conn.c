@@ -13,7 +13,6 @@
 
 #include <event2/buffer.h>
 
-#include "common/http-head.h"
 #include "common/log.h"
 #include "common/net.h"
 #include "common/sockio.h"
@@ -475,28 +474,6 @@ ws_conn_challenge(struct ws_conn *c)
 	json_object_put(o);
 }
 
-/* The accept key, and whether a browser sent it (it has an Origin). */
-static int
-ws_conn_upgrade_key(const uint8_t *data, size_t head_len, char accept[29],
-    int *browser)
-{
-	struct http_head	 h;
-	const char		*key;
-	size_t			 used;
-	int			 rv = -1;
-
-	http_head_init(&h);
-	if (http_head_feed(&h, (const char *)data, head_len, &used) ==
-	    HTTP_HEAD_DONE && (key = http_head_get(&h, "sec-websocket-key")) !=
-	    NULL) {
-		ws_accept_key(key, accept);
-		*browser = http_head_get(&h, "origin") != NULL;
-		rv = 0;
-	}
-	http_head_free(&h);
-	return rv;
-}
-
 static struct ws_conn *
 ws_conn_new(struct ws_server *s, int fd, const char *ip, int local)
 {
@@ -528,8 +505,8 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	struct gw_config	*cfg = &s->w->cfg;
 	struct ws_conn		*c;
 	struct timeval		 tv;
-	char			 ip[48], accept[29];
-	int			 local, browser = 0;
+	char			 ip[48];
+	int			 local, browser;
 
 	/*
 	 * No fcntl here: the http worker accepts with SOCK_NONBLOCK, and
@@ -538,10 +515,13 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	 */
 	net_ntop((const struct sockaddr *)&h->peer, ip, sizeof(ip));
 	local = net_is_loopback((const struct sockaddr *)&h->peer);
-	if (ws_conn_upgrade_key(data, h->head_len, accept, &browser) == -1) {
+	/* http checked the upgrade and computed the key (see its hand-off) */
+	if (h->ws_accept[0] == '\0' ||
+	    memchr(h->ws_accept, '\0', sizeof(h->ws_accept)) == NULL) {
 		ws_conn_refuse(fd, "bad upgrade request");
 		return;
 	}
+	browser = (h->flags & HANDOFF_BROWSER) != 0;
 	/*
 	 * Refusing before the descriptor limit keeps room for the next
 	 * hand-off: a descriptor lost in recvmsg would cost the channel.
@@ -561,7 +541,8 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	c->rl_exempt = local && !browser && cfg->rl_exempt_loopback;
 	evbuffer_add_printf(sockio_output(c->sio),
 	    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+	    "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+	    h->ws_accept);
 	ws_conn_challenge(c);
 	tv.tv_sec = cfg->handshake_ms / 1000;
 	tv.tv_usec = (cfg->handshake_ms % 1000) * 1000;

@@ -60,9 +60,6 @@ ws_start(struct worker *w)
 		return -1;
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
 		return -1;
-	/* OpenSSL's lazy set-up would otherwise delay the first client. */
-	if (ws_handshake_init() == -1)
-		log_warnx("SHA-1 unavailable: WebSocket upgrades will fail");
 	if (gethostname(s->hostname, sizeof(s->hostname)) == -1)
 		strcpy(s->hostname, "localhost");
 	s->hostname[sizeof(s->hostname) - 1] = '\0';

@@ -11,7 +11,7 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "workers/canvas/canvas.h"
+#include "common/http/server.h"
 
 /*
  * Files are reached only by walking down from the root directory fd one
@@ -19,11 +19,11 @@
  * anywhere in the path, nor a rename race can lead outside the root.
  */
 
-#define CANVAS_INDEX	"index.html"
+#define STATIC_INDEX	"index.html"
 
 /* The root itself may be a symlink: it comes from the operator's config. */
 int
-canvas_root_open(const char *root_dir)
+http_static_root_open(const char *root_dir)
 {
 	return open(root_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
@@ -42,7 +42,7 @@ hexval(int c)
 
 /* %XX escapes; -1 on a malformed escape or an encoded NUL. */
 int
-canvas_path_decode(const char *raw, char **decoded)
+http_path_decode(const char *raw, char **decoded)
 {
 	const char	*p;
 	char		*out, *q;
@@ -109,7 +109,7 @@ files_errno_status(const char *name)
 	case ENAMETOOLONG:
 		return 404;
 	default:
-		log_warn("canvas: open %s", name);
+		log_warn("static: open %s", name);
 		return 500;
 	}
 }
@@ -124,32 +124,32 @@ files_bad_segment(const char *seg)
 
 static int
 files_found(int fd, const struct stat *st, const char *name,
-    struct canvas_file *f)
+    struct http_file *f)
 {
-	f->cf_fd = fd;
-	f->cf_st = *st;
-	f->cf_type = canvas_mime_type(name);
+	f->fd = fd;
+	f->st = *st;
+	f->type = http_mime_type(name);
 	return 200;
 }
 
 /* A directory asked for with its trailing slash: serve its index. */
 static int
-files_index(int dirfd, struct canvas_file *f)
+files_index(int dirfd, struct http_file *f)
 {
 	struct stat	 st;
 	int		 fd;
 
-	if ((fd = files_openat(dirfd, CANVAS_INDEX, &st)) == -1)
-		return files_errno_status(CANVAS_INDEX);
+	if ((fd = files_openat(dirfd, STATIC_INDEX, &st)) == -1)
+		return files_errno_status(STATIC_INDEX);
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return 404;
 	}
-	return files_found(fd, &st, CANVAS_INDEX, f);
+	return files_found(fd, &st, STATIC_INDEX, f);
 }
 
 static int
-files_walk(int root_fd, char *path, struct canvas_file *f)
+files_walk(int root_fd, char *path, struct http_file *f)
 {
 	struct stat	 st;
 	char		*seg, *end;
@@ -191,13 +191,13 @@ files_walk(int root_fd, char *path, struct canvas_file *f)
 }
 
 int
-canvas_file_open(int root_fd, const char *rel, struct canvas_file *f)
+http_static_open(int root_fd, const char *rel, struct http_file *f)
 {
 	char	*path;
 	int	 status;
 
-	f->cf_fd = -1;
-	if (canvas_path_decode(rel, &path) == -1)
+	f->fd = -1;
+	if (http_path_decode(rel, &path) == -1)
 		return 400;
 	if (root_fd == -1)
 		status = 404;

@@ -4,12 +4,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "workers/canvas/canvas.h"
+#include "common/http/server.h"
 
 static const struct {
 	const char	*ext;
 	const char	*type;
-} canvas_types[] = {
+} mime_types[] = {
 	{ "html",	"text/html; charset=utf-8" },
 	{ "htm",	"text/html; charset=utf-8" },
 	{ "js",		"text/javascript; charset=utf-8" },
@@ -35,7 +35,7 @@ static const struct {
 
 /* By extension of the last path segment; never guess from content. */
 const char *
-canvas_mime_type(const char *name)
+http_mime_type(const char *name)
 {
 	const char	*base, *dot;
 	size_t		 i;
@@ -44,8 +44,8 @@ canvas_mime_type(const char *name)
 	base = base ? base + 1 : name;
 	if ((dot = strrchr(base, '.')) == NULL || dot == base)
 		return "application/octet-stream";
-	for (i = 0; i < sizeof(canvas_types) / sizeof(canvas_types[0]); i++)
-		if (strcasecmp(dot + 1, canvas_types[i].ext) == 0)
-			return canvas_types[i].type;
+	for (i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
+		if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+			return mime_types[i].type;
 	return "application/octet-stream";
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/http-head.h"
+#include "common/http/head.h"
 #include "common/xmalloc.h"
 
 /*

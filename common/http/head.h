@@ -1,7 +1,9 @@
 /*
  * Incremental HTTP/1.1 request-head reader on top of http-parser, with the
  * limits an exposed daemon needs: bounded head size and header count.
- * Used by the http worker (main port) and the canvas worker.
+ * Used by the HTTP server (common/http/conn.c), for the http worker's
+ * main port and the canvas worker alike; request bodies are read on by
+ * common/http/body.c with the same parser.
  *
  * Bytes are fed as they arrive; only new bytes are parsed (no rescans, so
  * a byte-at-a-time client costs O(n)).  Once the head is complete, the
@@ -29,7 +31,7 @@ struct http_head {
 	int		 method;	/* enum http_method */
 	const char	*method_name;	/* "GET", ... */
 	const char	*url;		/* raw request target, in buf */
-	const char	*path;		/* decoded? no: raw path without query, in buf */
+	const char	*path;		/* url up to '?' or '#', still percent-encoded, in buf */
 	int		 http_major, http_minor;
 	int		 keep_alive;	/* per version and Connection header */
 	int		 upgrade;	/* Connection: upgrade + Upgrade header present */
@@ -58,7 +60,9 @@ struct http_head {
 
 enum {
 	HTTP_HEAD_MORE = 0,	/* all bytes consumed, head not complete yet */
-	HTTP_HEAD_DONE = 1,	/* head complete; *used = bytes of this feed that belong to the head */
+	/* head complete; *used = bytes of this feed that belong to the head;
+	 * the parser is paused on the head's final LF (see body.c) */
+	HTTP_HEAD_DONE = 1,
 	HTTP_HEAD_ERROR = -1,	/* bad request: answer head->status (400, 431, 505, ...) and close */
 };
 
