@@ -129,8 +129,8 @@ ws_broadcast(struct ws_server *s, const char *event,
 	struct ws_conn		*c, *next;
 
 	ws_event_init(&e, event, payload, with_state);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state != WSC_AUTHED || (need_read && !c->can_read))
 			continue;
 		ws_event_send(c, &e, droppable);
@@ -195,8 +195,8 @@ bc_ping_sweep(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state != WSC_AUTHED)
 			continue;
 		if (c->awaiting_pong) {
@@ -250,8 +250,8 @@ ws_broadcast_shutdown(struct ws_server *s, const char *reason,
 	struct json_object	*p;
 
 	ws_broadcast_stop(s);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state == WSC_AUTHED) {
 			p = json_object_new_object();
 			json_object_object_add(p, "reason",

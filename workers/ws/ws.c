@@ -61,6 +61,8 @@ ws_start(struct worker *w)
 	memset(s, 0, sizeof(*s));
 	s->w = w;
 	s->base = w->base;
+	TAILQ_INIT(&s->conns);
+	ws_call_init(s);
 	w->ctx = s;
 	if (proto_schemas_load() == -1)
 		return -1;
@@ -99,8 +101,8 @@ ws_drain_deadline(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	log_info("drain deadline: cutting %d connection(s)", s->nconns);
-	while (s->conns != NULL)
-		ws_conn_free(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		ws_conn_free(TAILQ_FIRST(&s->conns));
 	worker_finish(s->w);
 }
 
@@ -126,8 +128,8 @@ ws_stop(struct worker *w)
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		ws_conn_free(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		ws_conn_free(TAILQ_FIRST(&s->conns));
 	sockio_base_free(s->sio);
 	s->sio = NULL;
 	if (s->http != NULL)
