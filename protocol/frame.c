@@ -16,6 +16,15 @@ frame_parse_end(struct json_tokener *tok)
 #endif
 }
 
+/* Where the whitespace from text[i] on ends (text need not end in NUL). */
+static size_t
+frame_json_space(const char *text, size_t i, size_t len)
+{
+	while (i < len && strchr(" \t\r\n", text[i]) != NULL && text[i] != '\0')
+		i++;
+	return i;
+}
+
 /* A number at the very end is complete only once the input is: say so. */
 static struct json_object *
 frame_json_finish(struct json_tokener *tok, enum json_tokener_error *jerr)
@@ -54,8 +63,8 @@ frame_json_parse(const char *text, size_t len, int flags, const char **why)
 	if (jerr != json_tokener_success)
 		w = jerr == json_tokener_continue ? "unexpected end of input" :
 		    json_tokener_error_desc(jerr);
-	else if (flags & FRAME_JSON_WHOLE ? end + strspn(text + end,
-	    " \t\r\n") < len : end != len)
+	else if ((flags & FRAME_JSON_WHOLE ? frame_json_space(text, end,
+	    len) : end) != len)
 		w = "trailing characters after the value";
 	if (w != NULL) {
 		json_object_put(o);
@@ -78,12 +87,17 @@ frame_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* A non-empty string (in JSON's terms: "\u0000" is not empty). */
 static const char *
 frame_nes(struct json_object *o, const char *key)
 {
-	const char	*s = frame_str(o, key);
+	struct json_object	*v;
 
-	return s != NULL && *s != '\0' ? s : NULL;
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0)
+		return NULL;
+	return json_object_get_string(v);
 }
 
 enum frame_type
