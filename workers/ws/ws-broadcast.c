@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/shm.h"
 #include "common/util.h"
+#include "protocol/frame.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -61,23 +62,18 @@ ws_event_serialize(struct ws_server *s, struct ws_event_out *e)
 	struct json_object	*o, *v;
 	const char		*str;
 	size_t			 len;
-	int			 flags = JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("event"));
-	json_object_object_add(o, "event", json_object_new_string(e->event));
-	json_object_object_add(o, "payload", e->payload);
+	o = frame_event(e->event, e->payload, -1, NULL);
 	e->payload = NULL;
 	/* A plain object ends in '}': drop it, the tail closes the frame. */
-	str = json_object_to_json_string_length(o, flags, &len);
+	str = frame_text(o, &len);
 	e->env = ws_shared_new(str, len - 1);
 	json_object_put(o);
 	if (e->with_state) {
 		/* Two integers: the buffer always holds them. */
 		v = ws_state_version(s);
 		snprintf(e->state, sizeof(e->state), ",\"stateVersion\":%s",
-		    json_object_to_json_string_ext(v, flags));
+		    frame_text(v, &len));
 		json_object_put(v);
 	}
 }

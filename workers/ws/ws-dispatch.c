@@ -114,8 +114,12 @@ dispatch_call(struct ws_conn *c, const char *id, const char *method,
 	call = ws_call_new(c, id, method, params);
 	json_object_put(empty);
 	m->fn(call, c->srv);
-	if (!gw_call_deferred(call))
-		gw_call_free(call);
+	if (gw_call_deferred(call))
+		return;
+	if (!gw_call_done(call))
+		log_warnx("conn %s: %s neither answered nor deferred",
+		    c->conn_id, method);
+	gw_call_free(call);
 }
 
 void

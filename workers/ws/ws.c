@@ -130,6 +130,9 @@ ws_stop(struct worker *w)
 		return;
 	while (!TAILQ_EMPTY(&s->conns))
 		ws_conn_free(TAILQ_FIRST(&s->conns));
+	if (s->calls.dropped > 0)
+		log_info("%llu answer(s) dropped: their callers had gone",
+		    (unsigned long long)s->calls.dropped);
 	sockio_base_free(s->sio);
 	s->sio = NULL;
 	if (s->http != NULL)
