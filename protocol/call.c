@@ -98,12 +98,13 @@ gw_call_route(struct gw_transport *tr, const char *key,
 {
 	void	*caller;
 
-	if ((caller = tr->lookup(tr->arg, key)) == NULL) {
+	/* A caller that is closing cannot take it either. */
+	if ((caller = tr->lookup(tr->arg, key)) == NULL ||
+	    tr->send(tr->arg, caller, frame) == -1) {
 		tr->dropped++;
 		log_debug("call: answer for %.64s dropped: caller gone", key);
 		return 1;
 	}
-	tr->send(tr->arg, caller, frame);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 /*
  * How answers reach callers.  lookup finds a live caller by key (NULL:
  * gone); send hands it one res frame (borrowed) and returns 0, or -1 if
- * the caller could not take it.  One transport per process side; it
+ * the caller could not take it (closing): counted as dropped too.  One transport per process side; it
  * outlives its calls.
  */
 struct gw_transport {

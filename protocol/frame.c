@@ -20,7 +20,7 @@ frame_parse_end(struct json_tokener *tok)
 static size_t
 frame_json_space(const char *text, size_t i, size_t len)
 {
-	while (i < len && strchr(" \t\r\n", text[i]) != NULL && text[i] != '\0')
+	while (i < len && text[i] != '\0' && strchr(" \t\r\n", text[i]) != NULL)
 		i++;
 	return i;
 }

@@ -26,14 +26,15 @@
 struct fake_caller {
 	const char	*key;
 	int		 gone;
+	int		 closing;	/* found, but takes nothing */
 	int		 nframes;
 	char		*frames[NFRAMES];
 };
 
 static struct fake_caller callers[NCALLERS] = {
-	{ "conn-a", 0, 0, { NULL } },
-	{ "conn-b", 0, 0, { NULL } },
-	{ "conn-c", 0, 0, { NULL } },
+	{ "conn-a", 0, 0, 0, { NULL } },
+	{ "conn-b", 0, 0, 0, { NULL } },
+	{ "conn-c", 0, 0, 0, { NULL } },
 };
 
 static void *
@@ -55,7 +56,7 @@ fake_send(void *arg, void *caller, struct json_object *frame)
 	size_t			 len;
 
 	(void)arg;
-	if (fc->nframes == NFRAMES)
+	if (fc->closing || fc->nframes == NFRAMES)
 		return -1;
 	fc->frames[fc->nframes++] = strdup(frame_text(frame, &len));
 	return 0;
@@ -105,7 +106,7 @@ reset(void)
 		for (j = 0; j < callers[i].nframes; j++)
 			free(callers[i].frames[j]);
 		callers[i].nframes = 0;
-		callers[i].gone = 0;
+		callers[i].gone = callers[i].closing = 0;
 	}
 	for (j = 0; j < npipe; j++)
 		free(pipe_msgs[j]);
@@ -231,6 +232,11 @@ test_vanished(void)
 	is_int(gw_call_route(&here, "no-such-conn",
 	    json_object_new_object()) , 1, "a reply for an unknown key");
 	is_int(here.dropped, 3, "is counted too");
+	call = call_for("conn-a", "4b", "health");
+	callers[0].closing = 1;
+	is_int(gw_call_ok(call, NULL), 1, "an answer to a closing caller");
+	is_int(here.dropped, 4, "is dropped and counted");
+	gw_call_free(call);
 }
 
 /* The other process: rebuild the call, answer it there (ack, final). */
