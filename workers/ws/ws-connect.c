@@ -65,7 +65,7 @@ ws_connect_mismatch(struct ws_conn *c, const char *id,
 	    json_object_new_int(PROTO_VERSION));
 	json_object_object_add(d, "minimumProbeProtocol",
 	    json_object_new_int(PROTO_MIN_PROBE));
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_PROTOCOL, "protocol mismatch");
 }
 
@@ -98,7 +98,7 @@ ws_connect_phase_gate(struct ws_conn *c, const char *id)
 		    json_object_new_string("draining"));
 	}
 	json_object_object_add(err, "retryable", json_object_new_boolean(1));
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_TRY_LATER,
 	    w->phase == PHASE_STARTING ? "gateway starting" :
 	    "gateway restart in progress");
@@ -143,7 +143,7 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 	else if (strstr(r.detail, "NOT_CONFIGURED") != NULL)
 		json_object_object_add(d, "recommendedNextStep",
 		    json_object_new_string("update_auth_configuration"));
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_POLICY, r.message);
 	return -1;
 }

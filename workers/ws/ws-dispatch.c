@@ -84,7 +84,7 @@ dispatch_scope_gate(struct ws_conn *c, const char *id, const char *method,
 	req = json_object_new_array();
 	json_object_array_add(req, json_object_new_string(need));
 	json_object_object_add(d, "requiredScopes", req);
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_send_err(c, id, err);
 	return -1;
 }
