@@ -117,21 +117,3 @@ fuzz_has_nonfinite(struct json_object *o)
 		return 0;
 	}
 }
-
-struct json_object *
-fuzz_parse_strict(const char *text, size_t len, int depth)
-{
-	struct json_tokener	*tok;
-	struct json_object	*o;
-
-	tok = json_tokener_new_ex(depth);
-	fuzz_check(tok != NULL, "json_tokener_new_ex");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}

@@ -31,9 +31,6 @@ int			 fuzz_position_ok(const char *);
 void			 fuzz_check_error(const char *err, size_t size);
 /* NaN or an infinity somewhere inside (they do not print as JSON). */
 int			 fuzz_has_nonfinite(struct json_object *);
-/* Strict json-c parse of depth `depth` that must consume all of text. */
-struct json_object	*fuzz_parse_strict(const char *text, size_t len,
-			    int depth);
 
 /* fuzz-config-common.c */
 /* v printed as JSON reads back, through the JSON loader, as itself. */

@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "common/json-relaxed.h"
+#include "protocol/frame.h"
 #include "fuzz/fuzz-common.h"
 
 #define PATH	"/nonexistent/openclaw.json"
@@ -57,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * relaxed parser refuses them on purpose.
 	 */
 	if (memchr(text, '\'', size) == NULL &&
-	    (strict = fuzz_parse_strict(text, size, 64)) != NULL) {
+	    (strict = frame_json_parse(text, size, 0, NULL)) != NULL) {
 		fuzz_check(v != NULL, "strict JSON refused");
 		/* json-c takes NaN, which equals nothing, itself included */
 		fuzz_check(fuzz_has_nonfinite(strict) || json_object_equal(v, strict),

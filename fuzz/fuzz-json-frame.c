@@ -1,15 +1,18 @@
 /*
  * libFuzzer target: a text frame's JSON as the ws worker handles it.
  *
- * The input is the payload of a text message.  It is parsed the way
- * ws_parse_json (workers/ws/ws-connect.c) parses it, a strict json-c
- * tokener of depth 64 whose value must end the text, then validated as
- * the worker validates it: "frame.req" on the frame, "connect.params" on
+ * The input is the payload of a text message.  It is parsed by the
+ * production parser, frame_json_parse (protocol/frame.c), as the ws worker
+ * calls it and as the CLI does (a whole input), classified by
+ * frame_classify, then validated as the worker validates it: "frame.req" on the frame, "connect.params" on
  * its params (handshake), "method.<name>" when a method schema exists
  * (dispatch), the method's scope class looked up; and, for more reach,
  * the frame and its params against every embedded schema.
  *
- * Checked: proto_validate returns 0, -1 or -2 only; a known id never
+ * Checked: a parse gives a value or a reason, never both; the whole-input
+ * parse accepts whatever the message parse does, as the same value; a
+ * valid request classifies as a req with its id and method; and
+ * proto_validate returns 0, -1 or -2 only; a known id never
  * gives -2; the result and message are the same on a second run and do
  * not depend on the size of the message buffer; a message starts with
  * "at /", is NUL-terminated within the buffer, and a truncated message is
@@ -25,13 +28,11 @@
 #include <json-c/json.h>
 
 #include "common/ws-frame.h"
+#include "protocol/frame.h"
 #include "protocol/schemas.h"
 #include "protocol/scopes.h"
 #include "protocol/validate.h"
 #include "fuzz/fuzz-common.h"
-
-/* As workers/ws/ws-connect.c. */
-#define JSON_MAX_DEPTH	64
 
 static char	 ids[32][64];
 static int	 nids;
@@ -113,6 +114,37 @@ validate(const char *id, struct json_object *v)
 	return rv;
 }
 
+/* The message parse, checked against the whole-input one. */
+static struct json_object *
+parse(const uint8_t *data, size_t size)
+{
+	struct json_object	*o, *whole;
+	const char		*why, *wwhy;
+
+	o = frame_json_parse((const char *)data, size, 0, &why);
+	fuzz_check(o == NULL || why == NULL, "a value and a reason");
+	whole = frame_json_parse((const char *)data, size, FRAME_JSON_WHOLE,
+	    &wwhy);
+	fuzz_check(whole == NULL || wwhy == NULL, "a value and a reason");
+	if (o != NULL)
+		fuzz_check(wwhy == NULL && (fuzz_has_nonfinite(o) ||
+		    json_object_equal(o, whole)), "whole parse differs");
+	json_object_put(whole);
+	return o;
+}
+
+/* A valid request is a req, with the id and method it was checked for. */
+static void
+classify(struct json_object *frame, int valid)
+{
+	struct frame	f;
+
+	(void)frame_classify(frame, &f);
+	if (valid)
+		fuzz_check(f.type == FRAME_REQ && f.id != NULL &&
+		    f.method != NULL, "valid request misclassified");
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
@@ -123,9 +155,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			 schema[160];
 	int			 i, rv;
 
-	if ((frame = fuzz_parse_strict((const char *)data, size, JSON_MAX_DEPTH)) == NULL)
+	if ((frame = parse(data, size)) == NULL)
 		return 0;
 	rv = validate("frame.req", frame);
+	classify(frame, rv == 0);
 	/* the handshake */
 	if (json_object_object_get_ex(frame, "params", &params) &&
 	    params != NULL)

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "protocol/frame.h"
 #include "protocol/schemas.h"
 #include "protocol/validate.h"
 
@@ -927,33 +928,6 @@ check_schema(struct json_object *root, struct json_object *s, int depth)
 	return NULL;
 }
 
-/* Strict JSON: no comments, no trailing commas, valid UTF-8. */
-static struct json_object *
-parse_strict(const char *src, const char **why)
-{
-	struct json_tokener	*tok;
-	struct json_object	*obj;
-	enum json_tokener_error	 jerr;
-	size_t			 len = strlen(src);
-
-	if ((tok = json_tokener_new()) == NULL) {
-		*why = "out of memory";
-		return NULL;
-	}
-	json_tokener_set_flags(tok,
-	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, src, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr != json_tokener_success || obj == NULL) {
-		*why = jerr == json_tokener_continue ? "truncated JSON" :
-		    json_tokener_error_desc(jerr);
-		json_object_put(obj);
-		obj = NULL;
-	}
-	json_tokener_free(tok);
-	return obj;
-}
-
 /* Parse and check one embedded schema; its $id in *idp. */
 static struct json_object *
 load_one(const struct proto_schema_src *src, const char **idp)
@@ -961,7 +935,10 @@ load_one(const struct proto_schema_src *src, const char **idp)
 	struct json_object	*root, *id;
 	const char		*why = NULL, *bad;
 
-	if ((root = parse_strict(src->src, &why)) == NULL)
+	/* A null root has no "$id" either: the check below refuses it. */
+	root = frame_json_parse(src->src, strlen(src->src), FRAME_JSON_WHOLE,
+	    &why);
+	if (why != NULL)
 		goto fail;
 	if (!json_object_object_get_ex(root, "$id", &id) ||
 	    !json_object_is_type(id, json_type_string) ||

@@ -24,10 +24,10 @@
 #include "common/util.h"
 #include "common/ws-frame.h"
 #include "common/yaml-json.h"
+#include "protocol/frame.h"
 #include "protocol/validate.h"
 #include "t/unit/tap.h"
 
-struct json_object *ws_parse_json(const char *text, size_t len);
 
 /* Run fn(arg) in a child: ok if it exits 0. */
 static void
@@ -149,7 +149,7 @@ run_json_frame(const void *p)
 
 	if (proto_schemas_load() == -1)
 		return 1;
-	if ((frame = ws_parse_json(in->data, in->len)) != NULL) {
+	if ((frame = frame_json_parse(in->data, in->len, 0, NULL)) != NULL) {
 		(void)proto_validate("frame.req", frame, err, sizeof(err));
 		if (json_object_object_get_ex(frame, "params", &params))
 			(void)proto_validate("connect.params", params, err,

@@ -10,12 +10,13 @@
 
 #include "common/util.h"
 #include "workers/worker.h"
+#include "protocol/frame.h"
 #include "workers/ws/ws.h"
 
 static const char *
 auth_hint(struct json_object *params, const char *kind, int local)
 {
-	const char	*id = ws_jstr(json_object_object_get(params, "client"),
+	const char	*id = frame_str(json_object_object_get(params, "client"),
 	    "id");
 
 	/* A CLI on this machine reads the same config file as we do. */
@@ -109,8 +110,8 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
 	}
 	if (strcmp(mode, "password") == 0)
 		auth_secret(r, params, c->local, "password", cfg->auth_password,
-		    ws_jstr(auth, "password"));
+		    frame_str(auth, "password"));
 	else
 		auth_secret(r, params, c->local, "token", cfg->auth_token,
-		    ws_jstr(auth, "token"));
+		    frame_str(auth, "token"));
 }

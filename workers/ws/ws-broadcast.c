@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/shm.h"
 #include "common/util.h"
+#include "protocol/frame.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -61,23 +62,18 @@ ws_event_serialize(struct ws_server *s, struct ws_event_out *e)
 	struct json_object	*o, *v;
 	const char		*str;
 	size_t			 len;
-	int			 flags = JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("event"));
-	json_object_object_add(o, "event", json_object_new_string(e->event));
-	json_object_object_add(o, "payload", e->payload);
+	o = frame_event(e->event, e->payload, -1, NULL);
 	e->payload = NULL;
 	/* A plain object ends in '}': drop it, the tail closes the frame. */
-	str = json_object_to_json_string_length(o, flags, &len);
+	str = frame_text(o, &len);
 	e->env = ws_shared_new(str, len - 1);
 	json_object_put(o);
 	if (e->with_state) {
 		/* Two integers: the buffer always holds them. */
 		v = ws_state_version(s);
 		snprintf(e->state, sizeof(e->state), ",\"stateVersion\":%s",
-		    json_object_to_json_string_ext(v, flags));
+		    frame_text(v, &len));
 		json_object_put(v);
 	}
 }
@@ -129,8 +125,8 @@ ws_broadcast(struct ws_server *s, const char *event,
 	struct ws_conn		*c, *next;
 
 	ws_event_init(&e, event, payload, with_state);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state != WSC_AUTHED || (need_read && !c->can_read))
 			continue;
 		ws_event_send(c, &e, droppable);
@@ -195,8 +191,8 @@ bc_ping_sweep(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state != WSC_AUTHED)
 			continue;
 		if (c->awaiting_pong) {
@@ -250,8 +246,8 @@ ws_broadcast_shutdown(struct ws_server *s, const char *reason,
 	struct json_object	*p;
 
 	ws_broadcast_stop(s);
-	for (c = s->conns; c != NULL; c = next) {
-		next = c->next;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
 		if (c->state == WSC_AUTHED) {
 			p = json_object_new_object();
 			json_object_object_add(p, "reason",

@@ -18,6 +18,7 @@
 #include "common/sockio.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "protocol/frame.h"
 #include "protocol/ipc-msg.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
@@ -62,7 +63,7 @@ ws_conn_cut_largest(struct ws_conn *c)
 	struct ws_conn	*v, *worst = c;
 	size_t		 q, most = 0;
 
-	for (v = c->srv->conns; v != NULL; v = v->next)
+	TAILQ_FOREACH(v, &c->srv->conns, entry)
 		if (v->state != WSC_CLOSING && (q = ws_conn_queued(v)) > most) {
 			most = q;
 			worst = v;
@@ -195,8 +196,7 @@ ws_conn_send_json(struct ws_conn *c, struct json_object *o, int droppable)
 	const char	*s;
 	size_t		 len;
 
-	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	s = frame_text(o, &len);
 	return ws_conn_send(c, s, len, droppable);
 }
 
@@ -268,12 +268,8 @@ ws_conn_free(struct ws_conn *c)
 		s->nauthed--;
 		ws_presence_disconnect(c);
 	}
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	TAILQ_REMOVE(&s->conns, c, entry);
+	ws_call_unregister(c);
 	s->nconns--;
 	/* Account for what dies unsent. */
 	if (!c->uncounted)
@@ -290,6 +286,8 @@ ws_conn_free(struct ws_conn *c)
 		free(c->scopes[i]);
 	free(c->scopes);
 	free(c->presence_key);
+	free(c->client_id);
+	free(c->client_mode);
 	free(c);
 	ws_server_check_drained(s);
 }
@@ -459,17 +457,14 @@ ws_conn_challenge(struct ws_conn *c)
 	struct json_object	*o, *p, *caps;
 
 	util_uuid(c->nonce);
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("event"));
-	json_object_object_add(o, "event",
-	    json_object_new_string("connect.challenge"));
 	p = json_object_new_object();
 	json_object_object_add(p, "nonce", json_object_new_string(c->nonce));
 	json_object_object_add(p, "ts", json_object_new_int64(
 	    (int64_t)util_now_ms()));
 	caps = json_object_new_array();
 	json_object_object_add(p, "capabilities", caps);
-	json_object_object_add(o, "payload", p);
+	/* No seq: the challenge precedes the numbered events. */
+	o = frame_event("connect.challenge", p, -1, NULL);
 	ws_conn_send_json(c, o, 0);
 	json_object_put(o);
 }
@@ -490,10 +485,8 @@ ws_conn_new(struct ws_server *s, int fd, const char *ip, int local)
 	if (c->sio == NULL || c->timer == NULL ||
 	    evbuffer_add_cb(sockio_output(c->sio), ws_conn_out_cb, c) == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (connection)");
-	c->next = s->conns;
-	if (s->conns != NULL)
-		s->conns->prev = c;
-	s->conns = c;
+	TAILQ_INSERT_HEAD(&s->conns, c, entry);
+	ws_call_register(c);
 	s->nconns++;
 	return c;
 }

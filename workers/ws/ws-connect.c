@@ -11,35 +11,11 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "protocol/frame.h"
 #include "protocol/scopes.h"
 #include "protocol/validate.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
-
-#define PROTOCOL_VERSION	4
-#define MIN_PROBE_PROTOCOL	3
-#define MIN_NODE_PROTOCOL	3
-#define JSON_MAX_DEPTH		64
-
-struct json_object *
-ws_parse_json(const char *text, size_t len)
-{
-	struct json_tokener	*tok;
-	struct json_object	*o;
-
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o != NULL && json_tokener_get_parse_end(tok) != len) {
-		/* trailing bytes after the value */
-		json_object_put(o);
-		o = NULL;
-	}
-	if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
-		o = NULL;
-	json_tokener_free(tok);
-	return o;
-}
 
 /* Send an error res, then close with the message as reason. */
 static void
@@ -60,13 +36,13 @@ ws_connect_protocol_ok(struct json_object *params, const char *role,
 	    "minProtocol"));
 	hi = json_object_get_int64(json_object_object_get(params,
 	    "maxProtocol"));
-	if (hi >= PROTOCOL_VERSION && lo <= PROTOCOL_VERSION)
+	if (hi >= PROTO_VERSION && lo <= PROTO_VERSION)
 		return 1;
-	if (strcmp(mode, "probe") == 0 && hi >= MIN_PROBE_PROTOCOL &&
-	    lo <= PROTOCOL_VERSION)
+	if (strcmp(mode, "probe") == 0 && hi >= PROTO_MIN_PROBE &&
+	    lo <= PROTO_VERSION)
 		return 1;
 	if (strcmp(role, "node") == 0 && strcmp(mode, "node") == 0 &&
-	    hi >= MIN_NODE_PROTOCOL && lo <= MIN_NODE_PROTOCOL)
+	    hi >= PROTO_MIN_NODE && lo <= PROTO_MIN_NODE)
 		return 1;
 	return 0;
 }
@@ -77,7 +53,7 @@ ws_connect_mismatch(struct ws_conn *c, const char *id,
 {
 	struct json_object	*err, *d;
 
-	err = ws_error("INVALID_REQUEST", "protocol mismatch");
+	err = frame_error("INVALID_REQUEST", "protocol mismatch");
 	d = json_object_new_object();
 	json_object_object_add(d, "code",
 	    json_object_new_string("PROTOCOL_MISMATCH"));
@@ -86,10 +62,10 @@ ws_connect_mismatch(struct ws_conn *c, const char *id,
 	json_object_object_add(d, "clientMaxProtocol", json_object_get(
 	    json_object_object_get(params, "maxProtocol")));
 	json_object_object_add(d, "expectedProtocol",
-	    json_object_new_int(PROTOCOL_VERSION));
+	    json_object_new_int(PROTO_VERSION));
 	json_object_object_add(d, "minimumProbeProtocol",
-	    json_object_new_int(MIN_PROBE_PROTOCOL));
-	json_object_object_add(err, "details", d);
+	    json_object_new_int(PROTO_MIN_PROBE));
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_PROTOCOL, "protocol mismatch");
 }
 
@@ -104,13 +80,13 @@ ws_connect_phase_gate(struct ws_conn *c, const char *id)
 		return 0;
 	d = json_object_new_object();
 	if (w->phase == PHASE_STARTING) {
-		err = ws_error("UNAVAILABLE", "gateway starting; retry shortly");
+		err = frame_error("UNAVAILABLE", "gateway starting; retry shortly");
 		json_object_object_add(err, "retryAfterMs",
 		    json_object_new_int(500));
 		json_object_object_add(d, "reason",
 		    json_object_new_string("startup-sidecars"));
 	} else {
-		err = ws_error("UNAVAILABLE",
+		err = frame_error("UNAVAILABLE",
 		    "connect unavailable during gateway restart");
 		json_object_object_add(err, "retryAfterMs",
 		    json_object_new_int(1000));
@@ -122,7 +98,7 @@ ws_connect_phase_gate(struct ws_conn *c, const char *id)
 		    json_object_new_string("draining"));
 	}
 	json_object_object_add(err, "retryable", json_object_new_boolean(1));
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_TRY_LATER,
 	    w->phase == PHASE_STARTING ? "gateway starting" :
 	    "gateway restart in progress");
@@ -144,7 +120,7 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 		ws_ip_failed(c->srv, c->ip, c->rl_exempt);
 	log_info("conn %s from %s: auth failed (%s)", c->conn_id, c->ip,
 	    r.reason);
-	err = ws_error(strcmp(r.detail, "DEVICE_IDENTITY_REQUIRED") == 0 ?
+	err = frame_error(strcmp(r.detail, "DEVICE_IDENTITY_REQUIRED") == 0 ?
 	    "NOT_PAIRED" : "INVALID_REQUEST", r.message);
 	d = json_object_new_object();
 	json_object_object_add(d, "code", json_object_new_string(r.detail));
@@ -167,7 +143,7 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 	else if (strstr(r.detail, "NOT_CONFIGURED") != NULL)
 		json_object_object_add(d, "recommendedNextStep",
 		    json_object_new_string("update_auth_configuration"));
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_POLICY, r.message);
 	return -1;
 }
@@ -226,7 +202,7 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 	const char		*id, *method, *role, *mode, *cid;
 	char			 err[256], msg[300];
 
-	if ((frame = ws_parse_json(text, len)) == NULL) {
+	if ((frame = frame_json_parse(text, len, 0, NULL)) == NULL) {
 		log_info("conn %s from %s: malformed first frame", c->conn_id,
 		    c->ip);
 		ws_conn_close(c, WS_CLOSE_NORMAL, "");
@@ -236,10 +212,10 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		ws_conn_close(c, WS_CLOSE_POLICY, "invalid request frame");
 		goto done;
 	}
-	id = ws_jstr(frame, "id");
-	method = ws_jstr(frame, "method");
+	id = frame_str(frame, "id");
+	method = frame_str(frame, "method");
 	if (strcmp(method, "connect") != 0) {
-		ws_connect_fail(c, id, ws_error("INVALID_REQUEST",
+		ws_connect_fail(c, id, frame_error("INVALID_REQUEST",
 		    "invalid handshake: first request must be connect"),
 		    WS_CLOSE_POLICY,
 		    "invalid handshake: first request must be connect");
@@ -251,25 +227,29 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 	    proto_validate("connect.params", params, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "invalid connect params: %s",
 		    params == NULL ? "at /: must be object" : err);
-		ws_connect_fail(c, id, ws_error("INVALID_REQUEST", msg),
+		ws_connect_fail(c, id, frame_error("INVALID_REQUEST", msg),
 		    WS_CLOSE_POLICY, msg);
 		goto done;
 	}
 	client = json_object_object_get(params, "client");
-	role = ws_jstr(params, "role") ? ws_jstr(params, "role") : "operator";
-	mode = ws_jstr(client, "mode");
-	cid = ws_jstr(client, "id");
+	role = frame_str(params, "role") ? frame_str(params, "role") : "operator";
+	mode = frame_str(client, "mode");
+	cid = frame_str(client, "id");
 	if (strcmp(role, "worker") == 0 || strcmp(mode, "worker") == 0 ||
 	    strcmp(cid, "openclaw-worker") == 0) {
 		ws_conn_close(c, WS_CLOSE_POLICY, "invalid-handshake");
 		goto done;
 	}
 	if (strcmp(role, "operator") != 0 && strcmp(role, "node") != 0) {
-		ws_connect_fail(c, id, ws_error("INVALID_REQUEST",
+		ws_connect_fail(c, id, frame_error("INVALID_REQUEST",
 		    "invalid role"), WS_CLOSE_POLICY, "invalid role");
 		goto done;
 	}
 	c->is_node = strcmp(role, "node") == 0;
+	free(c->client_id);
+	free(c->client_mode);
+	c->client_id = xstrdup(cid);
+	c->client_mode = xstrdup(mode);
 	log_debug("conn %s from %s: connect client %s mode %s role %s",
 	    c->conn_id, c->ip, cid, mode, role);
 	if (!ws_connect_protocol_ok(params, role, mode))

@@ -10,77 +10,29 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "protocol/call.h"
+#include "protocol/frame.h"
 #include "protocol/scopes.h"
 #include "protocol/validate.h"
 #include "workers/ws/ws.h"
-
-struct json_object *
-ws_error(const char *code, const char *message)
-{
-	struct json_object	*e;
-
-	e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	return e;
-}
-
-const char *
-ws_jstr(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static void
-ws_send_frame_res(struct ws_conn *c, const char *id, int ok,
-    struct json_object *payload, struct json_object *err)
-{
-	struct json_object	*o;
-
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("res"));
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	if (payload != NULL || ok)
-		json_object_object_add(o, "payload", payload);
-	if (err != NULL)
-		json_object_object_add(o, "error", err);
-	if (log_verbose())
-		log_debug("conn %s: res %.64s %s", c->conn_id, id, ok ? "ok" :
-		    json_object_get_string(json_object_object_get(err, "code")));
-	ws_conn_send_json(c, o, 0);
-	json_object_put(o);
-}
 
 /* Both take ownership of payload / err. */
 void
 ws_send_res(struct ws_conn *c, const char *id, struct json_object *payload)
 {
-	ws_send_frame_res(c, id, 1, payload, NULL);
+	struct json_object	*o = frame_res(id, payload);
+
+	c->srv->calls.send(c->srv, c, o);
+	json_object_put(o);
 }
 
 void
 ws_send_err(struct ws_conn *c, const char *id, struct json_object *err)
 {
-	ws_send_frame_res(c, id, 0, NULL, err);
-}
+	struct json_object	*o = frame_res_err(id, err);
 
-static const char *
-dispatch_id(struct json_object *frame)
-{
-	struct json_object	*v;
-
-	if (json_object_is_type(frame, json_type_object) &&
-	    json_object_object_get_ex(frame, "id", &v) &&
-	    json_object_is_type(v, json_type_string) &&
-	    json_object_get_string_len(v) > 0)
-		return json_object_get_string(v);
-	return "invalid";
+	c->srv->calls.send(c->srv, c, o);
+	json_object_put(o);
 }
 
 /* 0 if the caller's role may call a method of this scope class. */
@@ -97,7 +49,7 @@ dispatch_role_gate(struct ws_conn *c, const char *id, const char *method,
 	}
 	snprintf(msg, sizeof(msg), "unauthorized role: %s",
 	    c->is_node ? "node" : "operator");
-	ws_send_err(c, id, ws_error("INVALID_REQUEST", msg));
+	ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
 	if (++c->unauthorized > WS_MAX_UNAUTHORIZED)
 		ws_conn_close(c, WS_CLOSE_POLICY, "repeated unauthorized calls");
 	return -1;
@@ -124,7 +76,7 @@ dispatch_scope_gate(struct ws_conn *c, const char *id, const char *method,
 	    need))
 		return 0;
 	snprintf(msg, sizeof(msg), "missing scope: %s", need);
-	err = ws_error("FORBIDDEN", msg);
+	err = frame_error("FORBIDDEN", msg);
 	d = json_object_new_object();
 	json_object_object_add(d, "code", json_object_new_string(
 	    "MISSING_SCOPE"));
@@ -132,7 +84,7 @@ dispatch_scope_gate(struct ws_conn *c, const char *id, const char *method,
 	req = json_object_new_array();
 	json_object_array_add(req, json_object_new_string(need));
 	json_object_object_add(d, "requiredScopes", req);
-	json_object_object_add(err, "details", d);
+	frame_error_details(err, d);
 	ws_send_err(c, id, err);
 	return -1;
 }
@@ -141,57 +93,59 @@ static void
 dispatch_call(struct ws_conn *c, const char *id, const char *method,
     struct json_object *params)
 {
-	ws_method_fn		 fn;
-	struct json_object	*res, *err = NULL, *empty = NULL;
-	char			 schema[128], verr[256], msg[400];
+	const struct gw_method	*m;
+	struct gw_call		*call;
+	struct json_object	*empty = NULL;
+	char			 verr[256], msg[400];
 
-	if ((fn = ws_method_lookup(method)) == NULL) {
+	if ((m = ws_method_lookup(method)) == NULL) {
 		snprintf(msg, sizeof(msg), "unknown method: %s", method);
-		ws_send_err(c, id, ws_error("INVALID_REQUEST", msg));
+		ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
 		return;
 	}
 	if (params == NULL)
 		params = empty = json_object_new_object();
-	snprintf(schema, sizeof(schema), "method.%s", method);
-	if (proto_validate(schema, params, verr, sizeof(verr)) == -1) {
+	if (proto_validate(m->schema, params, verr, sizeof(verr)) == -1) {
 		snprintf(msg, sizeof(msg), "invalid %s params: %s", method, verr);
-		ws_send_err(c, id, ws_error("INVALID_REQUEST", msg));
+		ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
 		json_object_put(empty);
 		return;
 	}
-	res = fn(c, params, &err);
-	if (err != NULL)
-		ws_send_err(c, id, err);
-	else
-		ws_send_res(c, id, res);
+	call = ws_call_new(c, id, method, params);
 	json_object_put(empty);
+	m->fn(call, c->srv);
+	if (gw_call_deferred(call))
+		return;
+	if (!gw_call_done(call))
+		log_warnx("conn %s: %s neither answered nor deferred",
+		    c->conn_id, method);
+	gw_call_free(call);
 }
 
 void
 ws_dispatch_frame(struct ws_conn *c, const char *text, size_t len)
 {
-	struct json_object	*frame, *params;
-	const char		*id, *method, *class;
+	struct json_object	*o;
+	struct frame		 f;
+	const char		*id, *class;
 	char			 err[256], msg[300];
 
-	if ((frame = ws_parse_json(text, len)) == NULL) {
+	if ((o = frame_json_parse(text, len, 0, NULL)) == NULL) {
 		log_info("conn %s: malformed JSON ignored", c->conn_id);
 		return;
 	}
-	id = dispatch_id(frame);
-	if (proto_validate("frame.req", frame, err, sizeof(err)) != 0) {
+	frame_classify(o, &f);
+	id = f.id != NULL ? f.id : "invalid";
+	if (proto_validate("frame.req", o, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "invalid request frame: %s", err);
-		ws_send_err(c, id, ws_error("INVALID_REQUEST", msg));
-		json_object_put(frame);
+		ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
+		json_object_put(o);
 		return;
 	}
-	method = json_object_get_string(json_object_object_get(frame,
-	    "method"));
-	params = json_object_object_get(frame, "params");
-	class = proto_method_scope(method);
-	log_debug("conn %s: req %.64s %.64s", c->conn_id, id, method);
-	if (dispatch_role_gate(c, id, method, class) == 0 &&
-	    dispatch_scope_gate(c, id, method, class) == 0)
-		dispatch_call(c, id, method, params);
-	json_object_put(frame);
+	class = proto_method_scope(f.method);
+	log_debug("conn %s: req %.64s %.64s", c->conn_id, id, f.method);
+	if (dispatch_role_gate(c, id, f.method, class) == 0 &&
+	    dispatch_scope_gate(c, id, f.method, class) == 0)
+		dispatch_call(c, id, f.method, f.params);
+	json_object_put(o);
 }

@@ -5,6 +5,7 @@
 
 #include "common/shm.h"
 #include "common/util.h"
+#include "protocol/frame.h"
 #include "protocol/scopes.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
@@ -48,7 +49,7 @@ ws_hello_ok(struct ws_conn *c)
 
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("hello-ok"));
-	json_object_object_add(o, "protocol", json_object_new_int(4));
+	json_object_object_add(o, "protocol", json_object_new_int(PROTO_VERSION));
 	srv = json_object_new_object();
 	json_object_object_add(srv, "version",
 	    json_object_new_string(PACKAGE_VERSION));

@@ -21,6 +21,7 @@
 #include "common/xmalloc.h"
 #include "protocol/shm-layout.h"
 #include "workers/worker.h"
+#include "protocol/frame.h"
 #include "workers/ws/ws.h"
 
 #define SELF_KEY	"\x01self"	/* cannot collide with a client key */
@@ -170,9 +171,9 @@ presence_self(struct ws_server *s)
 	    "gateway · reason self", s->hostname, ip, PACKAGE_VERSION);
 	/* The instance id survives a ws respawn: it names the gateway run. */
 	old = presence_find(s, SELF_KEY);
-	if (old != NULL && ws_jstr(old->entry, "instanceId") != NULL)
+	if (old != NULL && frame_str(old->entry, "instanceId") != NULL)
 		snprintf(s->instance_id, sizeof(s->instance_id), "%s",
-		    ws_jstr(old->entry, "instanceId"));
+		    frame_str(old->entry, "instanceId"));
 	else
 		util_uuid(s->instance_id);
 	e = json_object_new_object();
@@ -339,8 +340,8 @@ presence_connect_key(struct ws_conn *c, struct json_object *params,
 	const char		*k = c->conn_id;
 
 	if (c->is_node)
-		k = ws_jstr(dev, "id") ? ws_jstr(dev, "id") :
-		    ws_jstr(cl, "instanceId") ? ws_jstr(cl, "instanceId") : k;
+		k = frame_str(dev, "id") ? frame_str(dev, "id") :
+		    frame_str(cl, "instanceId") ? frame_str(cl, "instanceId") : k;
 	snprintf(key, len, "%s", k);
 	presence_lower(key);
 }
@@ -352,7 +353,7 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 	struct json_object	*cl = json_object_object_get(params, "client");
 	struct json_object	*e, *roles, *sc, *dev;
 	struct ws_presence	*old;
-	const char		*mode = ws_jstr(cl, "mode"), *host;
+	const char		*mode = frame_str(cl, "mode"), *host;
 	char			 key[128], text[300];
 	int			 i;
 
@@ -361,22 +362,22 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 		return;		/* ephemeral callers are not tracked */
 	presence_connect_key(c, params, key, sizeof(key));
 	dev = json_object_object_get(params, "device");
-	host = ws_jstr(cl, "displayName") ? ws_jstr(cl, "displayName") :
-	    ws_jstr(cl, "id");
+	host = frame_str(cl, "displayName") ? frame_str(cl, "displayName") :
+	    frame_str(cl, "id");
 	e = json_object_new_object();
 	padd_str(e, "host", host);
-	padd_str(e, "clientId", ws_jstr(cl, "id"));
+	padd_str(e, "clientId", frame_str(cl, "id"));
 	if (!c->local)
 		padd_str(e, "ip", c->ip);
-	padd_str(e, "version", ws_jstr(cl, "version"));
-	padd_str(e, "platform", ws_jstr(cl, "platform"));
-	padd_str(e, "deviceFamily", ws_jstr(cl, "deviceFamily"));
-	padd_str(e, "modelIdentifier", ws_jstr(cl, "modelIdentifier"));
-	padd_str(e, "timeZone", ws_jstr(cl, "timeZone"));
+	padd_str(e, "version", frame_str(cl, "version"));
+	padd_str(e, "platform", frame_str(cl, "platform"));
+	padd_str(e, "deviceFamily", frame_str(cl, "deviceFamily"));
+	padd_str(e, "modelIdentifier", frame_str(cl, "modelIdentifier"));
+	padd_str(e, "timeZone", frame_str(cl, "timeZone"));
 	padd_str(e, "mode", mode);
-	padd_str(e, "deviceId", ws_jstr(dev, "id"));
-	padd_str(e, "instanceId", c->is_node && ws_jstr(dev, "id") ?
-	    ws_jstr(dev, "id") : ws_jstr(cl, "instanceId"));
+	padd_str(e, "deviceId", frame_str(dev, "id"));
+	padd_str(e, "instanceId", c->is_node && frame_str(dev, "id") ?
+	    frame_str(dev, "id") : frame_str(cl, "instanceId"));
 	padd_str(e, "reason", "connect");
 	snprintf(text, sizeof(text), "Node: %s · mode %s", host, mode);
 	padd_str(e, "text", text);
@@ -502,9 +503,9 @@ presence_event_key(struct ws_server *s, struct json_object *e,
 	const char	*k;
 	size_t		 n;
 
-	if ((k = ws_jstr(e, "deviceId")) == NULL &&
-	    (k = ws_jstr(e, "instanceId")) == NULL &&
-	    (k = ws_jstr(e, "host")) == NULL && (k = ws_jstr(e, "ip")) == NULL)
+	if ((k = frame_str(e, "deviceId")) == NULL &&
+	    (k = frame_str(e, "instanceId")) == NULL &&
+	    (k = frame_str(e, "host")) == NULL && (k = frame_str(e, "ip")) == NULL)
 		k = *text != '\0' ? text : s->hostname;
 	/* The reference keys free text by its first 64 characters. */
 	n = strnlen(k, 64);
@@ -525,8 +526,8 @@ presence_queue_event(struct ws_server *s, struct json_object *params)
 	    json_object_object_get(params, "text")));
 	json_object_object_add(ev, "ts", json_object_new_int64(
 	    (int64_t)util_now_ms()));
-	padd_str(ev, "sessionKey", ws_jstr(params, "sessionKey") ?
-	    ws_jstr(params, "sessionKey") : "agent:main:main");
+	padd_str(ev, "sessionKey", frame_str(params, "sessionKey") ?
+	    frame_str(params, "sessionKey") : "agent:main:main");
 	if (json_object_array_length(s->events) >= EVENTS_MAX)
 		json_object_array_del_idx(s->events, 0, 1);
 	json_object_array_add(s->events, ev);
@@ -537,7 +538,7 @@ ws_presence_system_event(struct ws_server *s, struct json_object *params)
 {
 	struct json_object	*e, *v, *tags;
 	struct ws_presence	*old;
-	const char		*text = ws_jstr(params, "text");
+	const char		*text = frame_str(params, "text");
 	char			 key[128];
 	size_t			 i;
 	int			 clear = 0;

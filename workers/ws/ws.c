@@ -55,6 +55,8 @@ ws_start(struct worker *w)
 	memset(s, 0, sizeof(*s));
 	s->w = w;
 	s->base = w->base;
+	TAILQ_INIT(&s->conns);
+	ws_call_init(s);
 	w->ctx = s;
 	if (proto_schemas_load() == -1)
 		return -1;
@@ -88,8 +90,8 @@ ws_drain_deadline(void *arg)
 	struct ws_server	*s = arg;
 
 	log_info("drain deadline: cutting %d connection(s)", s->nconns);
-	while (s->conns != NULL)
-		ws_conn_free(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		ws_conn_free(TAILQ_FIRST(&s->conns));
 }
 
 static void
@@ -110,8 +112,11 @@ ws_stop(struct worker *w)
 
 	if (s == NULL)
 		return;
-	while (s->conns != NULL)
-		ws_conn_free(s->conns);
+	while (!TAILQ_EMPTY(&s->conns))
+		ws_conn_free(TAILQ_FIRST(&s->conns));
+	if (s->calls.dropped > 0)
+		log_info("%llu answer(s) dropped: their callers had gone",
+		    (unsigned long long)s->calls.dropped);
 	sockio_base_free(s->sio);
 	s->sio = NULL;
 	if (s->http != NULL)

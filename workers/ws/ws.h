@@ -9,12 +9,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <event2/event.h>
 #include <json-c/json.h>
 
 #include "common/cfg.h"
 #include "common/ws-frame.h"
+#include "protocol/call.h"
 
 struct worker;
 struct ipc_chan;
@@ -68,9 +70,16 @@ struct ws_conn {
 	char			 nonce[37];
 	char			**scopes;
 	int			 nscopes;
+	char			*client_id;	/* connect's client.id, mode */
+	char			*client_mode;
 	const char		*auth_method;
-	struct ws_conn		*next, *prev;
+	TAILQ_ENTRY(ws_conn)	 entry;		/* ws_server.conns */
+	LIST_ENTRY(ws_conn)	 by_id;		/* ws_server.by_id */
 };
+
+TAILQ_HEAD(ws_conn_list, ws_conn);
+LIST_HEAD(ws_conn_bucket, ws_conn);
+#define WS_CONN_BUCKETS		1024	/* by connection id */
 
 struct ws_ipent;
 
@@ -86,7 +95,9 @@ struct ws_server {
 	struct event_base	*base;
 	struct sockio_base	*sio;		/* flush list for the clients */
 	struct ipc_chan		*http;
-	struct ws_conn		*conns;
+	struct ws_conn_list	 conns;
+	struct ws_conn_bucket	 by_id[WS_CONN_BUCKETS];
+	struct gw_transport	 calls;		/* answers to our clients */
 	int			 nconns;
 	int			 nauthed;
 	size_t			 out_bytes;	/* over all sockets */
@@ -137,7 +148,6 @@ void	ws_conn_close(struct ws_conn *, uint16_t code, const char *reason);
 void	ws_conn_ping(struct ws_conn *);
 
 /* ws-connect.c */
-struct json_object *ws_parse_json(const char *text, size_t len);
 void	ws_connect_frame(struct ws_conn *, const char *text, size_t len);
 
 /* ws-auth.c */
@@ -163,26 +173,34 @@ void	ws_ip_free_all(struct ws_server *);
 
 /* ws-dispatch.c */
 void	ws_dispatch_frame(struct ws_conn *, const char *text, size_t len);
-struct json_object *ws_error(const char *code, const char *message);
-/* o[key] if it is a string, else NULL. */
-const char *ws_jstr(struct json_object *o, const char *key);
+/* Both take ownership of payload / err. */
 void	ws_send_res(struct ws_conn *, const char *id, struct json_object *payload);
 void	ws_send_err(struct ws_conn *, const char *id, struct json_object *err);
 
-/* ws-methods.c */
-typedef struct json_object *(*ws_method_fn)(struct ws_conn *,
-	    struct json_object *params, struct json_object **err);
-ws_method_fn	 ws_method_lookup(const char *name);
+/* ws-call.c: the calls' transport, and the connections by id. */
+void	ws_call_init(struct ws_server *);
+void	ws_call_register(struct ws_conn *);
+void	ws_call_unregister(struct ws_conn *);
+/* A new call from c (the dispatcher frees it unless deferred). */
+struct gw_call *ws_call_new(struct ws_conn *, const char *id,
+	    const char *method, struct json_object *params);
+
+/* ws-methods.c: the method table, from the families in methods/. */
+const struct gw_method *ws_method_lookup(const char *name);
 struct json_object *ws_methods_list(void);
 struct json_object *ws_events_list(void);
 
-/* ws-health.c */
+/* methods/health.c */
+extern const struct gw_method ws_methods_health[];
+extern const struct gw_method ws_methods_heartbeat[];
 struct json_object *ws_health_get(struct ws_server *, int fresh);
 void	ws_health_start(struct ws_server *);
-struct json_object *ws_status_get(struct ws_server *, int admin);
 
-/* ws-config.c */
-struct json_object *ws_config_get(struct ws_server *);
+/* methods/presence.c */
+extern const struct gw_method ws_methods_presence[];
+
+/* methods/config.c */
+extern const struct gw_method ws_methods_config[];
 
 /* ws-hello.c */
 struct json_object *ws_hello_ok(struct ws_conn *);

@@ -1,4 +1,7 @@
-/* The health snapshot (protocol.md 6.1), its refresh, and status (6.2). */
+/*
+ * The health family: the health snapshot (protocol.md 6.1) and its
+ * refresh, status (6.2), last-heartbeat.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,6 +13,7 @@
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "protocol/call.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -144,8 +148,8 @@ ws_health_start(struct ws_server *s)
 }
 
 /* Paths on this machine are for admins; readers see an empty list. */
-struct json_object *
-ws_status_get(struct ws_server *s, int admin)
+static struct json_object *
+health_status(struct ws_server *s, int admin)
 {
 	struct json_object	*o, *hb, *sess, *paths, *defs, *h;
 	uint64_t		 now = util_now_ms();
@@ -192,3 +196,40 @@ ws_status_get(struct ws_server *s, int admin)
 	    (int64_t)(now - s->w->hello.boot_ms)));
 	return o;
 }
+
+static void
+m_health(struct gw_call *call, void *ctx)
+{
+	struct json_object	*probe;
+
+	probe = json_object_object_get(gw_call_params(call), "probe");
+	gw_call_ok(call, ws_health_get(ctx, probe != NULL &&
+	    json_object_get_boolean(probe)));
+}
+
+static void
+m_status(struct gw_call *call, void *ctx)
+{
+	gw_call_ok(call, health_status(ctx,
+	    gw_call_has_scope(call, "operator.admin")));
+}
+
+static void
+m_last_heartbeat(struct gw_call *call, void *ctx)
+{
+	(void)ctx;
+	gw_call_ok(call, NULL);	/* no heartbeat has run: JSON null */
+}
+
+const struct gw_method ws_methods_health[] = {
+	{ "health", "operator.read", "method.health", m_health },
+	{ "status", "operator.read", "method.status", m_status },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* Apart from the rest: features.methods lists it after presence's. */
+const struct gw_method ws_methods_heartbeat[] = {
+	{ "last-heartbeat", "operator.read", "method.last-heartbeat",
+	    m_last_heartbeat },
+	{ NULL, NULL, NULL, NULL },
+};

@@ -1,5 +1,5 @@
 /*
- * config.get (protocol.md 6.11): the config file as it is on disk, with
+ * The config family: config.get (protocol.md 6.11): the config file as it is on disk, with
  * every secret replaced, and the hash of what the gateway runs with.
  */
 #include "config.h"
@@ -13,6 +13,7 @@
 #include "common/json-relaxed.h"
 #include "common/util.h"
 #include "common/yaml-json.h"
+#include "protocol/call.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -77,8 +78,8 @@ config_parse_file(const char *path, const char *text, size_t len,
 	return json_relaxed_parse(text, len, err, errlen);
 }
 
-struct json_object *
-ws_config_get(struct ws_server *s)
+static struct json_object *
+config_get(struct ws_server *s)
 {
 	const struct gw_config	*cfg = &s->w->cfg;
 	struct json_object	*o, *parsed = NULL, *issues;
@@ -119,3 +120,14 @@ ws_config_get(struct ws_server *s)
 	    NULL : json_object_new_string(cfg->hash));
 	return o;
 }
+
+static void
+m_config_get(struct gw_call *call, void *ctx)
+{
+	gw_call_ok(call, config_get(ctx));
+}
+
+const struct gw_method ws_methods_config[] = {
+	{ "config.get", "operator.read", "method.config.get", m_config_get },
+	{ NULL, NULL, NULL, NULL },
+};
