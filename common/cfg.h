@@ -1,8 +1,10 @@
 /*
- * The configuration model.  One table (config-table.c) lists every key we
- * read: its JSON path, type, default, environment override, reload class
- * and documentation.  Parsing, environment overrides, the reload planner
- * and the man page are all driven by that table.
+ * The configuration model.  One table (cfg-table.c) lists every key we
+ * read: its JSON path, type, default, environment override, range, reload
+ * class and documentation.  Parsing, validation, environment overrides and
+ * the scrubbing of secrets from the workers' environment read it; nothing
+ * reads the reload class and the doc yet (the reload planner and the
+ * openclaw.json(5) page of the life-cycle issue will).
  */
 #ifndef COMMON_CFG_H
 #define COMMON_CFG_H

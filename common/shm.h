@@ -19,11 +19,6 @@ int	shm_create(size_t *sizep);
 struct shm_region *shm_map(int fd, size_t size);
 void	shm_unmap(struct shm_region *);
 
-#endif
-
-#ifndef COMMON_SHM_API_H
-#define COMMON_SHM_API_H
-
 /* A consistent copy of one presence row. */
 struct shm_presence {
 	uint64_t	ts;

@@ -3,8 +3,8 @@
  * comparing runs, json-c helpers, and the config checks both config
  * loaders' targets make (fuzz-config-common.c).
  */
-#ifndef FUZZ_COMMON_H
-#define FUZZ_COMMON_H
+#ifndef FUZZ_FUZZ_COMMON_H
+#define FUZZ_FUZZ_COMMON_H
 
 #include <stddef.h>
 #include <stdint.h>
