@@ -4,17 +4,27 @@ import socket
 import urllib.error
 import urllib.request
 
+from .tap import diag
+
 
 def http_raw(port, data, timeout=5, host="127.0.0.1", source=None,
-             half_close=False):
+             half_close=False, lenient=False):
     """Send raw bytes (then shut our side if half_close), read until the
-    server closes or timeout."""
+    server closes or timeout.  lenient: a failed send or a reset is
+    reported as a diagnostic and what arrived is returned (a reset must
+    not destroy a response: lingering close)."""
     s = socket.create_connection((host, port), timeout=timeout,
                                  source_address=(source, 0) if source else None)
-    s.sendall(data)
-    if half_close:
-        s.shutdown(socket.SHUT_WR)
     out = b""
+    try:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+    except OSError as e:
+        if not lenient:
+            s.close()
+            raise
+        diag("send: %r" % (e,))
     try:
         while True:
             b = s.recv(65536)
@@ -23,8 +33,24 @@ def http_raw(port, data, timeout=5, host="127.0.0.1", source=None,
             out += b
     except socket.timeout:
         pass
+    except OSError as e:
+        if not lenient:
+            s.close()
+            raise
+        diag("connection %r after %d bytes of response" % (e, len(out)))
     s.close()
     return out
+
+
+def http_read(sock, n=1):
+    """Read from sock until n whole responses (http_responses) or EOF."""
+    buf = b""
+    while len(http_responses(buf)) < n:
+        b = sock.recv(65536)
+        if not b:
+            break
+        buf += b
+    return http_responses(buf)
 
 
 def http_get(port, path, method="GET", headers=None, timeout=5):

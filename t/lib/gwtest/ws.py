@@ -10,6 +10,8 @@ import struct
 import time
 import uuid
 
+from .tap import diag
+
 
 class Closed(Exception):
     def __init__(self, code, reason):
@@ -88,8 +90,10 @@ class WS:
     def send_json(self, obj):
         self.send_text(json.dumps(obj))
 
-    def recv_frame(self, timeout=5):
-        """(opcode, payload); raises Closed on close frame or EOF."""
+    def read_frame(self, timeout=5):
+        """(first byte, payload) of the next frame as the server sent it,
+        close frames included; raises Closed(1006) on EOF.  One timeout
+        for the whole frame, so a partial frame is never lost."""
         self.sock.settimeout(timeout)
         b0, b1 = self._recv_exact(2)
         n = b1 & 0x7F
@@ -99,11 +103,14 @@ class WS:
             n = struct.unpack("!Q", self._recv_exact(8))[0]
         if b1 & 0x80:
             raise AssertionError("server frame is masked")
-        payload = self._recv_exact(n)
+        return b0, self._recv_exact(n)
+
+    def recv_frame(self, timeout=5):
+        """(opcode, payload); raises Closed on close frame or EOF."""
+        b0, payload = self.read_frame(timeout)
         op = b0 & 0x0F
         if op == 8:
-            code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 \
-                else 1005
+            code = close_code_of(payload)
             self.close_code = code
             self.close_reason = payload[2:].decode("utf-8", "replace")
             raise Closed(code, self.close_reason)
@@ -205,10 +212,17 @@ def req_bytes(method, params=None, rid=None, mask=True):
     return WS.frame(1, json.dumps(frame).encode(), mask=mask)
 
 
-def drain_until_close(ws, timeout=5):
+def close_code_of(payload):
+    """The code of a close frame's payload (1005: none)."""
+    return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 \
+        else 1005
+
+
+def drain_until_close(ws, timeout=5, raw=False):
     """Read every frame until the close frame; returns
     (messages as JSON or raw bytes, close code, close reason).  The code is
-    None if the socket timed out, 1006 on EOF without a close frame."""
+    None if the socket timed out, 1006 on EOF without a close frame.
+    raw: (opcode, payload) pairs, pings not answered."""
     msgs = []
     end = time.time() + timeout
     try:
@@ -217,6 +231,9 @@ def drain_until_close(ws, timeout=5):
             if left <= 0:
                 return msgs, None, None
             op, p = ws.recv_frame(left)
+            if raw:
+                msgs.append((op, p))
+                continue
             if op == 9:
                 ws.send_frame(10, p)
                 continue
@@ -230,6 +247,20 @@ def drain_until_close(ws, timeout=5):
         return msgs, None, None
     except OSError:
         return msgs, 1006, "reset"
+
+
+def collect_res(ws, n, timeout=5):
+    """{id: ok} of the next n responses (events skipped); fewer if the
+    socket times out or closes first (said in a diagnostic)."""
+    got = {}
+    try:
+        while len(got) < n:
+            m = ws.recv(timeout)
+            if m.get("type") == "res":
+                got[m["id"]] = m.get("ok")
+    except (socket.timeout, Closed) as e:
+        diag("stopped after %d responses: %r" % (len(got), e))
+    return got
 
 
 def first_frame(port, payload, opcode=1, **kw):
@@ -297,3 +328,27 @@ def stalled_operator(gw, scopes):
         return operator(gw, scopes=scopes)
     finally:
         socket.create_connection = _create_connection
+
+
+def system_event_flood(gw, adm, seconds, text, devices, reconnect=False,
+                       every=None):
+    """system-event calls from the admin socket adm for `seconds` (text
+    text + N, deviceId dev-<N % devices>).  When adm is closed under it:
+    with reconnect a new admin takes over, else the flood stops.  every(n)
+    runs after each call.  Returns (adm, calls, the last error or None)."""
+    n, err = 0, None
+    t0 = time.time()
+    while time.time() - t0 < seconds:
+        try:
+            adm.request("system-event", {"text": text + str(n),
+                                         "deviceId": "dev-%d" % (n % devices)})
+        except (Closed, OSError) as e:
+            err = e
+            if not reconnect:
+                break
+            adm.close()
+            adm = operator(gw, scopes=["operator.admin"])
+        n += 1
+        if every:
+            every(n)
+    return adm, n, err
