@@ -3,6 +3,7 @@ free port, start/stop), start-up runs, ports, /proc readings."""
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -34,14 +35,30 @@ def _port_free(port):
         s.close()
 
 
+def _ephemeral_low():
+    """The first port of the kernel's ephemeral range (None: unknown)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def free_port():
-    """A port p with p and p + 4 (the canvas port) both free."""
+    """A port p with p and p + 4 (the canvas port) both free.  Below the
+    ephemeral range where there is room: there, no client socket of any
+    test can take it before the gateway binds (a lan bind on 0.0.0.0
+    collides with every 127.0.0.1 socket on its port)."""
+    low = _ephemeral_low()
     for _ in range(200):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        s.close()
-        if p + 4 < 65536 and _port_free(p + 4):
+        if low is not None and low > 16000:
+            p = random.randrange(15000, low - 4)
+        else:
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            p = s.getsockname()[1]
+            s.close()
+        if p + 4 < 65536 and _port_free(p) and _port_free(p + 4):
             return p
     raise RuntimeError("no free port")
 
@@ -147,7 +164,7 @@ class Gateway:
         # free_port() only saw the port free; a client socket of this or
         # another test may take it before the gateway binds (a lan bind
         # also collides with any 127.0.0.1 socket on it): pick another.
-        for _ in range(3):
+        for _ in range(5):
             self._spawn(extra_args)
             if not wait or self.wait_ready():
                 return self
@@ -181,15 +198,7 @@ class Gateway:
         if timeout is None:
             timeout = 30.0 if os.environ.get("SANITIZE", "") not in \
                 ("", "0") else 10.0
-        def ready():
-            if self.proc.poll() is not None:
-                return None
-            try:
-                st, _, _ = http_get(self.port, "/readyz", timeout=1)
-                return st == 200
-            except OSError:
-                return False
-        return bool(wait_for(ready, timeout))
+        return wait_ready_port(self.proc, self.port, timeout)
 
     def output(self):
         try:
@@ -305,15 +314,16 @@ def spawn_gateway(gw, argv_tail):
 
 
 def wait_ready_port(proc, port, timeout=10.0):
-    """Wait until /readyz on port answers 200 while proc runs."""
+    """Wait until /readyz on port answers 200 while proc runs (False at
+    once if it exits)."""
     def ready():
         if proc.poll() is not None:
-            return None
+            return "exited"
         try:
             return http_get(port, "/readyz", timeout=1)[0] == 200
         except OSError:
             return False
-    return bool(wait_for(ready, timeout))
+    return wait_for(ready, timeout) is True
 
 
 def pid_alive(pid):
