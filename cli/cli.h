@@ -13,7 +13,6 @@
 
 #include "cli/rpc-client.h"
 
-#define CLI_DEFAULT_PORT	18789
 #define CLI_DEFAULT_TIMEOUT_MS	10000
 
 /* cli_cmd.options: what the shared parser accepts for a command */

@@ -59,14 +59,11 @@ void	 ws_client_set_send_timeout(struct ws_client *, int timeout_ms);
  */
 int	 ws_client_recv(struct ws_client *, int timeout_ms, int *opcode,
 	    const char **data, size_t *len);
-/* Data messages already received and not yet returned by recv. */
-int	 ws_client_pending(const struct ws_client *);
 
 uint16_t	 ws_client_close_code(const struct ws_client *);
 const char	*ws_client_close_reason(const struct ws_client *);
 /* The last error ("" if none): for WS_CLIENT_ERROR and failed sends. */
 const char	*ws_client_error(const struct ws_client *);
-int		 ws_client_fd(const struct ws_client *);
 
 /*
  * Start the closing handshake (code 0: no code) and wait a little for
