@@ -1,5 +1,8 @@
 /*
- * The openclaw command line: private header, prototypes grouped by file.
+ * The openclaw command line: the command table, the options the RPC
+ * commands share and the output helpers; private header, prototypes
+ * grouped by file.  Each command is one cli/cmd-*.c; the RPC client they
+ * share is cli/rpc-client.h.
  */
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
@@ -8,60 +11,73 @@
 
 #include <json-c/json.h>
 
-#define CLI_DEFAULT_PORT	18789
+#include "cli/rpc-client.h"
+
 #define CLI_DEFAULT_TIMEOUT_MS	10000
 
-/* Where to connect and with what; every string on the heap. */
-struct cli_target {
-	char		*url;
-	char		*token;
-	char		*password;
+/* cli_cmd.options: what the shared parser accepts for a command */
+#define CLI_OPT_CONN		0x1	/* --url --port --token --password
+					   --timeout --json */
+#define CLI_OPT_METHOD		0x2	/* one positional <method> */
+#define CLI_OPT_PARAMS		0x4	/* --params JSON */
+#define CLI_OPT_EXPECT_FINAL	0x8	/* --expect-final */
+
+/* cli_cmd.flags */
+#define CLI_CMD_DEFAULT		0x1	/* its group's command when none is
+					   named: `gateway [--flags]` */
+
+/*
+ * One command.  path is its words ("gateway call"); exec gets argv from
+ * the last word given (for a group's default command, the group's word)
+ * and returns the exit status.
+ */
+struct cli_cmd {
+	const char	*path;
+	const char	*synopsis;	/* in `openclaw --help`; NULL: hidden */
+	const char	*summary;
+	const char	*group_usage;	/* in `openclaw <group> help` */
+	int		 flags;		/* CLI_CMD_* */
+	int		 options;	/* CLI_OPT_* */
+	int		(*exec)(const struct cli_cmd *, int, char **);
+	/* short (full 0) or --help (full 1) usage; NULL: none */
+	void		(*usage)(FILE *, int full);
 };
 
-/* The options every gateway RPC command shares. */
-struct cli_conn_opts {
-	const char	*url;		/* --url */
-	const char	*port;		/* --port */
-	const char	*token;		/* --token */
-	const char	*password;	/* --password */
-	int		 timeout_ms;	/* --timeout */
-	int		 json;		/* --json */
+/* The parsed arguments of an RPC command. */
+struct cli_args {
+	struct cli_conn_opts	 conn;
+	const char		*method;	/* CLI_OPT_METHOD */
+	const char		*params;	/* --params, NULL if absent */
+	int			 expect_final;
 };
 
-struct cli_rpc {
-	const char	*method;
-	json_object	*params;	/* borrowed; NULL: omitted */
-	int		 timeout_ms;	/* the whole exchange */
-	int		 expect_final;	/* skip an "accepted" ack */
-};
+/* cli-cmd.c: the command table and the dispatch */
+int	 cli_cmd_dispatch(int, char **);
+void	 cli_cmd_list(FILE *);
 
-enum cli_rpc_status {
-	CLI_RPC_OK,
-	CLI_RPC_REQUEST_ERROR,		/* a res with ok:false */
-	CLI_RPC_TRANSPORT_ERROR,	/* connect, close, timeout, ... */
-};
+/* cli-opts.c: the options RPC commands share */
+extern const char cli_conn_help[];
+int	 cli_args_parse(const struct cli_cmd *, int, char **,
+	    struct cli_args *, int *);
+int	 cli_usage_error(const struct cli_cmd *, const char *, const char *);
+int	 cli_target_open(const struct cli_args *, struct cli_target *);
 
-struct cli_rpc_result {
-	enum cli_rpc_status	 status;
-	json_object		*payload;	/* OK: owned, NULL if absent */
-	json_object		*error;		/* REQUEST_ERROR: ErrorShape */
-	char			 message[512];	/* the error in one line */
-};
+/* cli-output.c: what a command prints */
+void	 cli_json_print(FILE *, json_object *);
+int	 cli_rpc_report(const char *, const struct cli_target *,
+	    const struct cli_rpc_result *, int);
 
-/* cli-gateway.c */
-int	 cli_gateway_main(int, char **);
-void	 cli_gateway_usage(FILE *);
-
-/* cli-call.c */
+/* cli-target.c */
 int	 cli_target_resolve(struct cli_target *, const struct cli_conn_opts *,
 	    char *, size_t);
 void	 cli_target_free(struct cli_target *);
-int	 cli_method_scopes(const char *, const char **, int);
-int	 cli_rpc_call(const struct cli_target *, const struct cli_rpc *,
-	    struct cli_rpc_result *);
-void	 cli_rpc_result_free(struct cli_rpc_result *);
-int	 cli_rpc_report(const char *, const struct cli_target *,
-	    const struct cli_rpc_result *, int);
-void	 cli_json_print(FILE *, json_object *);
+
+/* cmd-*.c: one command each */
+int	 cmd_gateway_run(const struct cli_cmd *, int, char **);
+int	 cmd_gateway_call(const struct cli_cmd *, int, char **);
+void	 cmd_gateway_call_usage(FILE *, int);
+int	 cmd_gateway_health(const struct cli_cmd *, int, char **);
+void	 cmd_gateway_health_usage(FILE *, int);
+int	 cmd_worker(const struct cli_cmd *, int, char **);
 
 #endif

@@ -1,11 +1,10 @@
+/* main(): the top-level flags, then the command table (cli/cli-cmd.c). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "master/master.h"
-#include "workers/worker.h"
 #include "cli/cli.h"
 
 static void
@@ -13,12 +12,9 @@ usage(FILE *fp)
 {
 	fputs("usage: openclaw <command> [options]\n"
 	    "\n"
-	    "Commands:\n"
-	    "  gateway [run] [options]       run the gateway in the foreground\n"
-	    "  gateway call <method> [...]   call a gateway RPC method, print "
-	    "the result\n"
-	    "  gateway health [--json]       show the gateway's health\n"
-	    "\n"
+	    "Commands:\n", fp);
+	cli_cmd_list(fp);
+	fputs("\n"
 	    "Options:\n"
 	    "  -V, --version                 print the version\n"
 	    "  -h, --help                    show this help\n"
@@ -27,27 +23,11 @@ usage(FILE *fp)
 	    "options.\n", fp);
 }
 
-/*
- * `openclaw gateway`, `gateway --flags` and `gateway run ...` start the
- * master, which sees argv[0] = "gateway" either way; call and health are
- * the CLI's own.
- */
-static int
-gateway(int argc, char **argv)
-{
-	if (argc < 2 || argv[1][0] == '-')
-		return master_main(argc, argv);
-	if (strcmp(argv[1], "run") == 0) {
-		argv[1] = argv[0];
-		return master_main(argc - 1, argv + 1);
-	}
-	return cli_gateway_main(argc - 1, argv + 1);
-}
-
 int
 main(int argc, char **argv)
 {
 	const char	*cmd;
+	int		 rv;
 
 	if (argc < 2) {
 		usage(stdout);
@@ -63,17 +43,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(cmd, "gateway") == 0)
-		return gateway(argc - 1, argv + 1);
-	/* internal: how the master spawns its workers */
-	if (strcmp(cmd, "__worker") == 0) {
-		if (argc != 3) {
-			fprintf(stderr, "openclaw: usage: openclaw __worker "
-			    "<role>\n");
-			return EXIT_USAGE;
-		}
-		return worker_main(argv[2]);
-	}
+	if ((rv = cli_cmd_dispatch(argc - 1, argv + 1)) != -1)
+		return rv;
 	fprintf(stderr, "openclaw: unknown command: %s\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

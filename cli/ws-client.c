@@ -46,7 +46,6 @@ struct ws_client {
 	/* messages decoded but not yet returned by ws_client_recv */
 	struct ws_client_msg	*q_head;
 	struct ws_client_msg	*q_tail;
-	int			 q_len;
 	struct ws_client_msg	*delivered;	/* freed by the next recv */
 
 	int			 failed;
@@ -390,7 +389,6 @@ ws_client_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 	else
 		c->q_head = m;
 	c->q_tail = m;
-	c->q_len++;
 	return 0;
 }
 
@@ -710,7 +708,6 @@ ws_client_recv(struct ws_client *c, int timeout_ms, int *opcode,
 		if ((m = c->q_head) != NULL) {
 			if ((c->q_head = m->next) == NULL)
 				c->q_tail = NULL;
-			c->q_len--;
 			c->delivered = m;
 			*opcode = m->opcode;
 			*data = m->data;
@@ -724,12 +721,6 @@ ws_client_recv(struct ws_client *c, int timeout_ms, int *opcode,
 		if (ws_client_read(c, deadline) == 0)
 			return WS_CLIENT_TIMEOUT;
 	}
-}
-
-int
-ws_client_pending(const struct ws_client *c)
-{
-	return c->q_len;
 }
 
 uint16_t
@@ -748,12 +739,6 @@ const char *
 ws_client_error(const struct ws_client *c)
 {
 	return c->error;
-}
-
-int
-ws_client_fd(const struct ws_client *c)
-{
-	return c->fd;
 }
 
 int

@@ -31,7 +31,7 @@ make check
 # Sanitizers and fuzzing, under CI or with SANITIZE=1 (a developer's default
 # run stays quick): a second tree built with ASan+UBSan runs the suite in
 # quick mode with LeakSanitizer on (a worker's report reaches only its log:
-# the harness scans the gateway's output, t/lib/gwtest.py), then each fuzz
+# the harness scans the gateway's output, t/lib/gwtest/check.py), then each fuzz
 # target runs for 20 s on a copy of its corpus.
 case "${CI:-}" in "" | 0 | false | no) ;; *) sanitize=1 ;; esac
 case "$sanitize" in "" | 0) exit 0 ;; esac

@@ -186,14 +186,7 @@ with Gateway() as gw:
         req_bytes("system-presence", rid="r3")
     ws = WS(gw.port, extra=extra)
     ws.recv()
-    got = {}
-    try:
-        while len(got) < 4:
-            m = ws.recv(2)
-            if m.get("type") == "res":
-                got[m["id"]] = m.get("ok")
-    except (socket.timeout, Closed) as e:
-        diag("stopped: %r" % (e,))
+    got = collect_res(ws, 4, 2)
     is_(got, {"c": True, "r1": True, "r2": True, "r3": True},
         "upgrade+connect+3 requests in one segment: all answered")
     ws.close()

@@ -266,14 +266,7 @@ with Gateway() as gw:
     meths = ["health", "status", "system-presence", "last-heartbeat"]
     reader.send_raw(b"".join(req_bytes(meths[i % 4], rid=rid)
                              for i, rid in enumerate(ids)))
-    got = {}
-    try:
-        while len(got) < 50:
-            m = reader.recv(5)
-            if m.get("type") == "res":
-                got[m["id"]] = m.get("ok")
-    except (socket.timeout, Closed) as e:
-        diag("stopped after %d: %r" % (len(got), e))
+    got = collect_res(reader, 50, 5)
     is_(sorted(got), sorted(ids), "50 requests in one write: 50 responses, "
         "ids match")
     ok(all(got.values()), "all 50 ok")

@@ -13,27 +13,10 @@ READ, ADMIN = "operator.read", "operator.admin"
 
 
 
-def read_all(ws, timeout=5):
-    """Every frame until close/EOF/timeout, without answering pings:
-    (list of (opcode, payload)), close code, reason."""
-    out = []
-    end = time.time() + timeout
-    try:
-        while time.time() < end:
-            out.append(ws.recv_frame(max(0.05, end - time.time())))
-    except Closed as e:
-        return out, e.code, e.reason
-    except socket.timeout:
-        return out, None, None
-    except OSError:
-        return out, 1006, "reset"
-    return out, None, None
-
-
 def proto_error(gw, data, want, name, prefix=b""):
     ws = operator(gw)
     ws.send_raw(prefix + data)
-    frames, code, reason = read_all(ws, 3)
+    frames, code, reason = drain_until_close(ws, 3, raw=True)
     is_(code, want, name + ": close %s" % want)
     ok(reason is not None and len(reason.encode()) <= 123,
        name + ": close reason fits a control frame")
@@ -50,7 +33,7 @@ with Gateway() as gw:
     ws = operator(gw)
     ws.send_raw(frame_header(0x81, 26214401))
     t0 = time.time()
-    frames, code, reason = read_all(ws, 3)
+    frames, code, reason = drain_until_close(ws, 3, raw=True)
     is_(code, 1009, "header announcing 26214401 bytes after auth: 1009")
     ok(time.time() - t0 < 1.5, "... without waiting for the payload")
     ws.close()
@@ -59,7 +42,7 @@ with Gateway() as gw:
     first = b" " * 70000
     ws.send_raw(WS.frame(1, first, fin=False) +
                 frame_header(0x80, 26214400 - 70000 + 1))
-    frames, code, reason = read_all(ws, 3)
+    frames, code, reason = drain_until_close(ws, 3, raw=True)
     is_(code, 1009, "fragments adding up to maxPayload + 1: 1009")
     ws.close()
     # after auth the 64 KiB pre-auth limit no longer applies
@@ -139,18 +122,18 @@ with Gateway() as gw:
                        (4999, "4999")):
         ws = operator(gw)
         ws.send_frame(8, struct.pack("!H", code) + b"bye")
-        frames, got, reason = read_all(ws, 3)
+        frames, got, reason = drain_until_close(ws, 3, raw=True)
         is_(got, code, "close %s: server echoes close %s" % (name, name))
         ws.close()
     ws = operator(gw)
     ws.send_frame(8, b"")
-    frames, got, reason = read_all(ws, 3)
+    frames, got, reason = drain_until_close(ws, 3, raw=True)
     ok(got in (1000, 1005), "empty close: server answers close (%s)" % got)
     ws.close()
     # after the echo the server closes TCP
     ws = operator(gw)
     ws.send_frame(8, struct.pack("!H", 1000))
-    read_all(ws, 3)
+    drain_until_close(ws, 3, raw=True)
     ws.sock.settimeout(3)
     try:
         eof = ws.sock.recv(1) == b""
@@ -205,22 +188,11 @@ with Gateway(env={"OPENCLAW_MAX_OUTBOUND_BYTES": "65536"}) as gw:
     gw.start()
     s = stalled_operator(gw, [READ])
     adm = operator(gw, scopes=[ADMIN])
-    text = "z" * 1500
-    t0 = time.time()
-    n = 0
-    adm_closed = None
-    while time.time() - t0 < 1.2:
-        try:
-            r = adm.request("system-event", {"text": text + str(n),
-                                             "deviceId": "dev-%d" % (n % 16)})
-        except (Closed, OSError) as e:
-            adm_closed = e
-            break
-        n += 1
+    adm, n, adm_closed = system_event_flood(gw, adm, 1.2, "z" * 1500, 16)
     if adm_closed is not None:
         diag("flooding admin closed after %d calls: %r" % (n, adm_closed))
         adm = operator(gw, scopes=[ADMIN])
-    frames, code, _ = read_all(s, 0.5)
+    frames, code, _ = drain_until_close(s, 0.5, raw=True)
     evs = [json.loads(p) for op, p in frames if op == 1]
     ok(code is None, "stalled reader not closed for dropped presence")
     seqs = [e.get("seq") for e in evs if e.get("type") == "event"]
@@ -252,7 +224,7 @@ with Gateway(env={"OPENCLAW_MAX_OUTBOUND_BYTES": "65536"}) as gw:
                             for i in range(2000)))
     except OSError as e:
         diag("send stopped: %r" % (e,))
-    frames, code, reason = read_all(s, 5)
+    frames, code, reason = drain_until_close(s, 5, raw=True)
     nres = len([1 for op, p in frames if op == 1])
     is_((code, reason), (1008, "slow consumer"),
         "unread responses over the cap: close 1008 slow consumer "
@@ -268,7 +240,7 @@ with Gateway(env={"OPENCLAW_MAX_OUTBOUND_BYTES": "65536"}) as gw:
 # 50 MiB per-socket and the global cap
 def event_seqs(ws, timeout):
     """seq of every event read within timeout."""
-    return [json.loads(p).get("seq") for op, p in read_all(ws, timeout)[0]
+    return [json.loads(p).get("seq") for op, p in drain_until_close(ws, timeout, raw=True)[0]
             if op == 1 and json.loads(p).get("type") == "event"]
 
 

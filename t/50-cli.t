@@ -31,6 +31,20 @@ for args in (["--help"], ["gateway", "call", "--help"],
     rc, out, err = run_cli(args)
     is_(rc, 0, "%s exit 0" % " ".join(args))
     like(out.lower(), "usage", "%s prints usage on stdout" % " ".join(args))
+# the command table (cli/cli-cmd.c) drives both help lists
+rc, out, err = run_cli(["--help"])
+ok(all(re.search(r"^  gateway %s" % w, out, re.M) for w in
+       (r"\[run\]", "call <method>", "health")),
+   "--help lists gateway [run], call and health")
+ok("__worker" not in out, "... but not the internal __worker")
+rc, out, err = run_cli(["gateway", "help"])
+is_((rc, err), (0, ""), "gateway help: exit 0, nothing on stderr")
+is_(re.findall(r"^\s*(?:usage: )?openclaw gateway (\S+)", out, re.M),
+    ["[run]", "call", "health"],
+    "gateway help: one usage line per gateway command")
+rc, out, err = run_cli(["__worker"])
+is_((rc, out), (2, ""), "__worker without a role: exit 2")
+like(err, "usage: openclaw __worker <role>", "... with its usage")
 for args in (["bogus"], ["gateway", "bogus"], ["gateway", "call"],
              ["gateway", "call", "health", "--params", "{bad"],
              ["gateway", "call", "health", "--params", "{'a': 1}"],

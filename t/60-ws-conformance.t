@@ -53,26 +53,17 @@ def frames_until_eof(ws, timeout):
     out, code, reason = [], None, None
     end = t0 + timeout
     while time.time() < end:
-        # one timeout for the whole frame: a partial frame is not lost
-        ws.sock.settimeout(max(0.05, end - time.time()))
         try:
-            b0, b1 = ws._recv_exact(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack("!H", ws._recv_exact(2))[0]
-            elif n == 127:
-                n = struct.unpack("!Q", ws._recv_exact(8))[0]
-            p = ws._recv_exact(n)
+            b0, p = ws.read_frame(max(0.05, end - time.time()))
         except socket.timeout:
             continue
-        except Closed:            # EOF from _recv_exact
+        except Closed:            # EOF
             return out, code, reason, time.time() - t0
         except OSError:           # reset: also the server closing
             return out, code, reason, time.time() - t0
         op = b0 & 0x0F
         if op == 8:
-            code = struct.unpack("!H", p[:2])[0] if len(p) >= 2 else 1005
-            reason = p[2:]
+            code, reason = close_code_of(p), p[2:]
         out.append((op, p))
     return out, code, reason, None
 

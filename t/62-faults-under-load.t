@@ -222,25 +222,15 @@ with Gateway(env={"OPENCLAW_TICK_INTERVAL_MS": "10",
     rss0 = proc_rss_kib(wpid)
     s = stalled_operator(gw, [READ])
     adm = operator(gw, scopes=[ADMIN])
-    text = "s" * 1500
-    t0 = time.time()
-    n = 0
-    peak = rss0
     flood = 3.0 if QUICK else 6.0
-    adm_err = None
-    while time.time() - t0 < flood:
-        try:
-            adm.request("system-event", {"text": text + str(n),
-                                         "deviceId": "dev-%d" % (n % 180)},
-                        timeout=5)
-        except (Closed, OSError) as e:
-            adm_err = e
-            adm.close()
-            adm = operator(gw, scopes=[ADMIN])
-        n += 1
+    peaks = [rss0]
+
+    def sample(n):
         if n % 50 == 0:
-            peak = max(peak, proc_rss_kib(wpid))
-    peak = max(peak, proc_rss_kib(wpid))
+            peaks.append(proc_rss_kib(wpid))
+    adm, n, adm_err = system_event_flood(gw, adm, flood, "s" * 1500, 180,
+                                         reconnect=True, every=sample)
+    peak = max(peaks + [proc_rss_kib(wpid)])
     if adm_err is not None:
         diag("the reading admin client was closed once: %r" % (adm_err,))
     growth = peak - rss0
