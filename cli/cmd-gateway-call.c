@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "common/log.h"
+#include "protocol/frame.h"
 #include "cli/cli.h"
 
 void
@@ -27,18 +28,23 @@ cmd_gateway_call_usage(FILE *fp, int full)
 	fputs(cli_conn_help, fp);
 }
 
-/* --params as JSON (NULL if absent); -1 after saying why. */
+/*
+ * --params as JSON.parse reads it (NULL if absent, or JSON null); -1 after
+ * saying why.
+ */
 static int
 call_params(const struct cli_args *a, json_object **params)
 {
-	char	err[256];
+	const char	*why;
 
 	*params = NULL;
 	if (a->params == NULL)
 		return 0;
-	if (rpc_json_parse(a->params, params, err, sizeof(err)) == -1) {
+	*params = frame_json_parse(a->params, strlen(a->params),
+	    FRAME_JSON_WHOLE | FRAME_JSON_PURE, &why);
+	if (why != NULL) {
 		fprintf(stderr, "openclaw: --params is not valid JSON: %s\n",
-		    err);
+		    why);
 		cmd_gateway_call_usage(stderr, 0);
 		return -1;
 	}

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,11 +12,10 @@
 #include "common/util.h"
 #include "common/ws-frame.h"
 #include "common/xmalloc.h"
+#include "protocol/frame.h"
 #include "protocol/scopes.h"
 #include "cli/rpc-client.h"
 #include "cli/ws-client.h"
-
-#define CLI_PROTOCOL	4
 
 #ifdef __APPLE__
 #define CLI_PLATFORM	"darwin"
@@ -82,21 +80,10 @@ rpc_fail(struct cli_rpc_result *res, enum cli_rpc_status status,
 	va_end(ap);
 }
 
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static json_object *
 connect_frame(const struct cli_target *t, const char *id, const char *method)
 {
-	json_object	*frame, *params, *client, *auth, *scopes;
+	json_object	*params, *client, *auth, *scopes;
 	const char	*sv[CLI_NDEFAULT_SCOPES];
 	char		 instance[37];
 	int		 i, n;
@@ -114,9 +101,9 @@ connect_frame(const struct cli_target *t, const char *id, const char *method)
 
 	params = json_object_new_object();
 	json_object_object_add(params, "minProtocol",
-	    json_object_new_int(CLI_PROTOCOL));
+	    json_object_new_int(PROTO_VERSION));
 	json_object_object_add(params, "maxProtocol",
-	    json_object_new_int(CLI_PROTOCOL));
+	    json_object_new_int(PROTO_VERSION));
 	json_object_object_add(params, "client", client);
 	json_object_object_add(params, "caps", json_object_new_array());
 	if (t->token != NULL || t->password != NULL) {
@@ -136,29 +123,7 @@ connect_frame(const struct cli_target *t, const char *id, const char *method)
 	for (i = 0; i < n; i++)
 		json_object_array_add(scopes, json_object_new_string(sv[i]));
 	json_object_object_add(params, "scopes", scopes);
-
-	frame = json_object_new_object();
-	json_object_object_add(frame, "type", json_object_new_string("req"));
-	json_object_object_add(frame, "id", json_object_new_string(id));
-	json_object_object_add(frame, "method",
-	    json_object_new_string("connect"));
-	json_object_object_add(frame, "params", params);
-	return frame;
-}
-
-static json_object *
-request_frame(const char *id, const char *method, json_object *params)
-{
-	json_object	*frame;
-
-	frame = json_object_new_object();
-	json_object_object_add(frame, "type", json_object_new_string("req"));
-	json_object_object_add(frame, "id", json_object_new_string(id));
-	json_object_object_add(frame, "method", json_object_new_string(method));
-	if (params != NULL)
-		json_object_object_add(frame, "params",
-		    json_object_get(params));
-	return frame;
+	return frame_req(id, "connect", params);
 }
 
 static int
@@ -190,8 +155,7 @@ rpc_send(struct rpc_client *rc, json_object *frame,
 	int			 rv;
 
 	ws_client_set_send_timeout(c, ms_left(rc->deadline));
-	s = json_object_to_json_string_length(frame, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	s = frame_text(frame, &len);
 	rv = ws_client_send_text(c, s, len);
 	/* the connect frame holds the secret; wipe the serialized copy */
 	OPENSSL_cleanse((char *)s, len);
@@ -202,9 +166,12 @@ rpc_send(struct rpc_client *rc, json_object *frame,
 	return rv;
 }
 
-/* The next JSON object from the server; anything else is skipped. */
+/*
+ * The next req, res or event from the server, classified into f (views
+ * into the returned object); anything else is skipped.
+ */
 static json_object *
-rpc_next(struct rpc_client *rc, struct cli_rpc_result *res)
+rpc_next(struct rpc_client *rc, struct frame *f, struct cli_rpc_result *res)
 {
 	struct ws_client	*c = rc->ws;
 	json_object		*o;
@@ -218,9 +185,9 @@ rpc_next(struct rpc_client *rc, struct cli_rpc_result *res)
 		switch (rv) {
 		case WS_CLIENT_MSG:
 			if (op != WS_OP_TEXT ||
-			    (o = json_tokener_parse(data)) == NULL)
+			    (o = frame_json_parse(data, len, 0, NULL)) == NULL)
 				continue;
-			if (json_object_is_type(o, json_type_object))
+			if (frame_classify(o, f) != FRAME_OTHER)
 				return o;
 			json_object_put(o);
 			continue;
@@ -248,22 +215,19 @@ rpc_next(struct rpc_client *rc, struct cli_rpc_result *res)
 static int
 rpc_wait_challenge(struct rpc_client *rc, struct cli_rpc_result *res)
 {
-	json_object	*o, *payload;
-	const char	*type, *event, *nonce;
+	json_object	*o;
+	struct frame	 f;
+	const char	*nonce;
 
 	for (;;) {
-		if ((o = rpc_next(rc, res)) == NULL)
+		if ((o = rpc_next(rc, &f, res)) == NULL)
 			return -1;
-		type = jstr(o, "type");
-		event = jstr(o, "event");
-		if (type == NULL || strcmp(type, "event") != 0 ||
-		    event == NULL || strcmp(event, "connect.challenge") != 0) {
+		if (f.type != FRAME_EVENT || f.event == NULL ||
+		    strcmp(f.event, "connect.challenge") != 0) {
 			json_object_put(o);
 			continue;
 		}
-		nonce = NULL;
-		if (json_object_object_get_ex(o, "payload", &payload))
-			nonce = jstr(payload, "nonce");
+		nonce = frame_str(f.payload, "nonce");
 		if (nonce == NULL || *nonce == '\0') {
 			json_object_put(o);
 			ws_client_close(rc->ws, WS_CLOSE_POLICY,
@@ -279,15 +243,13 @@ rpc_wait_challenge(struct rpc_client *rc, struct cli_rpc_result *res)
 
 /* A failed res: keep the ErrorShape for --json, its message for humans. */
 static void
-rpc_request_error(json_object *frame, struct cli_rpc_result *res)
+rpc_request_error(const struct frame *f, struct cli_rpc_result *res)
 {
-	json_object	*error;
 	const char	*msg = NULL;
 
-	if (json_object_object_get_ex(frame, "error", &error) &&
-	    json_object_is_type(error, json_type_object)) {
-		res->error = json_object_get(error);
-		msg = jstr(error, "message");
+	if (json_object_is_type(f->error, json_type_object)) {
+		res->error = json_object_get(f->error);
+		msg = frame_str(f->error, "message");
 	}
 	rpc_fail(res, CLI_RPC_REQUEST_ERROR, "%s", msg != NULL ? msg :
 	    "request failed");
@@ -302,35 +264,31 @@ static int
 rpc_wait_res(struct rpc_client *rc, const char *id, int expect_final,
     struct cli_rpc_result *res)
 {
-	json_object	*o, *ok, *payload;
-	const char	*type, *rid, *status;
+	json_object	*o;
+	struct frame	 f;
+	const char	*status;
 
 	for (;;) {
-		if ((o = rpc_next(rc, res)) == NULL)
+		if ((o = rpc_next(rc, &f, res)) == NULL)
 			return -1;
-		type = jstr(o, "type");
-		rid = jstr(o, "id");
-		if (type == NULL || strcmp(type, "res") != 0 || rid == NULL ||
-		    strcmp(rid, id) != 0) {
+		if (f.type != FRAME_RES || f.id == NULL ||
+		    strcmp(f.id, id) != 0) {
 			json_object_put(o);
 			continue;
 		}
-		if (!json_object_object_get_ex(o, "ok", &ok) ||
-		    !json_object_get_boolean(ok)) {
-			rpc_request_error(o, res);
+		if (!f.ok) {
+			rpc_request_error(&f, res);
 			json_object_put(o);
 			return -1;
 		}
-		payload = NULL;
-		json_object_object_get_ex(o, "payload", &payload);
-		status = payload != NULL ? jstr(payload, "status") : NULL;
+		status = frame_str(f.payload, "status");
 		if (expect_final && status != NULL &&
 		    strcmp(status, "accepted") == 0) {
 			json_object_put(o);
 			continue;
 		}
 		res->status = CLI_RPC_OK;
-		res->payload = json_object_get(payload);
+		res->payload = json_object_get(f.payload);
 		json_object_put(o);
 		return 0;
 	}
@@ -378,7 +336,8 @@ rpc_request(struct rpc_client *rc, const char *method, json_object *params,
 
 	memset(res, 0, sizeof(*res));
 	rpc_next_id(rc, id, sizeof(id));
-	if (rpc_send(rc, request_frame(id, method, params), res) == -1 ||
+	if (rpc_send(rc, frame_req(id, method, json_object_get(params)),
+	    res) == -1 ||
 	    rpc_wait_res(rc, id, expect_final, res) == -1) {
 		rc->failed = 1;
 		return -1;
@@ -418,108 +377,4 @@ cli_rpc_result_free(struct cli_rpc_result *res)
 	json_object_put(res->payload);
 	json_object_put(res->error);
 	memset(res, 0, sizeof(*res));
-}
-
-/* json_tokener_get_parse_end() arrived in json-c 0.15; configure takes 0.13 */
-static size_t
-json_parse_end(struct json_tokener *tok)
-{
-#if JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
-	return json_tokener_get_parse_end(tok);
-#else
-	return (size_t)tok->char_offset;
-#endif
-}
-
-/*
- * json-c takes single quotes and NaN even when strict; JSON.parse, which
- * the stock CLI uses, does not.  Returns 0 if the text outside strings
- * has only JSON's words.
- */
-static int
-json_words_ok(const char *t)
-{
-	size_t	n;
-	int	instr = 0;
-
-	for (; *t != '\0'; t++) {
-		if (instr) {
-			if (*t == '\\' && t[1] != '\0')
-				t++;
-			else if (*t == '"')
-				instr = 0;
-			continue;
-		}
-		if (*t == '"') {
-			instr = 1;
-			continue;
-		}
-		if (*t == '\'')
-			return -1;
-		if (!isalpha((unsigned char)*t))
-			continue;
-		n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
-		if (!((n == 4 && (strncmp(t, "true", 4) == 0 ||
-		    strncmp(t, "null", 4) == 0)) ||
-		    (n == 5 && strncmp(t, "false", 5) == 0) ||
-		    (n == 1 && (*t == 'e' || *t == 'E'))))
-			return -1;
-		t += n - 1;
-	}
-	return 0;
-}
-
-/*
- * One strict json-c pass over text[0..len) (len past the end: the NUL
- * completes a bare number); *end is where the value ended.
- */
-static json_object *
-json_parse_strict(const char *text, size_t len, enum json_tokener_error *jerr,
-    size_t *end)
-{
-	struct json_tokener	*tok;
-	json_object		*o;
-
-	tok = json_tokener_new();
-	/* JSON as the gateway reads it: no single quotes, no trailing commas. */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	*jerr = json_tokener_get_error(tok);
-	*end = json_parse_end(tok);
-	json_tokener_free(tok);
-	return o;
-}
-
-int
-rpc_json_parse(const char *text, json_object **out, char *err, size_t errlen)
-{
-	enum json_tokener_error	 jerr;
-	json_object		*o;
-	size_t			 len, end;
-
-	*out = NULL;
-	if (json_words_ok(text) == -1) {
-		snprintf(err, errlen, "unexpected word or quote");
-		return -1;
-	}
-	len = strlen(text);
-	o = json_parse_strict(text, len, &jerr, &end);
-	/* a bare number is only complete once the input ends */
-	if (jerr == json_tokener_continue && o == NULL && len > 0) {
-		o = json_parse_strict(text, len + 1, &jerr, &end);
-		end = len;
-	}
-	if (jerr != json_tokener_success) {
-		json_object_put(o);
-		snprintf(err, errlen, "%s", jerr == json_tokener_continue ?
-		    "unexpected end of input" : json_tokener_error_desc(jerr));
-		return -1;
-	}
-	if (text[end + strspn(text + end, " \t\r\n")] != '\0') {
-		json_object_put(o);
-		snprintf(err, errlen, "trailing characters after the value");
-		return -1;
-	}
-	*out = o;
-	return 0;
 }

@@ -2,13 +2,10 @@
  * The CLI's gateway RPC client, under every command that talks to a
  * gateway: connect over cli/ws-client, take the challenge, send connect
  * with the credentials, then one req at a time, each waiting for its res;
- * one deadline covers the whole session.  Also the strict JSON reader for
- * what the user types (--params).
+ * one deadline covers the whole session.
  */
 #ifndef CLI_RPC_CLIENT_H
 #define CLI_RPC_CLIENT_H
-
-#include <stddef.h>
 
 #include <json-c/json.h>
 
@@ -69,13 +66,5 @@ void	 cli_rpc_result_free(struct cli_rpc_result *);
 
 /* The scopes the CLI asks for to call method (least privilege). */
 int	 rpc_method_scopes(const char *method, const char **out, int max);
-
-/*
- * Parse user-typed JSON as JSON.parse does (the whole text one value, no
- * single quotes, NaN or trailing commas).  0 with *out owned by the caller
- * (NULL for null), or -1 with why in err.
- */
-int	 rpc_json_parse(const char *text, json_object **out, char *err,
-	    size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* The JSON frame layer: see frame.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "protocol/frame.h"
@@ -25,6 +26,41 @@ frame_json_space(const char *text, size_t i, size_t len)
 	return i;
 }
 
+/* Outside strings only JSON's words: true, false, null and exponents. */
+static int
+frame_json_words(const char *t, const char *end)
+{
+	size_t	n;
+	int	instr = 0;
+
+	for (; t < end && *t != '\0'; t++) {
+		if (instr) {
+			if (*t == '\\' && t + 1 < end && t[1] != '\0')
+				t++;
+			else if (*t == '"')
+				instr = 0;
+			continue;
+		}
+		if (*t == '"') {
+			instr = 1;
+			continue;
+		}
+		if (*t == '\'')
+			return -1;
+		if (!isalpha((unsigned char)*t))
+			continue;
+		for (n = 1; t + n < end && isalpha((unsigned char)t[n]); n++)
+			;
+		if (!((n == 4 && (strncmp(t, "true", 4) == 0 ||
+		    strncmp(t, "null", 4) == 0)) ||
+		    (n == 5 && strncmp(t, "false", 5) == 0) ||
+		    (n == 1 && (*t == 'e' || *t == 'E'))))
+			return -1;
+		t += n - 1;
+	}
+	return 0;
+}
+
 /* A number at the very end is complete only once the input is: say so. */
 static struct json_object *
 frame_json_finish(struct json_tokener *tok, enum json_tokener_error *jerr)
@@ -45,6 +81,11 @@ frame_json_parse(const char *text, size_t len, int flags, const char **why)
 	const char		*w = NULL;
 	size_t			 end;
 
+	if ((flags & FRAME_JSON_PURE) &&
+	    frame_json_words(text, text + len) == -1) {
+		w = "unexpected word or quote";
+		goto out;
+	}
 	if ((tok = json_tokener_new_ex(FRAME_JSON_DEPTH)) == NULL) {
 		w = "out of memory";
 		goto out;

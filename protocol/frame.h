@@ -23,6 +23,13 @@
  * body: a bare number ends with it, and whitespace may follow the value.
  */
 #define FRAME_JSON_WHOLE	0x1
+/*
+ * JSON.parse's words only (what a user types for the CLI): json-c takes
+ * single quotes, NaN and Infinity even when strict, and the gateway goes on
+ * taking them from clients.  Refused, before parsing, as "unexpected word
+ * or quote".
+ */
+#define FRAME_JSON_PURE		0x2
 
 /*
  * Strict JSON (json-c's strict mode: no comments, no trailing commas), valid

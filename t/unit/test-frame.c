@@ -86,6 +86,38 @@ test_parse(void)
 	free(deep);
 }
 
+/* What the CLI's --params takes: JSON.parse's words only. */
+static void
+test_parse_pure(void)
+{
+	const int	fl = FRAME_JSON_WHOLE | FRAME_JSON_PURE;
+
+	is_str(parse("{'a': 1}", FRAME_JSON_WHOLE), "{\"a\":1}",
+	    "json-c takes single quotes even when strict");
+	is_str(parse("{'a': 1}", fl), "!unexpected word or quote",
+	    "pure: single quotes refused");
+	is_str(parse("NaN", FRAME_JSON_WHOLE), "NaN", "json-c takes NaN");
+	is_str(parse("NaN", fl), "!unexpected word or quote",
+	    "pure: NaN refused");
+	is_str(parse("[-Infinity]", fl), "!unexpected word or quote",
+	    "pure: Infinity refused");
+	is_str(parse("{bad", fl), "!unexpected word or quote",
+	    "pure: the word check comes first");
+	is_str(parse("[true,false,null,1e5,1E-2]", fl),
+	    "[true,false,null,1e5,1E-2]",
+	    "pure: JSON's own words and exponents");
+	is_str(parse("{\"it's\":\"NaN \\\" 'x'\"}", fl),
+	    "{\"it's\":\"NaN \\\" 'x'\"}", "pure: strings are not looked into");
+	is_str(parse("{\"a\": 1,}", fl), "!unexpected character",
+	    "pure: json-c's own reasons otherwise");
+	is_str(parse("", fl), "!unexpected end of input", "pure: empty");
+	is_str(parse("{} ", fl), "{}", "pure: whitespace after the value");
+	is_str(parse("{} x", fl), "!unexpected word or quote",
+	    "pure: a word after the value");
+	is_str(parse("[1] 2", fl), "!unexpected character",
+	    "pure: a second value");
+}
+
 static struct json_object *
 J(const char *text)
 {
@@ -175,6 +207,7 @@ int
 main(void)
 {
 	test_parse();
+	test_parse_pure();
 	test_classify();
 	test_build();
 	return tap_done();
