@@ -16,7 +16,7 @@
 static double
 now_us(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
@@ -25,7 +25,7 @@ now_us(void)
 static int
 cmp(const void *a, const void *b)
 {
-	double	x = *(const double *)a, y = *(const double *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -34,12 +34,12 @@ cmp(const void *a, const void *b)
 static double
 one(const char *url, const char *connect)
 {
-	struct ws_client	*c;
-	const char		*data;
-	size_t			 len;
-	int			 op, ok = 0;
-	char			 err[256];
-	double			 t0 = now_us(), t;
+	struct ws_client *c;
+	const char       *data;
+	size_t            len;
+	int               op, ok = 0;
+	char              err[256];
+	double            t0 = now_us(), t;
 
 	if ((c = ws_client_connect(url, 5000, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
@@ -58,16 +58,17 @@ one(const char *url, const char *connect)
 int
 main(int argc, char **argv)
 {
-	char	 connect[1024];
-	double	*lat, sum = 0;
-	int	 n, i, good = 0;
+	char    connect[1024];
+	double *lat, sum = 0;
+	int     n, i, good = 0;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench-hello URL TOKEN [N]\n");
 		return 2;
 	}
 	n = argc > 3 ? atoi(argv[3]) : 1000;
-	snprintf(connect, sizeof(connect), "{\"type\":\"req\",\"id\":\"1\","
+	snprintf(connect, sizeof(connect),
+	    "{\"type\":\"req\",\"id\":\"1\","
 	    "\"method\":\"connect\",\"params\":{\"minProtocol\":4,"
 	    "\"maxProtocol\":4,\"client\":{\"id\":\"cli\",\"version\":\"bench\","
 	    "\"platform\":\"linux\",\"mode\":\"cli\"},\"role\":\"operator\","
@@ -83,8 +84,8 @@ main(int argc, char **argv)
 	}
 	qsort(lat, (size_t)good, sizeof(*lat), cmp);
 	printf("connect->hello-ok over %d sequential connections (%d failed): "
-	    "p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  mean %.3f ms\n", good,
-	    n - good, lat[good / 2] / 1e3, lat[good * 9 / 10] / 1e3,
+	       "p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  mean %.3f ms\n",
+	    good, n - good, lat[good / 2] / 1e3, lat[good * 9 / 10] / 1e3,
 	    lat[good * 99 / 100] / 1e3, sum / good / 1e3);
 	free(lat);
 	return 0;

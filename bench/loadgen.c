@@ -45,82 +45,94 @@
 #include "common/ws-frame.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT	24
+#define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
-#define HEAD_MAX	16384		/* upgrade response bound */
-#define MAX_MESSAGE	(25 * 1024 * 1024)
-#define SRC_COUNT	253		/* 127.0.0.2 .. 127.0.0.254 */
-#define READ_MAX	(256 * 1024)	/* bytes per read callback at most */
+#define HEAD_MAX    16384 /* upgrade response bound */
+#define MAX_MESSAGE (25 * 1024 * 1024)
+#define SRC_COUNT   253          /* 127.0.0.2 .. 127.0.0.254 */
+#define READ_MAX    (256 * 1024) /* bytes per read callback at most */
 
-enum { ST_CONNECTING, ST_UPGRADE, ST_CHALLENGE, ST_HELLO, ST_AUTHED };
-enum { DEAD_NO, DEAD_FAIL, DEAD_BYE };
+enum {
+	ST_CONNECTING,
+	ST_UPGRADE,
+	ST_CHALLENGE,
+	ST_HELLO,
+	ST_AUTHED
+};
+enum {
+	DEAD_NO,
+	DEAD_FAIL,
+	DEAD_BYE
+};
 
 struct conn {
-	int		 state;
-	int		 slot;		/* mode-defined */
-	int		 role;		/* mode-defined (fanout: 1 = the extra) */
-	int		 dead;		/* set inside decoder callbacks */
-	int		 got;		/* fanout: presence seen this round */
-	const char	*why;		/* failure reason (static or saved) */
-	int		 fd;		/* until so owns it */
-	struct sockio	*so;
+	int               state;
+	int               slot; /* mode-defined */
+	int               role; /* mode-defined (fanout: 1 = the extra) */
+	int               dead; /* set inside decoder callbacks */
+	int               got;  /* fanout: presence seen this round */
+	const char       *why;  /* failure reason (static or saved) */
+	int               fd;   /* until so owns it */
+	struct sockio    *so;
 	struct ws_decoder dec;
-	char		 accept[29];
-	double		 t_start, t_up, t_sent, t_hello, deadline;
-	struct conn	*prev, *next;
+	char              accept[29];
+	double            t_start, t_up, t_sent, t_hello, deadline;
+	struct conn      *prev, *next;
 };
 
 struct mode {
-	const char	*name;
-	void		(*hello)(struct conn *);
-	void		(*msg)(struct conn *, const uint8_t *, size_t);
+	const char *name;
+	void (*hello)(struct conn *);
+	void (*msg)(struct conn *, const uint8_t *, size_t);
 	/* after the conn was freed: bye = closed on purpose */
-	void		(*gone)(int slot, int role, int bye, int authed,
-			    const char *why);
+	void (*gone)(int slot, int role, int bye, int authed, const char *why);
 };
 
 /* A connect request formatted once but for its instanceId's pointer. */
 struct tmpl {
-	char	*pre, *post;
-	size_t	 prelen, postlen;
+	char  *pre, *post;
+	size_t prelen, postlen;
 };
 
 static struct {
-	struct event_base	*base;
-	struct sockio_base	*sb;
-	char			*upgrade;	/* the request, key to splice */
-	size_t			 upgrade_len, upgrade_key;
-	struct tmpl		 connect_req[2];	/* [role == 1] */
-	char			*connect_buf;	/* big enough for either */
-	const struct mode	*mode;
-	struct sockaddr_in	 dst;
-	char			 host[64];
-	char			 path[256];
-	const char		*token;
-	const char		*client_id;
-	const char		*client_mode;
-	const char		*extra_id;	/* fanout: the extra client */
-	const char		*extra_mode;
-	const char		*scopes;	/* JSON array text */
-	int			 spread;	/* -1: mode default */
-	unsigned		 src_next;
-	unsigned		 src_off;
-	int			 inflight;
-	double			 timeout;	/* seconds, per handshake */
-	int			 rounds;
-	double			 quiet;
-	double			 deadline;	/* -d: whole run, seconds */
-	int			 verbose;
-	struct conn		*conns;
-	int			 nconns;
-	int			 stop;
-	double			 t0;
-	uint64_t		 rng;
+	struct event_base  *base;
+	struct sockio_base *sb;
+	char               *upgrade; /* the request, key to splice */
+	size_t              upgrade_len, upgrade_key;
+	struct tmpl         connect_req[2]; /* [role == 1] */
+	char               *connect_buf;    /* big enough for either */
+	const struct mode  *mode;
+	struct sockaddr_in  dst;
+	char                host[64];
+	char                path[256];
+	const char         *token;
+	const char         *client_id;
+	const char         *client_mode;
+	const char         *extra_id; /* fanout: the extra client */
+	const char         *extra_mode;
+	const char         *scopes; /* JSON array text */
+	int                 spread; /* -1: mode default */
+	unsigned            src_next;
+	unsigned            src_off;
+	int                 inflight;
+	double              timeout; /* seconds, per handshake */
+	int                 rounds;
+	double              quiet;
+	double              deadline; /* -d: whole run, seconds */
+	int                 verbose;
+	struct conn        *conns;
+	int                 nconns;
+	int                 stop;
+	double              t0;
+	uint64_t            rng;
 	/* failure reasons */
-	struct { const char *why; long n; } fails[32];
-	int			 nfails;
-	long			 nfail;
+	struct {
+		const char *why;
+		long        n;
+	} fails[32];
+	int  nfails;
+	long nfail;
 } g;
 
 /* ---------- small helpers ---------- */
@@ -128,7 +140,7 @@ static struct {
 static double
 now(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -147,14 +159,14 @@ rnd32(void)
 static int
 dcmp(const void *a, const void *b)
 {
-	double	x = *(const double *)a, y = *(const double *)b;
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
 
 struct samples {
-	double	*v;
-	size_t	 n, cap;
+	double *v;
+	size_t  n, cap;
 };
 
 static void
@@ -173,7 +185,7 @@ samples_add(struct samples *s, double x)
 static double
 pct(const struct samples *s, double p)
 {
-	size_t	i;
+	size_t i;
 
 	if (s->n == 0)
 		return 0;
@@ -192,7 +204,7 @@ result(const char *name, double v, const char *unit)
 static void
 count_fail(const char *why)
 {
-	int	i;
+	int i;
 
 	g.nfail++;
 	for (i = 0; i < g.nfails; i++)
@@ -209,7 +221,7 @@ count_fail(const char *why)
 static void
 print_fails(void)
 {
-	int	i;
+	int i;
 
 	if (g.nfails == 0)
 		return;
@@ -242,11 +254,11 @@ queue_raw(struct conn *c, const void *data, size_t len)
 static void
 queue_frame(struct conn *c, int opcode, const void *data, size_t len)
 {
-	struct evbuffer		*out = sockio_output(c->so);
-	struct evbuffer_iovec	 v;
-	uint8_t			 mask[4], *p;
-	uint32_t		 m = rnd32();
-	size_t			 hl;
+	struct evbuffer      *out = sockio_output(c->so);
+	struct evbuffer_iovec v;
+	uint8_t               mask[4], *p;
+	uint32_t              m = rnd32();
+	size_t                hl;
 
 	memcpy(mask, &m, 4);
 	if (evbuffer_reserve_space(out, (ev_ssize_t)(len + 14), &v, 1) != 1) {
@@ -263,21 +275,21 @@ queue_frame(struct conn *c, int opcode, const void *data, size_t len)
 
 /* ---------- connections ---------- */
 
-static void	conn_read(struct sockio *, struct evbuffer *, void *);
-static void	conn_drained(struct sockio *, void *);
-static void	conn_closed(struct sockio *, int, void *);
-static int	dec_message(void *, int, const uint8_t *, size_t);
-static int	dec_control(void *, int, const uint8_t *, size_t);
+static void conn_read(struct sockio *, struct evbuffer *, void *);
+static void conn_drained(struct sockio *, void *);
+static void conn_closed(struct sockio *, int, void *);
+static int  dec_message(void *, int, const uint8_t *, size_t);
+static int  dec_control(void *, int, const uint8_t *, size_t);
 
 static const struct ws_decoder_cb dec_cb = { dec_message, dec_control };
-static const struct sockio_cb conn_cb = { conn_read, conn_drained,
-    conn_closed };
+static const struct sockio_cb     conn_cb = { conn_read, conn_drained,
+	    conn_closed };
 
 static void
 conn_free(struct conn *c)
 {
 	if (c->so != NULL)
-		sockio_free(c->so);	/* closes the fd */
+		sockio_free(c->so); /* closes the fd */
 	else if (c->fd != -1)
 		close(c->fd);
 	ws_decoder_free(&c->dec);
@@ -299,21 +311,21 @@ conn_free(struct conn *c)
 static void
 conn_end(struct conn *c, int bye)
 {
-	const struct mode	*m = g.mode;
-	int			 slot = c->slot, role = c->role;
-	int			 authed = c->state == ST_AUTHED;
-	char			 why[160];
-	uint8_t			 fr[14 + 2], mask[4];
-	uint32_t		 rm;
-	size_t			 n;
-	struct evbuffer		*out;
+	const struct mode *m = g.mode;
+	int                slot = c->slot, role = c->role;
+	int                authed = c->state == ST_AUTHED;
+	char               why[160];
+	uint8_t            fr[14 + 2], mask[4];
+	uint32_t           rm;
+	size_t             n;
+	struct evbuffer   *out;
 
 	snprintf(why, sizeof(why), "%s", c->why ? c->why : "closed");
 	if (bye && c->state >= ST_CHALLENGE && c->so != NULL) {
 		rm = rnd32();
 		memcpy(mask, &rm, 4);
 		n = ws_frame_header(fr, 1, WS_OP_CLOSE, 2, mask);
-		fr[n] = 0x03;		/* 1000 */
+		fr[n] = 0x03; /* 1000 */
 		fr[n + 1] = 0xe8;
 		ws_mask(fr + n, 2, mask, 0);
 		n += 2;
@@ -336,11 +348,11 @@ conn_end(struct conn *c, int bye)
 static void
 client_key(char out[25])
 {
-	static const char	 b64[] =
+	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint8_t			 n[18];
-	uint32_t		 r;
-	int			 i, o;
+	uint8_t  n[18];
+	uint32_t r;
+	int      i, o;
 
 	for (i = 0; i < 16; i += 4) {
 		r = rnd32();
@@ -361,7 +373,7 @@ client_key(char out[25])
 static void
 upgrade_request(struct conn *c)
 {
-	char	key[25];
+	char key[25];
 
 	client_key(key);
 	ws_accept_key(key, c->accept);
@@ -379,9 +391,9 @@ upgrade_request(struct conn *c)
 static struct conn *
 conn_start(int slot, int role, int spread)
 {
-	struct conn		*c;
-	struct sockaddr_in	 src;
-	int			 one = 1;
+	struct conn       *c;
+	struct sockaddr_in src;
+	int                one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		perror("calloc");
@@ -398,8 +410,7 @@ conn_start(int slot, int role, int spread)
 	g.conns = c;
 	g.nconns++;
 	ws_decoder_init(&c->dec, &dec_cb, c, 0, MAX_MESSAGE);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
 		c->why = errno == EMFILE ? "socket: EMFILE" : "socket error";
 		goto fail;
@@ -408,8 +419,8 @@ conn_start(int slot, int role, int spread)
 	if (spread) {
 		memset(&src, 0, sizeof(src));
 		src.sin_family = AF_INET;
-		src.sin_addr.s_addr = htonl(0x7f000002u +
-		    (g.src_off + g.src_next++) % SRC_COUNT);
+		src.sin_addr.s_addr = htonl(
+		    0x7f000002u + (g.src_off + g.src_next++) % SRC_COUNT);
 		(void)setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
 		    &one, sizeof(one));
 		if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
@@ -420,15 +431,15 @@ conn_start(int slot, int role, int spread)
 	if (connect(c->fd, (struct sockaddr *)&g.dst, sizeof(g.dst)) == -1 &&
 	    errno != EINPROGRESS) {
 		c->why = errno == ECONNREFUSED ? "connect: refused" :
-		    errno == EADDRNOTAVAIL ? "connect: EADDRNOTAVAIL" :
-		    "connect error";
+		    errno == EADDRNOTAVAIL     ? "connect: EADDRNOTAVAIL" :
+		                                 "connect error";
 		goto fail;
 	}
 	if ((c->so = sockio_new(g.sb, c->fd, &conn_cb, c)) == NULL) {
 		c->why = "sockio_new";
 		goto fail;
 	}
-	c->fd = -1;		/* sockio's now */
+	c->fd = -1; /* sockio's now */
 	sockio_set_read_max(c->so, READ_MAX);
 	c->state = ST_CONNECTING;
 	upgrade_request(c);
@@ -442,10 +453,10 @@ fail:
 static void
 send_connect(struct conn *c)
 {
-	const struct tmpl	*t = &g.connect_req[c->role == 1];
-	char			*buf = g.connect_buf, *p;
-	uintptr_t		 v = (uintptr_t)c;
-	int			 i, n;
+	const struct tmpl *t = &g.connect_req[c->role == 1];
+	char              *buf = g.connect_buf, *p;
+	uintptr_t          v = (uintptr_t)c;
+	int                i, n;
 
 	/* instanceId "loadgen-PID-%p", the rest formatted once in main */
 	p = buf;
@@ -467,8 +478,8 @@ send_connect(struct conn *c)
 static int
 dec_message(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct conn	*c = arg;
-	static int	 shown;
+	struct conn *c = arg;
+	static int   shown;
 
 	(void)opcode;
 	switch (c->state) {
@@ -483,10 +494,12 @@ dec_message(void *arg, int opcode, const uint8_t *data, size_t len)
 	case ST_HELLO:
 		if (find(data, len, "\"hello-ok\"") == NULL) {
 			if (find(data, len, "\"type\":\"event\"") != NULL)
-				return 0;	/* an event before the res */
+				return 0; /* an event before the res */
 			if (!shown++)
-				fprintf(stderr, "loadgen: connect refused: "
-				    "%.*s\n", (int)(len > 400 ? 400 : len),
+				fprintf(stderr,
+				    "loadgen: connect refused: "
+				    "%.*s\n",
+				    (int)(len > 400 ? 400 : len),
 				    (const char *)data);
 			c->why = "connect rejected";
 			c->dead = DEAD_FAIL;
@@ -508,16 +521,16 @@ dec_message(void *arg, int opcode, const uint8_t *data, size_t len)
 static int
 dec_control(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct conn	*c = arg;
+	struct conn *c = arg;
 
 	if (opcode == WS_OP_PING)
 		queue_frame(c, WS_OP_PONG, data, len);
 	else if (opcode == WS_OP_CLOSE) {
 		c->why = "closed by server";
 		if (len >= 2) {
-			static char	buf[32][160];
-			static int	k;
-			char		*b = buf[k++ % 32];
+			static char buf[32][160];
+			static int  k;
+			char       *b = buf[k++ % 32];
 
 			snprintf(b, 160, "closed by server %u %.*s",
 			    (unsigned)(data[0] << 8 | data[1]), (int)len - 2,
@@ -537,12 +550,12 @@ dec_control(void *arg, int opcode, const uint8_t *data, size_t len)
 static int
 upgrade_done(struct conn *c, const char *h, size_t len, size_t *used)
 {
-	const char	*end, *p, *line;
-	int		 status = 0, i;
-	static char	 why[64];
+	const char *end, *p, *line;
+	int         status = 0, i;
+	static char why[64];
 
-	if ((end = memmem(h, len < HEAD_MAX ? len : HEAD_MAX, "\r\n\r\n",
-	    4)) == NULL) {
+	if ((end = memmem(h, len < HEAD_MAX ? len : HEAD_MAX, "\r\n\r\n", 4)) ==
+	    NULL) {
 		if (len >= HEAD_MAX) {
 			c->why = "upgrade response too big";
 			return -1;
@@ -552,13 +565,14 @@ upgrade_done(struct conn *c, const char *h, size_t len, size_t *used)
 	*used = (size_t)(end + 4 - h);
 	/* "HTTP/1.x NNN" */
 	p = h + 7;
-	if (end - h >= 9 && memcmp(h, "HTTP/1.", 7) == 0 &&
-	    p[0] >= '0' && p[0] <= '9') {
+	if (end - h >= 9 && memcmp(h, "HTTP/1.", 7) == 0 && p[0] >= '0' &&
+	    p[0] <= '9') {
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
 		for (; *p == ' '; p++)
 			;
-		for (i = 0; p < end && i < 9 && *p >= '0' && *p <= '9'; p++, i++)
+		for (i = 0; p < end && i < 9 && *p >= '0' && *p <= '9';
+		     p++, i++)
 			status = status * 10 + (*p - '0');
 	}
 	if (status != 101) {
@@ -567,8 +581,9 @@ upgrade_done(struct conn *c, const char *h, size_t len, size_t *used)
 		return -1;
 	}
 	/* header lines up to the blank one: end points at its CRLF */
-	for (line = h; (p = memmem(line, (size_t)(end - line), "\r\n", 2)) !=
-	    NULL; line = p) {
+	for (line = h;
+	     (p = memmem(line, (size_t)(end - line), "\r\n", 2)) != NULL;
+	     line = p) {
 		p += 2;
 		if ((size_t)(end - p) >= 21 &&
 		    strncasecmp(p, "Sec-WebSocket-Accept:", 21) == 0) {
@@ -591,7 +606,7 @@ upgrade_done(struct conn *c, const char *h, size_t len, size_t *used)
 static void
 conn_drained(struct sockio *so, void *arg)
 {
-	struct conn	*c = arg;
+	struct conn *c = arg;
 
 	(void)so;
 	if (c->state == ST_CONNECTING)
@@ -601,16 +616,18 @@ conn_drained(struct sockio *so, void *arg)
 static void
 conn_read(struct sockio *so, struct evbuffer *in, void *arg)
 {
-	struct conn		*c = arg;
-	struct evbuffer_iovec	 v[8];
-	size_t			 len, used = 0, fed;
-	int			 i, nv, r;
+	struct conn          *c = arg;
+	struct evbuffer_iovec v[8];
+	size_t                len, used = 0, fed;
+	int                   i, nv, r;
 
 	(void)so;
 	if (c->state < ST_CHALLENGE) {
 		len = evbuffer_get_length(in);
-		r = upgrade_done(c, (const char *)evbuffer_pullup(in,
-		    (ev_ssize_t)(len < HEAD_MAX ? len : HEAD_MAX)), len, &used);
+		r = upgrade_done(c,
+		    (const char *)evbuffer_pullup(in,
+		        (ev_ssize_t)(len < HEAD_MAX ? len : HEAD_MAX)),
+		    len, &used);
 		if (r <= 0) {
 			if (r < 0)
 				conn_end(c, 0);
@@ -628,9 +645,10 @@ conn_read(struct sockio *so, struct evbuffer *in, void *arg)
 		fed = 0;
 		for (i = 0; i < nv && c->dead == DEAD_NO; i++) {
 			if (ws_decoder_feed(&c->dec, v[i].iov_base,
-			    v[i].iov_len) == -1 && c->dead == DEAD_NO) {
+			        v[i].iov_len) == -1 &&
+			    c->dead == DEAD_NO) {
 				c->why = c->dec.error ? c->dec.error :
-				    "ws protocol error";
+				                        "ws protocol error";
 				c->dead = DEAD_FAIL;
 			}
 			fed += v[i].iov_len;
@@ -645,19 +663,20 @@ conn_read(struct sockio *so, struct evbuffer *in, void *arg)
 static void
 conn_closed(struct sockio *so, int error, void *arg)
 {
-	struct conn	*c = arg;
+	struct conn *c = arg;
 
 	(void)so;
 	if (error == 0)
 		c->why = c->state == ST_AUTHED ? "eof after hello" :
-		    "eof before hello";
+		                                 "eof before hello";
 	else if (c->state == ST_CONNECTING)
 		c->why = error == ECONNREFUSED ? "connect: refused" :
-		    error == ETIMEDOUT ? "connect: timed out" :
-		    "connect error";
+		    error == ETIMEDOUT         ? "connect: timed out" :
+		                                 "connect error";
 	else
 		c->why = error == EPIPE || error == ECONNRESET ?
-		    "reset by peer" : "socket error";
+		    "reset by peer" :
+		    "socket error";
 	conn_end(c, 0);
 }
 
@@ -665,8 +684,8 @@ conn_closed(struct sockio *so, int error, void *arg)
 static void
 sweep(evutil_socket_t fd, short ev, void *arg)
 {
-	struct conn	*c, *next;
-	double		 t = now();
+	struct conn *c, *next;
+	double       t = now();
 
 	(void)fd;
 	(void)ev;
@@ -674,10 +693,11 @@ sweep(evutil_socket_t fd, short ev, void *arg)
 	for (c = g.conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->state != ST_AUTHED && t > c->deadline) {
-			c->why = c->state == ST_CONNECTING ? "timeout connecting" :
-			    c->state == ST_UPGRADE ? "timeout in upgrade" :
+			c->why = c->state == ST_CONNECTING ?
+			    "timeout connecting" :
+			    c->state == ST_UPGRADE   ? "timeout in upgrade" :
 			    c->state == ST_CHALLENGE ? "timeout for challenge" :
-			    "timeout for hello-ok";
+			                               "timeout for hello-ok";
 			conn_end(c, 0);
 		}
 	}
@@ -696,7 +716,7 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static void
 later(double secs, event_callback_fn fn, void *arg)
 {
-	struct timeval	tv;
+	struct timeval tv;
 
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
@@ -732,11 +752,11 @@ spread_for(int dflt)
 /* ---------- latency N ---------- */
 
 static struct {
-	long		 n, done, started, warm;
-	struct samples	 s;
+	long           n, done, started, warm;
+	struct samples s;
 } lat;
 
-static void	lat_next(void);
+static void lat_next(void);
 
 static void
 lat_hello(struct conn *c)
@@ -790,10 +810,10 @@ run_latency(long n)
 	result("hello_ok", (double)lat.s.n, "count");
 	result("hello_failed", (double)g.nfail, "count");
 	printf("# connect->hello-ok over %zu sequential connections (%ld "
-	    "failed, %ld warm-up not counted): p50 %.3f ms  p90 %.3f ms  "
-	    "p99 %.3f ms  max %.3f ms\n", lat.s.n, g.nfail, lat.warm,
-	    pct(&lat.s, 50), pct(&lat.s, 90), pct(&lat.s, 99),
-	    lat.s.v[lat.s.n - 1]);
+	       "failed, %ld warm-up not counted): p50 %.3f ms  p90 %.3f ms  "
+	       "p99 %.3f ms  max %.3f ms\n",
+	    lat.s.n, g.nfail, lat.warm, pct(&lat.s, 50), pct(&lat.s, 90),
+	    pct(&lat.s, 99), lat.s.v[lat.s.n - 1]);
 	print_fails();
 	return 0;
 }
@@ -801,13 +821,13 @@ run_latency(long n)
 /* ---------- handshakes C SECONDS ---------- */
 
 static struct {
-	int		 c;
-	double		 t_warm, t_end;
-	long		 count, failed, total;
-	struct samples	 s;
+	int            c;
+	double         t_warm, t_end;
+	long           count, failed, total;
+	struct samples s;
 } hs;
 
-static void	hs_start(int slot);
+static void hs_start(int slot);
 
 static void
 hs_retry(evutil_socket_t fd, short ev, void *arg)
@@ -860,8 +880,8 @@ static const struct mode hs_mode = { "handshakes", hs_hello, NULL, hs_gone };
 static int
 run_handshakes(int cc, double secs)
 {
-	double	warm = secs * 0.1 < 1.0 ? secs * 0.1 : 1.0, t;
-	int	i;
+	double warm = secs * 0.1 < 1.0 ? secs * 0.1 : 1.0, t;
+	int    i;
 
 	hs.c = cc;
 	t = now();
@@ -880,9 +900,10 @@ run_handshakes(int cc, double secs)
 	result("handshakes_failed", (double)hs.failed, "count");
 	result("handshakes_total", (double)hs.total, "count");
 	printf("# %d concurrent clients looping connect->hello-ok->close: "
-	    "%.0f handshakes/s over %.1f s (%ld counted, %ld failed; "
-	    "p50 %.3f ms, p99 %.3f ms each)\n", cc, (double)hs.count / t, t,
-	    hs.count, hs.failed, pct(&hs.s, 50), pct(&hs.s, 99));
+	       "%.0f handshakes/s over %.1f s (%ld counted, %ld failed; "
+	       "p50 %.3f ms, p99 %.3f ms each)\n",
+	    cc, (double)hs.count / t, t, hs.count, hs.failed, pct(&hs.s, 50),
+	    pct(&hs.s, 99));
 	print_fails();
 	return hs.count > 0 ? 0 : 1;
 }
@@ -890,12 +911,12 @@ run_handshakes(int cc, double secs)
 /* ---------- idle N [SECONDS] ---------- */
 
 static struct {
-	long	 n, started, up, failed, lost;
-	double	 secs, t_up;
-	int	 ready;
+	long   n, started, up, failed, lost;
+	double secs, t_up;
+	int    ready;
 } idl;
 
-static void	idle_fill(void);
+static void idle_fill(void);
 
 static void
 idle_check_ready(void)
@@ -908,7 +929,8 @@ idle_check_ready(void)
 	result("idle_failed", (double)idl.failed, "clients");
 	result("idle_ramp", idl.t_up - g.t0, "s");
 	printf("# READY %ld of %ld idle clients authenticated in %.2f s "
-	    "(%ld failed)\n", idl.up, idl.n, idl.t_up - g.t0, idl.failed);
+	       "(%ld failed)\n",
+	    idl.up, idl.n, idl.t_up - g.t0, idl.failed);
 	fflush(stdout);
 	print_fails();
 	if (idl.secs > 0)
@@ -944,7 +966,7 @@ idle_gone(int slot, int role, int bye, int authed, const char *why)
 static void
 idle_fill(void)
 {
-	long	pending = idl.started - idl.up - idl.failed - idl.lost;
+	long pending = idl.started - idl.up - idl.failed - idl.lost;
 
 	while (!g.stop && idl.started < idl.n && pending < g.inflight) {
 		idl.started++;
@@ -964,21 +986,22 @@ idle_hello_fill(struct conn *c)
 }
 
 static const struct mode idle_mode = { "idle", idle_hello_fill, NULL,
-    idle_gone };
+	idle_gone };
 
 static int
 run_idle(long n, double secs)
 {
-	struct rlimit	rl;
+	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    (rlim_t)n + 16 > rl.rlim_cur)
-		fprintf(stderr, "loadgen: warning: %ld clients but a "
-		    "descriptor limit of %lu\n", n, (unsigned long)rl.rlim_cur);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (rlim_t)n + 16 > rl.rlim_cur)
+		fprintf(stderr,
+		    "loadgen: warning: %ld clients but a "
+		    "descriptor limit of %lu\n",
+		    n, (unsigned long)rl.rlim_cur);
 	idl.n = n;
 	idl.secs = secs;
 	idle_fill();
@@ -994,29 +1017,31 @@ run_idle(long n, double secs)
 /* ---------- rps W SECONDS ---------- */
 
 static struct {
-	int	 w;
-	double	 secs, t_begin, t_warm, t_end;
-	long	 sent, recv, counted, errors;
-	int	 shown;
+	int          w;
+	double       secs, t_begin, t_warm, t_end;
+	long         sent, recv, counted, errors;
+	int          shown;
 	struct conn *c;
 } rps;
 
 static void
 rps_send(struct conn *c)
 {
-	char	buf[96];
-	int	n;
+	char buf[96];
+	int  n;
 
-	n = snprintf(buf, sizeof(buf), "{\"type\":\"req\",\"id\":\"h%ld\","
-	    "\"method\":\"health\"}", ++rps.sent);
+	n = snprintf(buf, sizeof(buf),
+	    "{\"type\":\"req\",\"id\":\"h%ld\","
+	    "\"method\":\"health\"}",
+	    ++rps.sent);
 	queue_frame(c, WS_OP_TEXT, buf, (size_t)n);
 }
 
 static void
 rps_hello(struct conn *c)
 {
-	int	i;
-	double	warm = rps.secs * 0.1 < 1.0 ? rps.secs * 0.1 : 1.0;
+	int    i;
+	double warm = rps.secs * 0.1 < 1.0 ? rps.secs * 0.1 : 1.0;
 
 	rps.c = c;
 	rps.t_begin = now();
@@ -1030,10 +1055,10 @@ rps_hello(struct conn *c)
 static void
 rps_msg(struct conn *c, const uint8_t *d, size_t len)
 {
-	double	t;
+	double t;
 
 	if (find(d, len < 64 ? len : 64, "\"res\"") == NULL)
-		return;		/* an event */
+		return; /* an event */
 	if (find(d, len < 128 ? len : 128, "\"ok\":true") == NULL) {
 		rps.errors++;
 		if (!rps.shown++)
@@ -1065,7 +1090,7 @@ static const struct mode rps_mode = { "rps", rps_hello, rps_msg, rps_gone };
 static int
 run_rps(int w, double secs)
 {
-	double	t;
+	double t;
 
 	rps.w = w;
 	rps.secs = secs;
@@ -1084,31 +1109,31 @@ run_rps(int w, double secs)
 	result("health_errors", (double)rps.errors, "count");
 	result("health_total", (double)rps.recv, "count");
 	printf("# one connection, %d health requests in flight: %.0f round "
-	    "trips/s over %.1f s (%ld responses, %ld not ok)\n", w,
-	    (double)rps.counted / t, t, rps.recv, rps.errors);
+	       "trips/s over %.1f s (%ld responses, %ld not ok)\n",
+	    w, (double)rps.counted / t, t, rps.recv, rps.errors);
 	return rps.errors == rps.recv ? 1 : 0;
 }
 
 /* ---------- fanout N ---------- */
 
 static struct {
-	long		 n, started, up, failed;
-	int		 round, active, ready;
-	long		 remaining;
-	double		 t_round, t_last_presence, t_quiet_from;
-	size_t		 last_len;
-	struct conn	*extra;
-	struct samples	 from_sent, from_hello;
-	long		 incomplete;
+	long           n, started, up, failed;
+	int            round, active, ready;
+	long           remaining;
+	double         t_round, t_last_presence, t_quiet_from;
+	size_t         last_len;
+	struct conn   *extra;
+	struct samples from_sent, from_hello;
+	long           incomplete;
 } fo;
 
-static void	fo_fill(void);
-static void	fo_quiet_check(evutil_socket_t, short, void *);
+static void fo_fill(void);
+static void fo_quiet_check(evutil_socket_t, short, void *);
 
 static void
 fo_round_end(evutil_socket_t fd, short ev, void *arg)
 {
-	struct conn	*c;
+	struct conn *c;
 
 	(void)fd;
 	(void)ev;
@@ -1131,15 +1156,17 @@ fo_round_timeout(evutil_socket_t fd, short ev, void *arg)
 		return;
 	fo.active = 0;
 	fo.incomplete++;
-	fprintf(stderr, "loadgen: fanout round %d: %ld of %ld clients got no "
-	    "presence within 30 s\n", fo.round, fo.remaining, fo.up);
+	fprintf(stderr,
+	    "loadgen: fanout round %d: %ld of %ld clients got no "
+	    "presence within 30 s\n",
+	    fo.round, fo.remaining, fo.up);
 	fo_round_end(-1, 0, NULL);
 }
 
 static void
 fo_start_round(void)
 {
-	struct conn	*c;
+	struct conn *c;
 
 	fo.round++;
 	fo.remaining = 0;
@@ -1162,7 +1189,7 @@ fo_start_round(void)
 static void
 fo_quiet_check(evutil_socket_t fd, short ev, void *arg)
 {
-	double	t = now();
+	double t = now();
 
 	(void)fd;
 	(void)ev;
@@ -1193,8 +1220,8 @@ fo_check_ready(void)
 		return;
 	fo.ready = 1;
 	printf("# fanout: %ld clients (%s/%s, operator.read) up in %.2f s "
-	    "(%ld failed)\n", fo.up, g.client_id, g.client_mode, now() - g.t0,
-	    fo.failed);
+	       "(%ld failed)\n",
+	    fo.up, g.client_id, g.client_mode, now() - g.t0, fo.failed);
 	fflush(stdout);
 	if (fo.up == 0) {
 		event_base_loopbreak(g.base);
@@ -1217,29 +1244,29 @@ fo_hello(struct conn *c)
 static void
 fo_msg(struct conn *c, const uint8_t *d, size_t len)
 {
-	double	t;
+	double t;
 
-	if (c->role != 0 || find(d, len < 80 ? len : 80,
-	    "\"event\":\"presence\"") == NULL)
+	if (c->role != 0 ||
+	    find(d, len < 80 ? len : 80, "\"event\":\"presence\"") == NULL)
 		return;
 	t = now();
 	fo.t_last_presence = t;
 	fo.last_len = len;
-	if (!fo.active || c->got || fo.extra == NULL ||
-	    fo.extra->t_sent == 0)
+	if (!fo.active || c->got || fo.extra == NULL || fo.extra->t_sent == 0)
 		return;
 	c->got = 1;
 	if (--fo.remaining > 0)
 		return;
 	fo.active = 0;
 	samples_add(&fo.from_sent, (t - fo.extra->t_sent) * 1e3);
-	samples_add(&fo.from_hello, (t - (fo.extra->t_hello > 0 ?
-	    fo.extra->t_hello : t)) * 1e3);
+	samples_add(&fo.from_hello,
+	    (t - (fo.extra->t_hello > 0 ? fo.extra->t_hello : t)) * 1e3);
 	if (g.verbose)
-		fprintf(stderr, "fanout round %d: %.3f ms (extra: upgrade "
+		fprintf(stderr,
+		    "fanout round %d: %.3f ms (extra: upgrade "
 		    "%.3f ms, challenge+connect sent %.3f ms, hello-ok %.3f "
-		    "ms after start)\n", fo.round,
-		    (t - fo.extra->t_sent) * 1e3,
+		    "ms after start)\n",
+		    fo.round, (t - fo.extra->t_sent) * 1e3,
 		    (fo.extra->t_up - fo.extra->t_start) * 1e3,
 		    (fo.extra->t_sent - fo.extra->t_start) * 1e3,
 		    (fo.extra->t_hello - fo.extra->t_start) * 1e3);
@@ -1274,7 +1301,7 @@ fo_gone(int slot, int role, int bye, int authed, const char *why)
 static void
 fo_fill(void)
 {
-	long	pending = fo.started - fo.up - fo.failed;
+	long pending = fo.started - fo.up - fo.failed;
 
 	while (!g.stop && fo.started < fo.n && pending < g.inflight) {
 		fo.started++;
@@ -1308,10 +1335,10 @@ run_fanout(long n)
 	result("fanout_clients", (double)fo.up, "clients");
 	result("fanout_event_bytes", (double)fo.last_len, "bytes");
 	printf("# presence fan-out to %ld %s/%s clients, %zu rounds (%ld "
-	    "incomplete): median %.2f ms from the new %s/%s client's connect "
-	    "request to the last delivery (min %.2f, max %.2f; %.2f ms after "
-	    "its hello-ok); event %zu bytes\n", fo.up, g.client_id,
-	    g.client_mode, fo.from_sent.n, fo.incomplete,
+	       "incomplete): median %.2f ms from the new %s/%s client's connect "
+	       "request to the last delivery (min %.2f, max %.2f; %.2f ms after "
+	       "its hello-ok); event %zu bytes\n",
+	    fo.up, g.client_id, g.client_mode, fo.from_sent.n, fo.incomplete,
 	    pct(&fo.from_sent, 50), g.extra_id ? g.extra_id : g.client_id,
 	    g.extra_mode ? g.extra_mode : g.client_mode, fo.from_sent.v[0],
 	    fo.from_sent.v[fo.from_sent.n - 1], pct(&fo.from_hello, 50),
@@ -1325,9 +1352,9 @@ run_fanout(long n)
 static char *
 fmt(size_t *lenp, const char *f, ...)
 {
-	va_list	 ap;
-	char	*p;
-	int	 n;
+	va_list ap;
+	char   *p;
+	int     n;
 
 	va_start(ap, f);
 	n = vsnprintf(NULL, 0, f, ap);
@@ -1351,20 +1378,23 @@ fmt(size_t *lenp, const char *f, ...)
 static void
 make_templates(void)
 {
-	static const char	 keyhole[] = "Sec-WebSocket-Key: ";
-	struct tmpl		*t;
-	size_t			 max = 0;
-	int			 role;
+	static const char keyhole[] = "Sec-WebSocket-Key: ";
+	struct tmpl      *t;
+	size_t            max = 0;
+	int               role;
 
-	g.upgrade = fmt(&g.upgrade_len, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	g.upgrade = fmt(&g.upgrade_len,
+	    "GET %s HTTP/1.1\r\nHost: %s\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "%s0123456789012345678901==\r\nSec-WebSocket-Version: 13\r\n"
-	    "User-Agent: openclaw-loadgen\r\n\r\n", g.path, g.host, keyhole);
+	    "User-Agent: openclaw-loadgen\r\n\r\n",
+	    g.path, g.host, keyhole);
 	g.upgrade_key = (size_t)(strstr(g.upgrade, keyhole) - g.upgrade) +
 	    sizeof(keyhole) - 1;
 	for (role = 0; role < 2; role++) {
 		t = &g.connect_req[role];
-		t->pre = fmt(&t->prelen, "{\"type\":\"req\",\"id\":\"c1\","
+		t->pre = fmt(&t->prelen,
+		    "{\"type\":\"req\",\"id\":\"c1\","
 		    "\"method\":\"connect\",\"params\":{\"minProtocol\":4,"
 		    "\"maxProtocol\":4,\"client\":{\"id\":\"%s\","
 		    "\"version\":\"bench\",\"platform\":\"linux\","
@@ -1372,9 +1402,10 @@ make_templates(void)
 		    role == 1 && g.extra_id ? g.extra_id : g.client_id,
 		    role == 1 && g.extra_mode ? g.extra_mode : g.client_mode,
 		    (int)getpid());
-		t->post = fmt(&t->postlen, "\"},\"role\":\"operator\","
-		    "\"scopes\":%s,\"auth\":{\"token\":\"%s\"}}}", g.scopes,
-		    g.token);
+		t->post = fmt(&t->postlen,
+		    "\"},\"role\":\"operator\","
+		    "\"scopes\":%s,\"auth\":{\"token\":\"%s\"}}}",
+		    g.scopes, g.token);
 		if (t->prelen + t->postlen > max)
 			max = t->prelen + t->postlen;
 	}
@@ -1407,10 +1438,10 @@ usage(void)
 static void
 parse_url(const char *url)
 {
-	const char	*p, *slash, *colon;
-	char		 host[64];
-	long		 port = 80;
-	size_t		 hl;
+	const char *p, *slash, *colon;
+	char        host[64];
+	long        port = 80;
+	size_t      hl;
 
 	if (strncmp(url, "ws://", 5) != 0)
 		usage();
@@ -1443,10 +1474,10 @@ parse_url(const char *url)
 int
 main(int argc, char **argv)
 {
-	const char	*url = "ws://127.0.0.1:18789";
-	struct event	*sv, *si, *st;
-	struct timeval	 tv = { 0, 250000 };
-	int		 ch, rv = 2;
+	const char    *url = "ws://127.0.0.1:18789";
+	struct event  *sv, *si, *st;
+	struct timeval tv = { 0, 250000 };
+	int            ch, rv = 2;
 
 	g.token = getenv("OPENCLAW_GATEWAY_TOKEN");
 	g.client_id = NULL;
@@ -1458,21 +1489,50 @@ main(int argc, char **argv)
 	g.quiet = 0.4;
 	while ((ch = getopt(argc, argv, "u:t:i:s:o:T:r:c:m:C:M:q:d:v")) != -1) {
 		switch (ch) {
-		case 'u': url = optarg; break;
-		case 't': g.token = optarg; break;
-		case 'i': g.inflight = atoi(optarg); break;
-		case 's': g.spread = atoi(optarg) != 0; break;
-		case 'o': g.src_off = (unsigned)atoi(optarg); break;
-		case 'T': g.timeout = atof(optarg); break;
-		case 'r': g.rounds = atoi(optarg); break;
-		case 'c': g.client_id = optarg; break;
-		case 'm': g.client_mode = optarg; break;
-		case 'C': g.extra_id = optarg; break;
-		case 'M': g.extra_mode = optarg; break;
-		case 'q': g.quiet = atof(optarg); break;
-		case 'd': g.deadline = atof(optarg); break;
-		case 'v': g.verbose = 1; break;
-		default: usage();
+		case 'u':
+			url = optarg;
+			break;
+		case 't':
+			g.token = optarg;
+			break;
+		case 'i':
+			g.inflight = atoi(optarg);
+			break;
+		case 's':
+			g.spread = atoi(optarg) != 0;
+			break;
+		case 'o':
+			g.src_off = (unsigned)atoi(optarg);
+			break;
+		case 'T':
+			g.timeout = atof(optarg);
+			break;
+		case 'r':
+			g.rounds = atoi(optarg);
+			break;
+		case 'c':
+			g.client_id = optarg;
+			break;
+		case 'm':
+			g.client_mode = optarg;
+			break;
+		case 'C':
+			g.extra_id = optarg;
+			break;
+		case 'M':
+			g.extra_mode = optarg;
+			break;
+		case 'q':
+			g.quiet = atof(optarg);
+			break;
+		case 'd':
+			g.deadline = atof(optarg);
+			break;
+		case 'v':
+			g.verbose = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	argc -= optind;

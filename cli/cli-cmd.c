@@ -13,20 +13,20 @@
 static const struct cli_cmd cli_cmds[] = {
 	{ "gateway run", "gateway [run] [options]",
 	    "run the gateway in the foreground",
-	    "gateway [run] [options]   run the gateway",
-	    CLI_CMD_DEFAULT, 0, cmd_gateway_run, NULL },
+	    "gateway [run] [options]   run the gateway", CLI_CMD_DEFAULT, 0,
+	    cmd_gateway_run, NULL },
 	{ "gateway call", "gateway call <method> [...]",
 	    "call a gateway RPC method, print the result",
-	    "gateway call <method> [--params JSON] [options]",
-	    0, CLI_OPT_CONN | CLI_OPT_METHOD | CLI_OPT_PARAMS |
-	    CLI_OPT_EXPECT_FINAL, cmd_gateway_call, cmd_gateway_call_usage },
+	    "gateway call <method> [--params JSON] [options]", 0,
+	    CLI_OPT_CONN | CLI_OPT_METHOD | CLI_OPT_PARAMS |
+	        CLI_OPT_EXPECT_FINAL,
+	    cmd_gateway_call, cmd_gateway_call_usage },
 	{ "gateway health", "gateway health [--json]",
-	    "show the gateway's health",
-	    "gateway health [--json] [options]",
-	    0, CLI_OPT_CONN, cmd_gateway_health, cmd_gateway_health_usage },
+	    "show the gateway's health", "gateway health [--json] [options]", 0,
+	    CLI_OPT_CONN, cmd_gateway_health, cmd_gateway_health_usage },
 	{ "__worker", NULL, NULL, NULL, 0, 0, cmd_worker, NULL },
 };
-#define CLI_NCMDS	(sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
 /* The length of path's first word. */
 static size_t
@@ -39,7 +39,7 @@ cmd_group_len(const char *path)
 static int
 cmd_in_group(const struct cli_cmd *c, const char *word)
 {
-	size_t	n = cmd_group_len(c->path);
+	size_t n = cmd_group_len(c->path);
 
 	return strlen(word) == n && strncmp(c->path, word, n) == 0;
 }
@@ -48,9 +48,9 @@ cmd_in_group(const struct cli_cmd *c, const char *word)
 static const struct cli_cmd *
 cmd_find(int argc, char **argv, int *nwords)
 {
-	const struct cli_cmd	*c;
-	const char		*sub;
-	size_t			 i;
+	const struct cli_cmd *c;
+	const char           *sub;
+	size_t                i;
 
 	for (i = 0; i < CLI_NCMDS; i++) {
 		c = &cli_cmds[i];
@@ -73,7 +73,7 @@ cmd_find(int argc, char **argv, int *nwords)
 static const struct cli_cmd *
 cmd_group_default(const char *group)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < CLI_NCMDS; i++)
 		if ((cli_cmds[i].flags & CLI_CMD_DEFAULT) &&
@@ -85,8 +85,8 @@ cmd_group_default(const char *group)
 static void
 cmd_group_usage(FILE *fp, const char *group)
 {
-	size_t	i;
-	int	first = 1;
+	size_t i;
+	int    first = 1;
 
 	for (i = 0; i < CLI_NCMDS; i++) {
 		if (cli_cmds[i].group_usage == NULL ||
@@ -104,7 +104,7 @@ cmd_group_usage(FILE *fp, const char *group)
 void
 cli_cmd_list(FILE *fp)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < CLI_NCMDS; i++)
 		if (cli_cmds[i].synopsis != NULL)
@@ -119,8 +119,8 @@ cli_cmd_list(FILE *fp)
 int
 cli_cmd_dispatch(int argc, char **argv)
 {
-	const struct cli_cmd	*c;
-	int			 n;
+	const struct cli_cmd *c;
+	int                   n;
 
 	if ((c = cmd_find(argc, argv, &n)) != NULL)
 		return c->exec(c, argc - (n - 1), argv + (n - 1));
@@ -132,8 +132,7 @@ cli_cmd_dispatch(int argc, char **argv)
 		cmd_group_usage(stdout, argv[0]);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "openclaw: unknown %s command: %s\n", argv[0],
-	    argv[1]);
+	fprintf(stderr, "openclaw: unknown %s command: %s\n", argv[0], argv[1]);
 	cmd_group_usage(stderr, argv[0]);
 	return EXIT_USAGE;
 }

@@ -13,22 +13,22 @@
 #include "cli/cli.h"
 
 struct cli_opt {
-	const char	*name;
-	int		 has_arg;
-	int		 set;		/* CLI_OPT_*: the set it belongs to */
+	const char *name;
+	int         has_arg;
+	int         set; /* CLI_OPT_*: the set it belongs to */
 };
 
 static const struct cli_opt cli_opts[] = {
-	{ "params",		1, CLI_OPT_PARAMS },
-	{ "url",		1, CLI_OPT_CONN },
-	{ "port",		1, CLI_OPT_CONN },
-	{ "token",		1, CLI_OPT_CONN },
-	{ "password",		1, CLI_OPT_CONN },
-	{ "timeout",		1, CLI_OPT_CONN },
-	{ "json",		0, CLI_OPT_CONN },
-	{ "expect-final",	0, CLI_OPT_EXPECT_FINAL },
-	{ "help",		0, 0 },		/* every command */
-	{ NULL,			0, 0 },
+	{ "params", 1, CLI_OPT_PARAMS },
+	{ "url", 1, CLI_OPT_CONN },
+	{ "port", 1, CLI_OPT_CONN },
+	{ "token", 1, CLI_OPT_CONN },
+	{ "password", 1, CLI_OPT_CONN },
+	{ "timeout", 1, CLI_OPT_CONN },
+	{ "json", 0, CLI_OPT_CONN },
+	{ "expect-final", 0, CLI_OPT_EXPECT_FINAL },
+	{ "help", 0, 0 }, /* every command */
+	{ NULL, 0, 0 },
 };
 
 const char cli_conn_help[] =
@@ -59,7 +59,7 @@ cli_usage_error(const struct cli_cmd *cmd, const char *fmt, const char *arg)
 static const struct cli_opt *
 cli_opt_find(const char *name, size_t len, int options)
 {
-	const struct cli_opt	*o;
+	const struct cli_opt *o;
 
 	for (o = cli_opts; o->name != NULL; o++) {
 		if ((o->set == 0 || (o->set & options)) &&
@@ -72,7 +72,7 @@ cli_opt_find(const char *name, size_t len, int options)
 static int
 cli_opt_set(struct cli_args *a, const char *name, const char *val)
 {
-	long	v;
+	long v;
 
 	if (strcmp(name, "params") == 0)
 		a->params = val;
@@ -102,9 +102,9 @@ static int
 cli_opt_parse(const struct cli_cmd *cmd, int argc, char **argv, int *i,
     struct cli_args *a)
 {
-	const struct cli_opt	*o;
-	const char		*arg = argv[*i], *name, *val = NULL, *eq;
-	size_t			 len;
+	const struct cli_opt *o;
+	const char           *arg = argv[*i], *name, *val = NULL, *eq;
+	size_t                len;
 
 	if (arg[1] != '-')
 		return cli_usage_error(cmd, "unknown option: %s", arg);
@@ -142,8 +142,8 @@ int
 cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
     struct cli_args *a, int *status)
 {
-	const char	*arg;
-	int		 i, opts = 1, rv = EXIT_OK;
+	const char *arg;
+	int         i, opts = 1, rv = EXIT_OK;
 
 	memset(a, 0, sizeof(*a));
 	a->conn.timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
@@ -177,7 +177,7 @@ cli_args_parse(const struct cli_cmd *cmd, int argc, char **argv,
 int
 cli_target_open(const struct cli_args *a, struct cli_target *t)
 {
-	char	err[512];
+	char err[512];
 
 	if (cli_target_resolve(t, &a->conn, err, sizeof(err)) == -1) {
 		fprintf(stderr, "openclaw: %s\n", err);

@@ -15,7 +15,7 @@
 static void
 json_indent(FILE *fp, int depth)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < depth; i++)
 		fputs("  ", fp);
@@ -24,17 +24,18 @@ json_indent(FILE *fp, int depth)
 static void
 json_print_scalar(FILE *fp, json_object *o)
 {
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE), fp);
+	fputs(json_object_to_json_string_ext(o,
+	          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    fp);
 }
 
 /* JSON.stringify(v, null, 2), so output matches the stock CLI. */
 static void
 json_print_value(FILE *fp, json_object *o, int depth)
 {
-	json_object	*key;
-	size_t		 i, n;
-	int		 first = 1;
+	json_object *key;
+	size_t       i, n;
+	int          first = 1;
 
 	switch (json_object_get_type(o)) {
 	case json_type_object:
@@ -43,7 +44,8 @@ json_print_value(FILE *fp, json_object *o, int depth)
 			break;
 		}
 		fputs("{\n", fp);
-		json_object_object_foreach(o, k, v) {
+		json_object_object_foreach(o, k, v)
+		{
 			if (!first)
 				fputs(",\n", fp);
 			first = 0;
@@ -101,7 +103,7 @@ print_line(FILE *fp, const char *s)
 static void
 copy_key(json_object *to, json_object *from, const char *key)
 {
-	json_object	*v;
+	json_object *v;
 
 	if (json_object_object_get_ex(from, key, &v))
 		json_object_object_add(to, key, json_object_get(v));
@@ -115,8 +117,8 @@ int
 cli_rpc_report(const char *what, const struct cli_target *t,
     const struct cli_rpc_result *res, int json)
 {
-	json_object	*out, *error, *gw;
-	char		 line[1024];
+	json_object *out, *error, *gw;
+	char         line[1024];
 
 	if (!json) {
 		if (res->status == CLI_RPC_REQUEST_ERROR)

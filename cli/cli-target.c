@@ -19,7 +19,7 @@
 static const char *
 env_value(const char *name)
 {
-	const char	*v;
+	const char *v;
 
 	if ((v = getenv(name)) == NULL || *v == '\0')
 		return NULL;
@@ -36,9 +36,9 @@ nonempty(const char *s)
 static char *
 env_port_url(void)
 {
-	const char	*v, *colon;
-	char		*url;
-	long		 port;
+	const char *v, *colon;
+	char       *url;
+	long        port;
 
 	if ((v = env_value("OPENCLAW_GATEWAY_PORT")) == NULL)
 		return NULL;
@@ -54,8 +54,8 @@ env_port_url(void)
 static int
 url_is_loopback(const char *url)
 {
-	const char	*h;
-	size_t		 n;
+	const char *h;
+	size_t      n;
 
 	if (strncasecmp(url, "ws://", 5) != 0)
 		return 0;
@@ -80,10 +80,10 @@ int
 cli_target_resolve(struct cli_target *t, const struct cli_conn_opts *o,
     char *err, size_t errlen)
 {
-	struct gw_config	 cfg;
-	const char		*url = NULL, *token, *password;
-	char			*fallback = NULL, cerr[512];
-	int			 override = 0, loaded = 0, remote = 0, cfg_creds;
+	struct gw_config cfg;
+	const char      *url = NULL, *token, *password;
+	char            *fallback = NULL, cerr[512];
+	int              override = 0, loaded = 0, remote = 0, cfg_creds;
 
 	memset(t, 0, sizeof(*t));
 	memset(&cfg, 0, sizeof(cfg));
@@ -107,8 +107,8 @@ cli_target_resolve(struct cli_target *t, const struct cli_conn_opts *o,
 		fallback = env_port_url();
 		if (config_load(&cfg, cerr, sizeof(cerr)) == 0)
 			loaded = 1;
-		else if (cfg_creds || (url == NULL && t->url == NULL &&
-		    fallback == NULL)) {
+		else if (cfg_creds ||
+		    (url == NULL && t->url == NULL && fallback == NULL)) {
 			snprintf(err, errlen, "%s", cerr);
 			config_free(&cfg);
 			free(fallback);
@@ -116,8 +116,9 @@ cli_target_resolve(struct cli_target *t, const struct cli_conn_opts *o,
 		}
 	}
 	if (url == NULL && t->url == NULL) {
-		if (loaded && cfg.mode != NULL && strcmp(cfg.mode, "remote") ==
-		    0 && nonempty(cfg.remote_url) != NULL) {
+		if (loaded && cfg.mode != NULL &&
+		    strcmp(cfg.mode, "remote") == 0 &&
+		    nonempty(cfg.remote_url) != NULL) {
 			url = cfg.remote_url;
 			remote = 1;
 		} else if (loaded)

@@ -13,17 +13,19 @@
 
 #include "cli/rpc-client.h"
 
-#define CLI_DEFAULT_TIMEOUT_MS	10000
+#define CLI_DEFAULT_TIMEOUT_MS 10000
 
 /* cli_cmd.options: what the shared parser accepts for a command */
-#define CLI_OPT_CONN		0x1	/* --url --port --token --password
+#define CLI_OPT_CONN \
+	0x1                      /* --url --port --token --password
 					   --timeout --json */
-#define CLI_OPT_METHOD		0x2	/* one positional <method> */
-#define CLI_OPT_PARAMS		0x4	/* --params JSON */
-#define CLI_OPT_EXPECT_FINAL	0x8	/* --expect-final */
+#define CLI_OPT_METHOD       0x2 /* one positional <method> */
+#define CLI_OPT_PARAMS       0x4 /* --params JSON */
+#define CLI_OPT_EXPECT_FINAL 0x8 /* --expect-final */
 
 /* cli_cmd.flags */
-#define CLI_CMD_DEFAULT		0x1	/* its group's command when none is
+#define CLI_CMD_DEFAULT \
+	0x1 /* its group's command when none is
 					   named: `gateway [--flags]` */
 
 /*
@@ -32,52 +34,52 @@
  * and returns the exit status.
  */
 struct cli_cmd {
-	const char	*path;
-	const char	*synopsis;	/* in `openclaw --help`; NULL: hidden */
-	const char	*summary;
-	const char	*group_usage;	/* in `openclaw <group> help` */
-	int		 flags;		/* CLI_CMD_* */
-	int		 options;	/* CLI_OPT_* */
-	int		(*exec)(const struct cli_cmd *, int, char **);
+	const char *path;
+	const char *synopsis; /* in `openclaw --help`; NULL: hidden */
+	const char *summary;
+	const char *group_usage; /* in `openclaw <group> help` */
+	int         flags;       /* CLI_CMD_* */
+	int         options;     /* CLI_OPT_* */
+	int (*exec)(const struct cli_cmd *, int, char **);
 	/* short (full 0) or --help (full 1) usage; NULL: none */
-	void		(*usage)(FILE *, int full);
+	void (*usage)(FILE *, int full);
 };
 
 /* The parsed arguments of an RPC command. */
 struct cli_args {
-	struct cli_conn_opts	 conn;
-	const char		*method;	/* CLI_OPT_METHOD */
-	const char		*params;	/* --params, NULL if absent */
-	int			 expect_final;
+	struct cli_conn_opts conn;
+	const char          *method; /* CLI_OPT_METHOD */
+	const char          *params; /* --params, NULL if absent */
+	int                  expect_final;
 };
 
 /* cli-cmd.c: the command table and the dispatch */
-int	 cli_cmd_dispatch(int, char **);
-void	 cli_cmd_list(FILE *);
+int  cli_cmd_dispatch(int, char **);
+void cli_cmd_list(FILE *);
 
 /* cli-opts.c: the options RPC commands share */
 extern const char cli_conn_help[];
-int	 cli_args_parse(const struct cli_cmd *, int, char **,
-	    struct cli_args *, int *);
-int	 cli_usage_error(const struct cli_cmd *, const char *, const char *);
-int	 cli_target_open(const struct cli_args *, struct cli_target *);
+int
+cli_args_parse(const struct cli_cmd *, int, char **, struct cli_args *, int *);
+int cli_usage_error(const struct cli_cmd *, const char *, const char *);
+int cli_target_open(const struct cli_args *, struct cli_target *);
 
 /* cli-output.c: what a command prints */
-void	 cli_json_print(FILE *, json_object *);
-int	 cli_rpc_report(const char *, const struct cli_target *,
-	    const struct cli_rpc_result *, int);
+void cli_json_print(FILE *, json_object *);
+int  cli_rpc_report(const char *, const struct cli_target *,
+     const struct cli_rpc_result *, int);
 
 /* cli-target.c */
-int	 cli_target_resolve(struct cli_target *, const struct cli_conn_opts *,
-	    char *, size_t);
-void	 cli_target_free(struct cli_target *);
+int  cli_target_resolve(struct cli_target *, const struct cli_conn_opts *,
+     char *, size_t);
+void cli_target_free(struct cli_target *);
 
 /* cmd-*.c: one command each */
-int	 cmd_gateway_run(const struct cli_cmd *, int, char **);
-int	 cmd_gateway_call(const struct cli_cmd *, int, char **);
-void	 cmd_gateway_call_usage(FILE *, int);
-int	 cmd_gateway_health(const struct cli_cmd *, int, char **);
-void	 cmd_gateway_health_usage(FILE *, int);
-int	 cmd_worker(const struct cli_cmd *, int, char **);
+int  cmd_gateway_run(const struct cli_cmd *, int, char **);
+int  cmd_gateway_call(const struct cli_cmd *, int, char **);
+void cmd_gateway_call_usage(FILE *, int);
+int  cmd_gateway_health(const struct cli_cmd *, int, char **);
+void cmd_gateway_health_usage(FILE *, int);
+int  cmd_worker(const struct cli_cmd *, int, char **);
 
 #endif

@@ -14,16 +14,17 @@ void
 cmd_gateway_call_usage(FILE *fp, int full)
 {
 	fputs("usage: openclaw gateway call <method> [--params JSON] "
-	    "[--url URL] [--port PORT]\n"
-	    "           [--token TOKEN] [--password PASS] [--timeout MS] "
-	    "[--expect-final] [--json]\n", fp);
+	      "[--url URL] [--port PORT]\n"
+	      "           [--token TOKEN] [--password PASS] [--timeout MS] "
+	      "[--expect-final] [--json]\n",
+	    fp);
 	if (!full)
 		return;
 	fputs("\nCall a gateway RPC method and print its result as JSON.\n\n"
-	    "  --params JSON       method parameters (any JSON value)\n"
-	    "  --expect-final      wait past an \"accepted\" acknowledgement "
-	    "for the final\n"
-	    "                      result (two-stage methods such as agent)\n",
+	      "  --params JSON       method parameters (any JSON value)\n"
+	      "  --expect-final      wait past an \"accepted\" acknowledgement "
+	      "for the final\n"
+	      "                      result (two-stage methods such as agent)\n",
 	    fp);
 	fputs(cli_conn_help, fp);
 }
@@ -35,7 +36,7 @@ cmd_gateway_call_usage(FILE *fp, int full)
 static int
 call_params(const struct cli_args *a, json_object **params)
 {
-	const char	*why;
+	const char *why;
 
 	*params = NULL;
 	if (a->params == NULL)
@@ -54,12 +55,12 @@ call_params(const struct cli_args *a, json_object **params)
 int
 cmd_gateway_call(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	struct cli_args		 a;
-	struct cli_target	 t;
-	struct cli_rpc_result	 res;
-	json_object		*params;
-	char			 what[256];
-	int			 rv;
+	struct cli_args       a;
+	struct cli_target     t;
+	struct cli_rpc_result res;
+	json_object          *params;
+	char                  what[256];
+	int                   rv;
 
 	if (cli_args_parse(cmd, argc, argv, &a, &rv) == -1)
 		return rv;
@@ -70,7 +71,7 @@ cmd_gateway_call(const struct cli_cmd *cmd, int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	if (rpc_call(&t, a.method, params, a.conn.timeout_ms, a.expect_final,
-	    &res) == 0) {
+	        &res) == 0) {
 		cli_json_print(stdout, res.payload);
 		rv = EXIT_OK;
 	} else {

@@ -14,19 +14,21 @@ void
 cmd_gateway_health_usage(FILE *fp, int full)
 {
 	fputs("usage: openclaw gateway health [--url URL] [--port PORT] "
-	    "[--token TOKEN]\n"
-	    "           [--password PASS] [--timeout MS] [--json]\n", fp);
+	      "[--token TOKEN]\n"
+	      "           [--password PASS] [--timeout MS] [--json]\n",
+	    fp);
 	if (!full)
 		return;
 	fputs("\nAsk the gateway for its health snapshot: a summary, or the "
-	    "raw JSON\nwith --json.\n\n", fp);
+	      "raw JSON\nwith --json.\n\n",
+	    fp);
 	fputs(cli_conn_help, fp);
 }
 
 static json_object *
 jget(json_object *o, const char *key, enum json_type type)
 {
-	json_object	*v;
+	json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, type))
@@ -37,7 +39,7 @@ jget(json_object *o, const char *key, enum json_type type)
 static void
 print_duration(const char *label, int64_t ms)
 {
-	int64_t	s = ms / 1000;
+	int64_t s = ms / 1000;
 
 	fputs(label, stdout);
 	if (s >= 86400)
@@ -52,9 +54,9 @@ print_duration(const char *label, int64_t ms)
 static void
 health_agents(json_object *p)
 {
-	json_object	*agents, *ag, *def;
-	const char	*id;
-	size_t		 i, n;
+	json_object *agents, *ag, *def;
+	const char  *id;
+	size_t       i, n;
 
 	if ((agents = jget(p, "agents", json_type_array)) == NULL ||
 	    (n = json_object_array_length(agents)) == 0)
@@ -62,13 +64,13 @@ health_agents(json_object *p)
 	printf("Agents:");
 	for (i = 0; i < n; i++) {
 		ag = json_object_array_get_idx(agents, i);
-		if ((id = json_object_get_string(jget(ag, "agentId",
-		    json_type_string))) == NULL)
+		if ((id = json_object_get_string(
+		         jget(ag, "agentId", json_type_string))) == NULL)
 			continue;
 		def = jget(ag, "isDefault", json_type_boolean);
 		printf("%s %s%s", i > 0 ? "," : "", id,
-		    def != NULL && json_object_get_boolean(def) ?
-		    " (default)" : "");
+		    def != NULL && json_object_get_boolean(def) ? " (default)" :
+		                                                  "");
 	}
 	putchar('\n');
 }
@@ -76,9 +78,9 @@ health_agents(json_object *p)
 static void
 health_channels(json_object *p)
 {
-	json_object	*order, *labels, *label;
-	const char	*id;
-	size_t		 i, n = 0;
+	json_object *order, *labels, *label;
+	const char  *id;
+	size_t       i, n = 0;
 
 	order = jget(p, "channelOrder", json_type_array);
 	labels = jget(p, "channelLabels", json_type_object);
@@ -86,11 +88,11 @@ health_channels(json_object *p)
 		n = json_object_array_length(order);
 	printf("Channels:%s", n == 0 ? " none" : "");
 	for (i = 0; i < n; i++) {
-		id = json_object_get_string(json_object_array_get_idx(order,
-		    i));
+		id = json_object_get_string(
+		    json_object_array_get_idx(order, i));
 		label = jget(labels, id != NULL ? id : "", json_type_string);
-		printf("%s %s", i > 0 ? "," : "", label != NULL ?
-		    json_object_get_string(label) : id);
+		printf("%s %s", i > 0 ? "," : "",
+		    label != NULL ? json_object_get_string(label) : id);
 	}
 	putchar('\n');
 }
@@ -99,9 +101,9 @@ health_channels(json_object *p)
 static int
 health_summary(const char *url, json_object *p, uint64_t ms)
 {
-	json_object	*ok, *sessions, *v;
-	const char	*path;
-	int		 healthy;
+	json_object *ok, *sessions, *v;
+	const char  *path;
+	int          healthy;
 
 	ok = jget(p, "ok", json_type_boolean);
 	healthy = ok == NULL || json_object_get_boolean(ok);
@@ -109,8 +111,8 @@ health_summary(const char *url, json_object *p, uint64_t ms)
 	    (unsigned long long)ms);
 	if ((sessions = jget(p, "sessions", json_type_object)) != NULL) {
 		v = jget(sessions, "count", json_type_int);
-		path = json_object_get_string(jget(sessions, "path",
-		    json_type_string));
+		path = json_object_get_string(
+		    jget(sessions, "path", json_type_string));
 		printf("Sessions: %lld", (long long)json_object_get_int64(v));
 		if (path != NULL && *path != '\0')
 			printf(" (%s)", path);
@@ -133,11 +135,11 @@ health_summary(const char *url, json_object *p, uint64_t ms)
 int
 cmd_gateway_health(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	struct cli_args		 a;
-	struct cli_target	 t;
-	struct cli_rpc_result	 res;
-	uint64_t		 start;
-	int			 rv;
+	struct cli_args       a;
+	struct cli_target     t;
+	struct cli_rpc_result res;
+	uint64_t              start;
+	int                   rv;
 
 	if (cli_args_parse(cmd, argc, argv, &a, &rv) == -1)
 		return rv;

@@ -11,23 +11,25 @@ static void
 usage(FILE *fp)
 {
 	fputs("usage: openclaw <command> [options]\n"
-	    "\n"
-	    "Commands:\n", fp);
+	      "\n"
+	      "Commands:\n",
+	    fp);
 	cli_cmd_list(fp);
 	fputs("\n"
-	    "Options:\n"
-	    "  -V, --version                 print the version\n"
-	    "  -h, --help                    show this help\n"
-	    "\n"
-	    "Run `openclaw gateway <command> --help` for a command's "
-	    "options.\n", fp);
+	      "Options:\n"
+	      "  -V, --version                 print the version\n"
+	      "  -h, --help                    show this help\n"
+	      "\n"
+	      "Run `openclaw gateway <command> --help` for a command's "
+	      "options.\n",
+	    fp);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char	*cmd;
-	int		 rv;
+	const char *cmd;
+	int         rv;
 
 	if (argc < 2) {
 		usage(stdout);

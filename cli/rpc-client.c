@@ -18,18 +18,18 @@
 #include "cli/ws-client.h"
 
 #ifdef __APPLE__
-#define CLI_PLATFORM	"darwin"
+#define CLI_PLATFORM "darwin"
 #else
-#define CLI_PLATFORM	"linux"
+#define CLI_PLATFORM "linux"
 #endif
 
 /* One connection: what every exchange on it needs. */
 struct rpc_client {
-	struct ws_client	*ws;
-	uint64_t		 deadline;	/* of the whole session */
-	int			 timeout_ms;	/* for messages */
-	int			 seq;		/* request ids "<seq>:<uuid>" */
-	int			 failed;	/* maybe the server is gone */
+	struct ws_client *ws;
+	uint64_t          deadline;   /* of the whole session */
+	int               timeout_ms; /* for messages */
+	int               seq;        /* request ids "<seq>:<uuid>" */
+	int               failed;     /* maybe the server is gone */
 };
 
 /* What the stock CLI asks for when it cannot name one scope (§7). */
@@ -52,8 +52,8 @@ static const char *const cli_default_scopes[] = {
 int
 rpc_method_scopes(const char *method, const char **out, int max)
 {
-	const char	*scope;
-	int		 i;
+	const char *scope;
+	int         i;
 
 	if (strcmp(method, "health") == 0)
 		scope = "operator.read";
@@ -72,7 +72,7 @@ static void
 rpc_fail(struct cli_rpc_result *res, enum cli_rpc_status status,
     const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	res->status = status;
 	va_start(ap, fmt);
@@ -83,10 +83,10 @@ rpc_fail(struct cli_rpc_result *res, enum cli_rpc_status status,
 static json_object *
 connect_frame(const struct cli_target *t, const char *id, const char *method)
 {
-	json_object	*params, *client, *auth, *scopes;
-	const char	*sv[CLI_NDEFAULT_SCOPES];
-	char		 instance[37];
-	int		 i, n;
+	json_object *params, *client, *auth, *scopes;
+	const char  *sv[CLI_NDEFAULT_SCOPES];
+	char         instance[37];
+	int          i, n;
 
 	util_uuid(instance);
 	client = json_object_new_object();
@@ -129,7 +129,7 @@ connect_frame(const struct cli_target *t, const char *id, const char *method)
 static int
 ms_left(uint64_t deadline)
 {
-	uint64_t	now = util_mono_ms();
+	uint64_t now = util_mono_ms();
 
 	return now >= deadline ? 0 : (int)(deadline - now);
 }
@@ -138,7 +138,7 @@ ms_left(uint64_t deadline)
 static void
 rpc_next_id(struct rpc_client *rc, char *id, size_t len)
 {
-	char	uuid[37];
+	char uuid[37];
 
 	util_uuid(uuid);
 	snprintf(id, len, "%d:%s", ++rc->seq, uuid);
@@ -146,13 +146,12 @@ rpc_next_id(struct rpc_client *rc, char *id, size_t len)
 
 /* Sends and frees frame. */
 static int
-rpc_send(struct rpc_client *rc, json_object *frame,
-    struct cli_rpc_result *res)
+rpc_send(struct rpc_client *rc, json_object *frame, struct cli_rpc_result *res)
 {
-	struct ws_client	*c = rc->ws;
-	const char		*s;
-	size_t			 len;
-	int			 rv;
+	struct ws_client *c = rc->ws;
+	const char       *s;
+	size_t            len;
+	int               rv;
 
 	ws_client_set_send_timeout(c, ms_left(rc->deadline));
 	s = frame_text(frame, &len);
@@ -161,8 +160,10 @@ rpc_send(struct rpc_client *rc, json_object *frame,
 	OPENSSL_cleanse((char *)s, len);
 	json_object_put(frame);
 	if (rv == -1)
-		rpc_fail(res, CLI_RPC_TRANSPORT_ERROR, "gateway connection "
-		    "failed: %s", ws_client_error(c));
+		rpc_fail(res, CLI_RPC_TRANSPORT_ERROR,
+		    "gateway connection "
+		    "failed: %s",
+		    ws_client_error(c));
 	return rv;
 }
 
@@ -173,12 +174,12 @@ rpc_send(struct rpc_client *rc, json_object *frame,
 static json_object *
 rpc_next(struct rpc_client *rc, struct frame *f, struct cli_rpc_result *res)
 {
-	struct ws_client	*c = rc->ws;
-	json_object		*o;
-	const char		*data, *reason, *hint;
-	size_t			 len;
-	uint16_t		 code;
-	int			 op, rv;
+	struct ws_client *c = rc->ws;
+	json_object      *o;
+	const char       *data, *reason, *hint;
+	size_t            len;
+	uint16_t          code;
+	int               op, rv;
 
 	for (;;) {
 		rv = ws_client_recv(c, ms_left(rc->deadline), &op, &data, &len);
@@ -199,14 +200,18 @@ rpc_next(struct rpc_client *rc, struct frame *f, struct cli_rpc_result *res)
 			code = ws_client_close_code(c);
 			reason = ws_client_close_reason(c);
 			hint = code == 1006 ? " abnormal closure (no close "
-			    "frame)" : code == 1000 ? " normal closure" : "";
+			                      "frame)" :
+			    code == 1000    ? " normal closure" :
+			                      "";
 			rpc_fail(res, CLI_RPC_TRANSPORT_ERROR,
 			    "gateway closed (%u%s): %s", code, hint,
 			    *reason != '\0' ? reason : "no close reason");
 			return NULL;
 		default:
-			rpc_fail(res, CLI_RPC_TRANSPORT_ERROR, "gateway "
-			    "connection failed: %s", ws_client_error(c));
+			rpc_fail(res, CLI_RPC_TRANSPORT_ERROR,
+			    "gateway "
+			    "connection failed: %s",
+			    ws_client_error(c));
 			return NULL;
 		}
 	}
@@ -215,9 +220,9 @@ rpc_next(struct rpc_client *rc, struct frame *f, struct cli_rpc_result *res)
 static int
 rpc_wait_challenge(struct rpc_client *rc, struct cli_rpc_result *res)
 {
-	json_object	*o;
-	struct frame	 f;
-	const char	*nonce;
+	json_object *o;
+	struct frame f;
+	const char  *nonce;
 
 	for (;;) {
 		if ((o = rpc_next(rc, &f, res)) == NULL)
@@ -245,14 +250,14 @@ rpc_wait_challenge(struct rpc_client *rc, struct cli_rpc_result *res)
 static void
 rpc_request_error(const struct frame *f, struct cli_rpc_result *res)
 {
-	const char	*msg = NULL;
+	const char *msg = NULL;
 
 	if (json_object_is_type(f->error, json_type_object)) {
 		res->error = json_object_get(f->error);
 		msg = frame_str(f->error, "message");
 	}
-	rpc_fail(res, CLI_RPC_REQUEST_ERROR, "%s", msg != NULL ? msg :
-	    "request failed");
+	rpc_fail(res, CLI_RPC_REQUEST_ERROR, "%s",
+	    msg != NULL ? msg : "request failed");
 }
 
 /*
@@ -264,9 +269,9 @@ static int
 rpc_wait_res(struct rpc_client *rc, const char *id, int expect_final,
     struct cli_rpc_result *res)
 {
-	json_object	*o;
-	struct frame	 f;
-	const char	*status;
+	json_object *o;
+	struct frame f;
+	const char  *status;
 
 	for (;;) {
 		if ((o = rpc_next(rc, &f, res)) == NULL)
@@ -298,15 +303,15 @@ struct rpc_client *
 rpc_connect(const struct cli_target *t, const char *method, int timeout_ms,
     struct cli_rpc_result *res)
 {
-	struct rpc_client	*rc;
-	char			 err[512], id[64];
+	struct rpc_client *rc;
+	char               err[512], id[64];
 
 	memset(res, 0, sizeof(*res));
 	rc = xcalloc(1, sizeof(*rc));
 	rc->deadline = util_mono_ms() + (uint64_t)timeout_ms;
 	rc->timeout_ms = timeout_ms;
 	if ((rc->ws = ws_client_connect(t->url, timeout_ms, err,
-	    sizeof(err))) == NULL) {
+	         sizeof(err))) == NULL) {
 		if (ms_left(rc->deadline) == 0)
 			rpc_fail(res, CLI_RPC_TRANSPORT_ERROR,
 			    "gateway timeout after %dms", timeout_ms);
@@ -323,7 +328,7 @@ rpc_connect(const struct cli_target *t, const char *method, int timeout_ms,
 		rpc_close(rc);
 		return NULL;
 	}
-	json_object_put(res->payload);	/* hello-ok: nothing we need */
+	json_object_put(res->payload); /* hello-ok: nothing we need */
 	res->payload = NULL;
 	return rc;
 }
@@ -332,12 +337,12 @@ int
 rpc_request(struct rpc_client *rc, const char *method, json_object *params,
     int expect_final, struct cli_rpc_result *res)
 {
-	char	id[64];
+	char id[64];
 
 	memset(res, 0, sizeof(*res));
 	rpc_next_id(rc, id, sizeof(id));
-	if (rpc_send(rc, frame_req(id, method, json_object_get(params)),
-	    res) == -1 ||
+	if (rpc_send(rc, frame_req(id, method, json_object_get(params)), res) ==
+	        -1 ||
 	    rpc_wait_res(rc, id, expect_final, res) == -1) {
 		rc->failed = 1;
 		return -1;
@@ -361,8 +366,8 @@ int
 rpc_call(const struct cli_target *t, const char *method, json_object *params,
     int timeout_ms, int expect_final, struct cli_rpc_result *res)
 {
-	struct rpc_client	*rc;
-	int			 rv;
+	struct rpc_client *rc;
+	int                rv;
 
 	if ((rc = rpc_connect(t, method, timeout_ms, res)) == NULL)
 		return -1;

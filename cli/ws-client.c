@@ -23,49 +23,49 @@
 #include "cli/ws-client.h"
 
 /* Upgrade responses are a few hundred bytes; this bounds a hostile one. */
-#define WS_CLIENT_HEAD_MAX	16384
-#define WS_CLIENT_READ_SIZE	16384
-#define WS_NO_DEADLINE		UINT64_MAX
+#define WS_CLIENT_HEAD_MAX  16384
+#define WS_CLIENT_READ_SIZE 16384
+#define WS_NO_DEADLINE      UINT64_MAX
 
 #ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL		0	/* macOS: SO_NOSIGPIPE instead */
+#define MSG_NOSIGNAL 0 /* macOS: SO_NOSIGPIPE instead */
 #endif
 
 struct ws_client_msg {
-	struct ws_client_msg	*next;
-	int			 opcode;
-	size_t			 len;
-	char			 data[];	/* len bytes + NUL */
+	struct ws_client_msg *next;
+	int                   opcode;
+	size_t                len;
+	char                  data[]; /* len bytes + NUL */
 };
 
 struct ws_client {
-	int			 fd;
-	int			 send_timeout_ms;
-	struct ws_decoder	 dec;
+	int               fd;
+	int               send_timeout_ms;
+	struct ws_decoder dec;
 
 	/* messages decoded but not yet returned by ws_client_recv */
-	struct ws_client_msg	*q_head;
-	struct ws_client_msg	*q_tail;
-	struct ws_client_msg	*delivered;	/* freed by the next recv */
+	struct ws_client_msg *q_head;
+	struct ws_client_msg *q_tail;
+	struct ws_client_msg *delivered; /* freed by the next recv */
 
-	int			 failed;
-	int			 closing;	/* we sent close: drop data */
-	int			 close_sent;
-	int			 close_received; /* close frame or EOF */
-	uint16_t		 close_code;
-	char			 close_reason[124];
-	char			 error[256];
+	int      failed;
+	int      closing; /* we sent close: drop data */
+	int      close_sent;
+	int      close_received; /* close frame or EOF */
+	uint16_t close_code;
+	char     close_reason[124];
+	char     error[256];
 };
 
 struct ws_url {
-	char	*host;		/* brackets stripped */
-	char	*port;
-	char	*path;		/* request target, "/" at least */
-	char	*authority;	/* Host header: as written in the URL */
+	char *host; /* brackets stripped */
+	char *port;
+	char *path;      /* request target, "/" at least */
+	char *authority; /* Host header: as written in the URL */
 };
 
-static int	ws_client_on_message(void *, int, const uint8_t *, size_t);
-static int	ws_client_on_control(void *, int, const uint8_t *, size_t);
+static int ws_client_on_message(void *, int, const uint8_t *, size_t);
+static int ws_client_on_control(void *, int, const uint8_t *, size_t);
 
 static const struct ws_decoder_cb ws_client_cb = {
 	ws_client_on_message,
@@ -84,7 +84,7 @@ deadline_in(int timeout_ms)
 static int
 deadline_left(uint64_t deadline)
 {
-	uint64_t	now;
+	uint64_t now;
 
 	if (deadline == WS_NO_DEADLINE)
 		return -1;
@@ -100,8 +100,8 @@ deadline_left(uint64_t deadline)
 static int
 wait_fd(int fd, short events, uint64_t deadline)
 {
-	struct pollfd	pfd;
-	int		rv;
+	struct pollfd pfd;
+	int           rv;
 
 	for (;;) {
 		pfd.fd = fd;
@@ -120,7 +120,7 @@ wait_fd(int fd, short events, uint64_t deadline)
 static void
 ws_client_fail(struct ws_client *c, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	/* the first error is the cause; later ones are consequences */
 	if (c->failed)
@@ -145,7 +145,7 @@ ws_url_free(struct ws_url *u)
 static int
 ws_url_clean(const char *s, size_t len)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
@@ -157,8 +157,8 @@ ws_url_clean(const char *s, size_t len)
 static int
 ws_url_port(const char *s, size_t len, char **out)
 {
-	long	v = 0;
-	size_t	i;
+	long   v = 0;
+	size_t i;
 
 	if (len == 0 || len > 5)
 		return -1;
@@ -176,13 +176,15 @@ ws_url_port(const char *s, size_t len, char **out)
 static int
 ws_url_parse(const char *url, struct ws_url *u, char *err, size_t errlen)
 {
-	const char	*p, *end, *host, *hend, *after, *frag;
-	char		*path;
+	const char *p, *end, *host, *hend, *after, *frag;
+	char       *path;
 
 	memset(u, 0, sizeof(*u));
 	if (strncasecmp(url, "wss://", 6) == 0) {
-		snprintf(err, errlen, "%s: wss:// is not supported by this "
-		    "client (use ws://)", url);
+		snprintf(err, errlen,
+		    "%s: wss:// is not supported by this "
+		    "client (use ws://)",
+		    url);
 		return -1;
 	}
 	if (strncasecmp(url, "ws://", 5) != 0)
@@ -207,8 +209,8 @@ ws_url_parse(const char *url, struct ws_url *u, char *err, size_t errlen)
 		goto bad;
 	if (after == end)
 		u->port = xstrdup("80");
-	else if (*after != ':' || ws_url_port(after + 1, end - after - 1,
-	    &u->port) == -1)
+	else if (*after != ':' ||
+	    ws_url_port(after + 1, end - after - 1, &u->port) == -1)
 		goto bad;
 	u->host = xstrndup(host, hend - host);
 	u->authority = xstrndup(p, end - p);
@@ -223,19 +225,21 @@ ws_url_parse(const char *url, struct ws_url *u, char *err, size_t errlen)
 	return 0;
 bad:
 	ws_url_free(u);
-	snprintf(err, errlen, "invalid gateway URL: %s (expected "
-	    "ws://host:port)", url);
+	snprintf(err, errlen,
+	    "invalid gateway URL: %s (expected "
+	    "ws://host:port)",
+	    url);
 	return -1;
 }
 
 static int
 tcp_try(const struct addrinfo *ai, uint64_t deadline)
 {
-	socklen_t	 sl;
-	int		 fd, soerr, one = 1, rv, saved;
+	socklen_t sl;
+	int       fd, soerr, one = 1, rv, saved;
 
-	if ((fd = socket(ai->ai_family, ai->ai_socktype,
-	    ai->ai_protocol)) == -1)
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) ==
+	    -1)
 		return -1;
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
@@ -270,11 +274,10 @@ fail:
 }
 
 static int
-tcp_connect(const struct ws_url *u, uint64_t deadline, char *why,
-    size_t whylen)
+tcp_connect(const struct ws_url *u, uint64_t deadline, char *why, size_t whylen)
 {
-	struct addrinfo	 hints, *res, *ai;
-	int		 fd = -1, rv, saved = ECONNREFUSED;
+	struct addrinfo hints, *res, *ai;
+	int             fd = -1, rv, saved = ECONNREFUSED;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -301,8 +304,8 @@ static int
 ws_write_all(struct ws_client *c, const uint8_t *buf, size_t len,
     uint64_t deadline)
 {
-	ssize_t	n;
-	int	rv;
+	ssize_t n;
+	int     rv;
 
 	while (len > 0) {
 		n = send(c->fd, buf, len, MSG_NOSIGNAL);
@@ -332,9 +335,9 @@ ws_write_all(struct ws_client *c, const uint8_t *buf, size_t len,
 static int
 ws_send_raw(struct ws_client *c, int opcode, const void *data, size_t len)
 {
-	uint8_t		 mask[4], *buf;
-	size_t		 hl;
-	int		 rv;
+	uint8_t mask[4], *buf;
+	size_t  hl;
+	int     rv;
 
 	if (c->fd == -1)
 		return -1;
@@ -358,8 +361,8 @@ ws_send_raw(struct ws_client *c, int opcode, const void *data, size_t len)
 static void
 ws_send_close(struct ws_client *c, uint16_t code, const char *reason)
 {
-	uint8_t	pl[125];
-	size_t	len = 0;
+	uint8_t pl[125];
+	size_t  len = 0;
 
 	if (c->close_sent)
 		return;
@@ -372,8 +375,8 @@ ws_send_close(struct ws_client *c, uint16_t code, const char *reason)
 static int
 ws_client_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct ws_client	*c = arg;
-	struct ws_client_msg	*m;
+	struct ws_client     *c = arg;
+	struct ws_client_msg *m;
 
 	if (c->closing)
 		return 0;
@@ -395,8 +398,8 @@ ws_client_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 static int
 ws_client_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct ws_client	*c = arg;
-	size_t			 rlen;
+	struct ws_client *c = arg;
+	size_t            rlen;
 
 	switch (opcode) {
 	case WS_OP_PING:
@@ -427,7 +430,7 @@ ws_client_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 static void
 ws_client_feed(struct ws_client *c, const uint8_t *buf, size_t len)
 {
-	uint16_t	code;
+	uint16_t code;
 
 	if (ws_decoder_feed(&c->dec, buf, len) == 0 || c->close_received ||
 	    c->failed)
@@ -442,9 +445,9 @@ ws_client_feed(struct ws_client *c, const uint8_t *buf, size_t len)
 static int
 ws_client_read(struct ws_client *c, uint64_t deadline)
 {
-	uint8_t	buf[WS_CLIENT_READ_SIZE];
-	ssize_t	n;
-	int	rv;
+	uint8_t buf[WS_CLIENT_READ_SIZE];
+	ssize_t n;
+	int     rv;
 
 	for (;;) {
 		if ((rv = wait_fd(c->fd, POLLIN, deadline)) == 0)
@@ -476,7 +479,7 @@ ws_client_read(struct ws_client *c, uint64_t deadline)
 static int
 header_has_token(const char *value, const char *token)
 {
-	size_t	tl = strlen(token), n;
+	size_t tl = strlen(token), n;
 
 	while (*value != '\0') {
 		value += strspn(value, " \t,");
@@ -494,10 +497,11 @@ header_has_token(const char *value, const char *token)
 static void
 status_line(const char *head, char *out, size_t outlen)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i + 1 < outlen && head[i] != '\r' && head[i] != '\n' &&
-	    head[i] != '\0'; i++)
+	     head[i] != '\0';
+	     i++)
 		out[i] = isprint((unsigned char)head[i]) ? head[i] : '?';
 	out[i] = '\0';
 }
@@ -506,16 +510,16 @@ status_line(const char *head, char *out, size_t outlen)
 static int
 ws_check_head(char *head, const char *accept, char *why, size_t whylen)
 {
-	char	 line[100], *p, *eol, *name, *value, *e;
-	int	 upgrade = 0, connection = 0, accepted = 0;
+	char line[100], *p, *eol, *name, *value, *e;
+	int  upgrade = 0, connection = 0, accepted = 0;
 
 	status_line(head, line, sizeof(line));
 	if (strncmp(head, "HTTP/1.", 7) != 0 || strlen(line) < 12) {
 		snprintf(why, whylen, "not an HTTP response: %s", line);
 		return -1;
 	}
-	if (strncmp(line + 8, " 101", 4) != 0 || isdigit((unsigned char)
-	    line[12])) {
+	if (strncmp(line + 8, " 101", 4) != 0 ||
+	    isdigit((unsigned char)line[12])) {
 		snprintf(why, whylen, "server refused the upgrade: %s", line);
 		return -1;
 	}
@@ -527,8 +531,8 @@ ws_check_head(char *head, const char *accept, char *why, size_t whylen)
 		if ((value = strchr(name, ':')) != NULL) {
 			*value++ = '\0';
 			value += strspn(value, " \t");
-			for (e = value + strlen(value); e > value &&
-			    (e[-1] == ' ' || e[-1] == '\t'); e--)
+			for (e = value + strlen(value);
+			     e > value && (e[-1] == ' ' || e[-1] == '\t'); e--)
 				e[-1] = '\0';
 			if (strcasecmp(name, "Upgrade") == 0)
 				upgrade = strcasecmp(value, "websocket") == 0;
@@ -537,18 +541,21 @@ ws_check_head(char *head, const char *accept, char *why, size_t whylen)
 			else if (strcasecmp(name, "Sec-WebSocket-Accept") == 0)
 				accepted = strcmp(value, accept) == 0;
 			else if (strcasecmp(name, "Sec-WebSocket-Extensions") ==
-			    0 || strcasecmp(name, "Sec-WebSocket-Protocol") ==
-			    0) {
+			        0 ||
+			    strcasecmp(name, "Sec-WebSocket-Protocol") == 0) {
 				/* we offered neither (RFC 6455 4.1) */
-				snprintf(why, whylen, "server selected %s we "
-				    "did not offer", name);
+				snprintf(why, whylen,
+				    "server selected %s we "
+				    "did not offer",
+				    name);
 				return -1;
 			}
 		}
 		*eol = '\r';
 	}
 	if (!upgrade || !connection) {
-		snprintf(why, whylen, "101 response without Upgrade: "
+		snprintf(why, whylen,
+		    "101 response without Upgrade: "
 		    "websocket / Connection: Upgrade");
 		return -1;
 	}
@@ -568,26 +575,29 @@ static int
 ws_read_upgrade(struct ws_client *c, const char *accept, uint64_t deadline,
     char *why, size_t whylen)
 {
-	char	*buf, *end;
-	size_t	 got = 0, headlen;
-	ssize_t	 n;
-	int	 rv;
+	char   *buf, *end;
+	size_t  got = 0, headlen;
+	ssize_t n;
+	int     rv;
 
 	buf = xmalloc(WS_CLIENT_HEAD_MAX + 1);
 	for (;;) {
 		if ((rv = wait_fd(c->fd, POLLIN, deadline)) <= 0) {
-			snprintf(why, whylen, "%s", rv == 0 ? "timed out "
-			    "waiting for the upgrade response" :
-			    strerror(errno));
+			snprintf(why, whylen, "%s",
+			    rv == 0 ? "timed out "
+			              "waiting for the upgrade response" :
+			              strerror(errno));
 			goto fail;
 		}
 		n = recv(c->fd, buf + got, WS_CLIENT_HEAD_MAX - got, 0);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN ||
-		    errno == EWOULDBLOCK))
+		if (n == -1 &&
+		    (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0) {
-			snprintf(why, whylen, "%s", n == 0 ? "connection closed "
-			    "before the upgrade response" : strerror(errno));
+			snprintf(why, whylen, "%s",
+			    n == 0 ? "connection closed "
+			             "before the upgrade response" :
+			             strerror(errno));
 			goto fail;
 		}
 		got += (size_t)n;
@@ -615,11 +625,11 @@ fail:
 struct ws_client *
 ws_client_connect(const char *url, int timeout_ms, char *err, size_t errlen)
 {
-	struct ws_client	*c;
-	struct ws_url		 u;
-	uint64_t		 deadline;
-	char			 key[25], accept[29], why[256], *req;
-	int			 rv;
+	struct ws_client *c;
+	struct ws_url     u;
+	uint64_t          deadline;
+	char              key[25], accept[29], why[256], *req;
+	int               rv;
 
 	if (ws_url_parse(url, &u, err, errlen) == -1)
 		return NULL;
@@ -633,13 +643,15 @@ ws_client_connect(const char *url, int timeout_ms, char *err, size_t errlen)
 	}
 	ws_client_key(key);
 	ws_accept_key(key, accept);
-	xasprintf(&req, "GET %s HTTP/1.1\r\n"
+	xasprintf(&req,
+	    "GET %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
 	    "Upgrade: websocket\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\n"
 	    "Sec-WebSocket-Version: 13\r\n"
-	    "\r\n", u.path, u.authority, key);
+	    "\r\n",
+	    u.path, u.authority, key);
 	rv = ws_write_all(c, (uint8_t *)req, strlen(req), deadline);
 	free(req);
 	if (rv == -1) {
@@ -648,8 +660,8 @@ ws_client_connect(const char *url, int timeout_ms, char *err, size_t errlen)
 		goto fail;
 	}
 	if (ws_read_upgrade(c, accept, deadline, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "WebSocket upgrade to %s failed: %s",
-		    url, why);
+		snprintf(err, errlen, "WebSocket upgrade to %s failed: %s", url,
+		    why);
 		goto fail;
 	}
 	if (c->failed) {
@@ -697,8 +709,8 @@ int
 ws_client_recv(struct ws_client *c, int timeout_ms, int *opcode,
     const char **data, size_t *len)
 {
-	struct ws_client_msg	*m;
-	uint64_t		 deadline;
+	struct ws_client_msg *m;
+	uint64_t              deadline;
 
 	free(c->delivered);
 	c->delivered = NULL;
@@ -744,12 +756,12 @@ ws_client_error(const struct ws_client *c)
 int
 ws_client_close(struct ws_client *c, uint16_t code, const char *reason)
 {
-	uint64_t	deadline;
+	uint64_t deadline;
 
 	if (c->fd == -1 || c->failed)
 		return -1;
 	if (c->closing)
-		return 0;	/* done once already, grace period included */
+		return 0; /* done once already, grace period included */
 	c->closing = 1;
 	if (!c->close_sent) {
 		ws_send_close(c, code, reason);
@@ -768,7 +780,7 @@ ws_client_close(struct ws_client *c, uint16_t code, const char *reason)
 void
 ws_client_free(struct ws_client *c)
 {
-	struct ws_client_msg	*m;
+	struct ws_client_msg *m;
 
 	if (c == NULL)
 		return;

@@ -9,22 +9,23 @@
 
 #include "common/cfg.h"
 
-#define OFF(f)	offsetof(struct gw_config, f)
+#define OFF(f) offsetof(struct gw_config, f)
+/* clang-format off */
 #define ROW(path, type, def, env, choices, min, max, reload, field, doc) \
 	{ path, type, def, env, choices, min, max, reload, OFF(field), doc }
+/* clang-format on */
 
 const struct cfg_key cfg_keys[] = {
 	ROW("gateway.mode", CFG_ENUM, NULL, NULL, "local|remote", 0, 0,
 	    CFG_RELOAD_RESTART, mode,
 	    "Must be \"local\" for the gateway to start (or --allow-unconfigured)."),
-	ROW("gateway.port", CFG_INT, "18789", "OPENCLAW_GATEWAY_PORT", NULL,
-	    1, 65535, CFG_RELOAD_RESTART, port,
+	ROW("gateway.port", CFG_INT, "18789", "OPENCLAW_GATEWAY_PORT", NULL, 1,
+	    65535, CFG_RELOAD_RESTART, port,
 	    "Port of the WebSocket and HTTP listener (--port wins)."),
 	ROW("gateway.bind", CFG_ENUM, "loopback", NULL, "loopback|lan", 0, 0,
-	    CFG_RELOAD_RESTART, bind,
-	    "loopback (127.0.0.1) or lan (0.0.0.0)."),
-	ROW("gateway.auth.mode", CFG_ENUM, NULL, NULL, "none|token|password",
-	    0, 0, CFG_RELOAD_RESTART, auth_mode,
+	    CFG_RELOAD_RESTART, bind, "loopback (127.0.0.1) or lan (0.0.0.0)."),
+	ROW("gateway.auth.mode", CFG_ENUM, NULL, NULL, "none|token|password", 0,
+	    0, CFG_RELOAD_RESTART, auth_mode,
 	    "Client authentication; default password if one is set, else token."),
 	ROW("gateway.auth.token", CFG_SECRET, NULL, "OPENCLAW_GATEWAY_TOKEN",
 	    NULL, 0, 0, CFG_RELOAD_RESTART, auth_token,
@@ -32,11 +33,11 @@ const struct cfg_key cfg_keys[] = {
 	ROW("gateway.auth.password", CFG_SECRET, NULL,
 	    "OPENCLAW_GATEWAY_PASSWORD", NULL, 0, 0, CFG_RELOAD_RESTART,
 	    auth_password, "Shared password (password mode)."),
-	ROW("gateway.auth.rateLimit.maxAttempts", CFG_INT, "10", NULL, NULL,
-	    1, 1000000, CFG_RELOAD_HOT, rl_max_attempts,
+	ROW("gateway.auth.rateLimit.maxAttempts", CFG_INT, "10", NULL, NULL, 1,
+	    1000000, CFG_RELOAD_HOT, rl_max_attempts,
 	    "Failed authentications per client IP within windowMs before lockout."),
-	ROW("gateway.auth.rateLimit.windowMs", CFG_INT, "60000", NULL, NULL,
-	    1, 86400000, CFG_RELOAD_HOT, rl_window_ms,
+	ROW("gateway.auth.rateLimit.windowMs", CFG_INT, "60000", NULL, NULL, 1,
+	    86400000, CFG_RELOAD_HOT, rl_window_ms,
 	    "Window over which failed authentications are counted."),
 	ROW("gateway.auth.rateLimit.lockoutMs", CFG_INT, "300000", NULL, NULL,
 	    1, 86400000, CFG_RELOAD_HOT, rl_lockout_ms,
@@ -67,16 +68,19 @@ const struct cfg_key cfg_keys[] = {
 	    CFG_RELOAD_RESTART, workspace,
 	    "Workspace directory; canvas files live in <workspace>/canvas."),
 	ROW("logging.file", CFG_STR, NULL, NULL, NULL, 0, 0, CFG_RELOAD_RESTART,
-	    log_file, "JSON-lines log file (default /tmp/openclaw/openclaw-DATE.log)."),
+	    log_file,
+	    "JSON-lines log file (default /tmp/openclaw/openclaw-DATE.log)."),
 	ROW("logging.level", CFG_ENUM, "info", "OPENCLAW_LOG_LEVEL",
 	    "debug|info|warn|error", 0, 0, CFG_RELOAD_RESTART, log_level,
 	    "Lowest level written."),
 	ROW("gateway.tickIntervalMs", CFG_INT, "30000",
 	    "OPENCLAW_TICK_INTERVAL_MS", NULL, 10, 3600000, CFG_RELOAD_RESTART,
-	    tick_ms, "Interval of the tick event (reported in hello-ok.policy)."),
+	    tick_ms,
+	    "Interval of the tick event (reported in hello-ok.policy)."),
 	ROW("gateway.pingIntervalMs", CFG_INT, "25000",
 	    "OPENCLAW_PING_INTERVAL_MS", NULL, 10, 3600000, CFG_RELOAD_RESTART,
-	    ping_ms, "WebSocket ping interval; no pong within it closes the socket."),
+	    ping_ms,
+	    "WebSocket ping interval; no pong within it closes the socket."),
 	ROW("gateway.handshakeTimeoutMs", CFG_INT, "15000",
 	    "OPENCLAW_HANDSHAKE_TIMEOUT_MS", NULL, 10, 600000,
 	    CFG_RELOAD_RESTART, handshake_ms,
@@ -102,9 +106,8 @@ const struct cfg_key cfg_keys[] = {
 	ROW("gateway.drainTimeoutMs", CFG_INT, "5000",
 	    "OPENCLAW_DRAIN_TIMEOUT_MS", NULL, 0, 600000, CFG_RELOAD_RESTART,
 	    drain_ms, "On stop, in-flight requests are cut after this."),
-	ROW("gateway.startupDelayMs", CFG_INT, "0",
-	    "OPENCLAW_STARTUP_DELAY_MS", NULL, 0, 600000, CFG_RELOAD_RESTART,
-	    startup_delay_ms,
+	ROW("gateway.startupDelayMs", CFG_INT, "0", "OPENCLAW_STARTUP_DELAY_MS",
+	    NULL, 0, 600000, CFG_RELOAD_RESTART, startup_delay_ms,
 	    "Hold the starting phase this long (for testing start-up behaviour)."),
 	{ NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 };

@@ -15,14 +15,14 @@
 #include "common/xmalloc.h"
 #include "common/yaml-json.h"
 
-#define CONFIG_MAX_BYTES	(8 * 1024 * 1024)
+#define CONFIG_MAX_BYTES (8 * 1024 * 1024)
 
-#define FIELD(cfg, k, t)	((t *)(void *)((char *)(cfg) + (k)->offset))
+#define FIELD(cfg, k, t) ((t *)(void *)((char *)(cfg) + (k)->offset))
 
 static void
 config_strlist_free(struct strlist *l)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < l->n; i++)
 		free(l->v[i]);
@@ -51,10 +51,9 @@ config_clear_key(struct gw_config *cfg, const struct cfg_key *k)
 
 /* Store a text value (default or environment) into a field. */
 static int
-config_set_text(struct gw_config *cfg, const struct cfg_key *k,
-    const char *v)
+config_set_text(struct gw_config *cfg, const struct cfg_key *k, const char *v)
 {
-	long	n;
+	long n;
 
 	switch (k->type) {
 	case CFG_INT:
@@ -88,8 +87,8 @@ config_set_text(struct gw_config *cfg, const struct cfg_key *k,
 int
 config_choice_ok(const struct cfg_key *k, const char *v)
 {
-	const char	*p = k->choices;
-	size_t		 len = strlen(v), n;
+	const char *p = k->choices;
+	size_t      len = strlen(v), n;
 
 	while (p != NULL && *p != '\0') {
 		n = strcspn(p, "|");
@@ -105,18 +104,18 @@ config_choice_ok(const struct cfg_key *k, const char *v)
 void
 config_init(struct gw_config *cfg)
 {
-	const struct cfg_key	*k;
+	const struct cfg_key *k;
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (k = cfg_keys; k->path != NULL; k++)
 		if (k->def != NULL && config_set_text(cfg, k, k->def) == -1)
-			abort();	/* a bad default is a build defect */
+			abort(); /* a bad default is a build defect */
 }
 
 void
 config_free(struct gw_config *cfg)
 {
-	const struct cfg_key	*k;
+	const struct cfg_key *k;
 
 	for (k = cfg_keys; k->path != NULL; k++)
 		config_clear_key(cfg, k);
@@ -129,8 +128,8 @@ config_free(struct gw_config *cfg)
 static char *
 config_home(void)
 {
-	const char	*h;
-	struct passwd	*pw;
+	const char    *h;
+	struct passwd *pw;
 
 	if ((h = getenv("OPENCLAW_HOME")) != NULL && *h != '\0')
 		return xstrdup(h);
@@ -144,7 +143,7 @@ config_home(void)
 static char *
 config_expand_tilde(const char *p)
 {
-	char	*home, *out;
+	char *home, *out;
 
 	if (p[0] != '~' || (p[1] != '/' && p[1] != '\0'))
 		return xstrdup(p);
@@ -157,8 +156,8 @@ config_expand_tilde(const char *p)
 char *
 config_state_dir(void)
 {
-	const char	*e;
-	char		*home, *dir;
+	const char *e;
+	char       *home, *dir;
 
 	if ((e = getenv("OPENCLAW_STATE_DIR")) != NULL && *e != '\0')
 		return config_expand_tilde(e);
@@ -171,8 +170,8 @@ config_state_dir(void)
 char *
 config_file_path(const char *state_dir)
 {
-	const char	*e;
-	char		*path;
+	const char *e;
+	char       *path;
 
 	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
 		return config_expand_tilde(e);
@@ -183,8 +182,8 @@ config_file_path(const char *state_dir)
 void
 config_hash(const void *data, size_t len, char out[65])
 {
-	unsigned char	md[32];
-	unsigned int	n = 0, i;
+	unsigned char md[32];
+	unsigned int  n = 0, i;
 
 	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
 	for (i = 0; i < 32; i++)
@@ -204,10 +203,10 @@ config_auth_mode(const struct gw_config *cfg)
 static struct json_object *
 config_lookup(struct json_object *root, const char *path)
 {
-	struct json_object	*o = root;
-	char			 seg[128];
-	const char		*p = path;
-	size_t			 n;
+	struct json_object *o = root;
+	char                seg[128];
+	const char         *p = path;
+	size_t              n;
 
 	while (*p != '\0') {
 		n = strcspn(p, ".");
@@ -229,9 +228,9 @@ static int
 config_set_json(struct gw_config *cfg, const struct cfg_key *k,
     struct json_object *v, char *why, size_t whylen)
 {
-	struct strlist	*l;
-	size_t		 i, n;
-	int64_t		 iv;
+	struct strlist *l;
+	size_t          i, n;
+	int64_t         iv;
 
 	switch (k->type) {
 	case CFG_INT:
@@ -291,9 +290,9 @@ static int
 config_apply_json(struct gw_config *cfg, const char *path,
     struct json_object *root, char *err, size_t errlen)
 {
-	const struct cfg_key	*k;
-	struct json_object	*v;
-	char			 why[128];
+	const struct cfg_key *k;
+	struct json_object   *v;
+	char                  why[128];
 
 	if (!json_object_is_type(root, json_type_object)) {
 		snprintf(err, errlen, "%s: top level must be an object", path);
@@ -314,7 +313,7 @@ config_apply_json(struct gw_config *cfg, const char *path,
 static int
 config_is_yaml(const char *path)
 {
-	size_t	n = strlen(path);
+	size_t n = strlen(path);
 
 	return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
 	    (n > 4 && strcmp(path + n - 4, ".yml") == 0);
@@ -324,9 +323,9 @@ int
 config_parse(struct gw_config *cfg, const char *path, const char *text,
     size_t len, char *err, size_t errlen)
 {
-	struct json_object	*root;
-	char			 perr[256];
-	int			 rv;
+	struct json_object *root;
+	char                perr[256];
+	int                 rv;
 
 	if (config_is_yaml(path))
 		root = yaml_to_json(text, len, perr, sizeof(perr));
@@ -344,11 +343,12 @@ config_parse(struct gw_config *cfg, const char *path, const char *text,
 static int
 config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
 {
-	const struct cfg_key	*k;
-	const char		*v, *colon;
+	const struct cfg_key *k;
+	const char           *v, *colon;
 
 	for (k = cfg_keys; k->path != NULL; k++) {
-		if (k->env == NULL || (v = getenv(k->env)) == NULL || *v == '\0')
+		if (k->env == NULL || (v = getenv(k->env)) == NULL ||
+		    *v == '\0')
 			continue;
 		/* OPENCLAW_GATEWAY_PORT may be "host:port". */
 		if (k->type == CFG_INT && (colon = strrchr(v, ':')) != NULL)
@@ -368,13 +368,14 @@ config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
 int
 config_load(struct gw_config *cfg, char *err, size_t errlen)
 {
-	char	*text;
-	size_t	 len;
+	char  *text;
+	size_t len;
 
 	config_init(cfg);
 	cfg->state_dir = config_state_dir();
 	cfg->path = config_file_path(cfg->state_dir);
-	if ((text = util_read_file(cfg->path, CONFIG_MAX_BYTES, &len)) == NULL) {
+	if ((text = util_read_file(cfg->path, CONFIG_MAX_BYTES, &len)) ==
+	    NULL) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: %s", cfg->path,
 			    strerror(errno));
@@ -384,7 +385,8 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 		cfg->exists = 1;
 		cfg->hash = xmalloc(65);
 		config_hash(text, len, cfg->hash);
-		if (config_parse(cfg, cfg->path, text, len, err, errlen) == -1) {
+		if (config_parse(cfg, cfg->path, text, len, err, errlen) ==
+		    -1) {
 			free(text);
 			return -1;
 		}
@@ -396,27 +398,27 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 struct json_object *
 config_to_json(const struct gw_config *cfg)
 {
-	const struct cfg_key	*k;
-	struct json_object	*o, *a;
-	const struct strlist	*l;
-	const char		*s;
-	int			 i;
+	const struct cfg_key *k;
+	struct json_object   *o, *a;
+	const struct strlist *l;
+	const char           *s;
+	int                   i;
 
 	o = json_object_new_object();
-	json_object_object_add(o, "$path", json_object_new_string(cfg->path ?
-	    cfg->path : ""));
+	json_object_object_add(o, "$path",
+	    json_object_new_string(cfg->path ? cfg->path : ""));
 	json_object_object_add(o, "$stateDir",
 	    json_object_new_string(cfg->state_dir ? cfg->state_dir : ""));
-	json_object_object_add(o, "$exists", json_object_new_boolean(
-	    cfg->exists));
+	json_object_object_add(o, "$exists",
+	    json_object_new_boolean(cfg->exists));
 	if (cfg->hash != NULL)
 		json_object_object_add(o, "$hash",
 		    json_object_new_string(cfg->hash));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		switch (k->type) {
 		case CFG_INT:
-			json_object_object_add(o, k->path, json_object_new_int64(
-			    *FIELD(cfg, k, long)));
+			json_object_object_add(o, k->path,
+			    json_object_new_int64(*FIELD(cfg, k, long)));
 			break;
 		case CFG_BOOL:
 			json_object_object_add(o, k->path,
@@ -443,9 +445,9 @@ config_to_json(const struct gw_config *cfg)
 int
 config_from_json(struct gw_config *cfg, struct json_object *o)
 {
-	const struct cfg_key	*k;
-	struct json_object	*v;
-	char			 why[128];
+	const struct cfg_key *k;
+	struct json_object   *v;
+	char                  why[128];
 
 	config_init(cfg);
 	if (!json_object_is_type(o, json_type_object))

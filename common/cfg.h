@@ -12,87 +12,98 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-enum cfg_type { CFG_INT, CFG_BOOL, CFG_STR, CFG_SECRET, CFG_ENUM, CFG_STRLIST };
-enum cfg_reload { CFG_RELOAD_NONE, CFG_RELOAD_HOT, CFG_RELOAD_RESTART };
+enum cfg_type {
+	CFG_INT,
+	CFG_BOOL,
+	CFG_STR,
+	CFG_SECRET,
+	CFG_ENUM,
+	CFG_STRLIST
+};
+enum cfg_reload {
+	CFG_RELOAD_NONE,
+	CFG_RELOAD_HOT,
+	CFG_RELOAD_RESTART
+};
 
 struct cfg_key {
-	const char	*path;		/* "gateway.port" */
-	enum cfg_type	 type;
-	const char	*def;		/* default as text, NULL for none */
-	const char	*env;		/* environment override, NULL for none */
-	const char	*choices;	/* "a|b|c" for CFG_ENUM */
-	long		 min, max;	/* CFG_INT range */
-	enum cfg_reload	 reload;
-	size_t		 offset;	/* into struct gw_config */
-	const char	*doc;
+	const char     *path; /* "gateway.port" */
+	enum cfg_type   type;
+	const char     *def;      /* default as text, NULL for none */
+	const char     *env;      /* environment override, NULL for none */
+	const char     *choices;  /* "a|b|c" for CFG_ENUM */
+	long            min, max; /* CFG_INT range */
+	enum cfg_reload reload;
+	size_t          offset; /* into struct gw_config */
+	const char     *doc;
 };
 
 extern const struct cfg_key cfg_keys[];
 
 struct strlist {
-	char		**v;
-	int		  n;
+	char **v;
+	int    n;
 };
 
 struct gw_config {
-	char		*path;		/* config file path */
-	char		*state_dir;
-	int		 exists;	/* the file existed when loaded */
-	char		*hash;		/* sha256 hex of the file as loaded */
+	char *path; /* config file path */
+	char *state_dir;
+	int   exists; /* the file existed when loaded */
+	char *hash;   /* sha256 hex of the file as loaded */
 
-	char		*mode;		/* gateway.mode */
-	long		 port;
-	char		*bind;
-	char		*auth_mode;	/* none|token|password ("" = derived) */
-	char		*auth_token;
-	char		*auth_password;
-	char		*remote_token;
-	char		*remote_password;
-	char		*remote_url;
-	long		 rl_max_attempts;
-	long		 rl_window_ms;
-	long		 rl_lockout_ms;
-	int		 rl_exempt_loopback;
-	struct strlist	 allowed_origins;
-	struct strlist	 allowed_hosts;
-	int		 canvas_enabled;
-	long		 canvas_port;	/* 0 = base + 4 */
-	char		*workspace;	/* agents.defaults.workspace */
-	char		*log_file;
-	char		*log_level;
+	char          *mode; /* gateway.mode */
+	long           port;
+	char          *bind;
+	char          *auth_mode; /* none|token|password ("" = derived) */
+	char          *auth_token;
+	char          *auth_password;
+	char          *remote_token;
+	char          *remote_password;
+	char          *remote_url;
+	long           rl_max_attempts;
+	long           rl_window_ms;
+	long           rl_lockout_ms;
+	int            rl_exempt_loopback;
+	struct strlist allowed_origins;
+	struct strlist allowed_hosts;
+	int            canvas_enabled;
+	long           canvas_port; /* 0 = base + 4 */
+	char          *workspace;   /* agents.defaults.workspace */
+	char          *log_file;
+	char          *log_level;
 
-	long		 tick_ms;
-	long		 ping_ms;
-	long		 handshake_ms;
-	long		 presence_ttl_ms;
-	long		 health_refresh_ms;
-	long		 max_preauth_per_ip;
-	long		 max_connections;
-	long		 max_outbound_bytes;
-	long		 drain_ms;
-	long		 startup_delay_ms;
+	long tick_ms;
+	long ping_ms;
+	long handshake_ms;
+	long presence_ttl_ms;
+	long health_refresh_ms;
+	long max_preauth_per_ip;
+	long max_connections;
+	long max_outbound_bytes;
+	long drain_ms;
+	long startup_delay_ms;
 };
 
 /* Defaults applied, no file read. */
-void	 config_init(struct gw_config *);
-void	 config_free(struct gw_config *);
+void config_init(struct gw_config *);
+void config_free(struct gw_config *);
 /*
  * Resolve state dir and config path from the environment, load the file
  * if it exists (JSON with comments and trailing commas, or YAML when the
  * name ends in .yaml/.yml), apply environment overrides.  Returns -1 with
  * a one-line message in err ("<path>:<line>:<col>: <reason>").
  */
-int	 config_load(struct gw_config *, char *err, size_t errlen);
+int config_load(struct gw_config *, char *err, size_t errlen);
 /* Parse text already read; path is for messages only. */
-int	 config_parse(struct gw_config *, const char *path, const char *text,
-	    size_t len, char *err, size_t errlen);
+int config_parse(struct gw_config *, const char *path, const char *text,
+    size_t len, char *err, size_t errlen);
 /* The resolved state directory and config path (heap strings). */
-char	*config_state_dir(void);
-char	*config_file_path(const char *state_dir);
+char *config_state_dir(void);
+char *config_file_path(const char *state_dir);
 /* 1 if v is one of an enum key's choices. */
-int	 config_choice_ok(const struct cfg_key *, const char *v);
+int config_choice_ok(const struct cfg_key *, const char *v);
 /* sha256 of len bytes as 64 hex digits + NUL. */
-void	 config_hash(const void *data, size_t len, char out[65]);
+void config_hash(const void *data, size_t len, char out[65]);
 /* Effective auth mode: explicit, else password if set, else token. */
 const char *config_auth_mode(const struct gw_config *);
 
@@ -101,6 +112,6 @@ const char *config_auth_mode(const struct gw_config *);
  * way workers receive secrets) and back.
  */
 struct json_object *config_to_json(const struct gw_config *);
-int	 config_from_json(struct gw_config *, struct json_object *);
+int                 config_from_json(struct gw_config *, struct json_object *);
 
 #endif

@@ -33,72 +33,72 @@
 #include "common/net.h"
 #include "common/xmalloc.h"
 
-#define IPC_RBUF_INIT	(64 * 1024)
-#define IPC_RBUF_MAX	(sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD)
+#define IPC_RBUF_INIT (64 * 1024)
+#define IPC_RBUF_MAX  (sizeof(struct ipc_hdr) + IPC_MAX_PAYLOAD)
 /* Descriptors received per recvmsg (one per message, several messages). */
-#define IPC_CMSG_FDS	16
+#define IPC_CMSG_FDS 16
 /* Received descriptors waiting for their message; more is abuse. */
-#define IPC_FDQ_MAX	256
+#define IPC_FDQ_MAX 256
 /*
  * Reads per readable event.  Linux ends a recvmsg after a message that
  * carries descriptors, so a hand-off per read: reading on lets one wake-up
  * take a burst of them (and one batched reply answer it), without
  * starving the other events of the loop.
  */
-#define IPC_READS_PER_CB	32
+#define IPC_READS_PER_CB 32
 
 #ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL	0
+#define MSG_NOSIGNAL 0
 #endif
 
 struct ipc_wmsg {
-	TAILQ_ENTRY(ipc_wmsg)	 w_entry;
-	uint8_t			*w_buf;
-	size_t			 w_len;
-	size_t			 w_off;
-	int			 w_fd;		/* -1, or sent with byte 0 */
+	TAILQ_ENTRY(ipc_wmsg) w_entry;
+	uint8_t *w_buf;
+	size_t   w_len;
+	size_t   w_off;
+	int      w_fd; /* -1, or sent with byte 0 */
 };
 
 struct ipc_chan {
-	struct event_base	*c_base;
-	int			 c_fd;
-	char			*c_name;
-	uint32_t		*c_allowed;
-	ipc_cb			 c_cb;
-	void			*c_arg;
-	struct event		*c_rev;
-	struct event		*c_wev;
+	struct event_base *c_base;
+	int                c_fd;
+	char              *c_name;
+	uint32_t          *c_allowed;
+	ipc_cb             c_cb;
+	void              *c_arg;
+	struct event      *c_rev;
+	struct event      *c_wev;
 
-	uint8_t			*c_rbuf;
-	size_t			 c_rlen;
-	size_t			 c_rcap;
+	uint8_t *c_rbuf;
+	size_t   c_rlen;
+	size_t   c_rcap;
 
-	int			 c_fdq[IPC_FDQ_MAX];
-	int			 c_fdq_head;
-	int			 c_fdq_n;
+	int c_fdq[IPC_FDQ_MAX];
+	int c_fdq_head;
+	int c_fdq_n;
 
 	TAILQ_HEAD(ipc_wq, ipc_wmsg) c_wq;
-	size_t			 c_wpending;
+	size_t c_wpending;
 
-	uint32_t		 c_btype;	/* ipc_send_batched; 0: none */
-	size_t			 c_blen;
-	uint8_t			 c_bdata[IPC_BATCHED_MAX];
+	uint32_t c_btype; /* ipc_send_batched; 0: none */
+	size_t   c_blen;
+	uint8_t  c_bdata[IPC_BATCHED_MAX];
 
-	int			 c_dead;	/* no more I/O */
-	int			 c_eof_sent;	/* callback saw msg == NULL */
-	int			 c_busy;	/* inside a callback */
-	int			 c_freed;	/* freed inside a callback */
+	int c_dead;     /* no more I/O */
+	int c_eof_sent; /* callback saw msg == NULL */
+	int c_busy;     /* inside a callback */
+	int c_freed;    /* freed inside a callback */
 };
 
-static void	ipc_read_cb(evutil_socket_t, short, void *);
-static void	ipc_write_cb(evutil_socket_t, short, void *);
+static void ipc_read_cb(evutil_socket_t, short, void *);
+static void ipc_write_cb(evutil_socket_t, short, void *);
 
 struct ipc_chan *
 ipc_chan_new(struct event_base *base, int fd, const char *name,
     const uint32_t *allowed, ipc_cb cb, void *arg)
 {
-	struct ipc_chan	*c;
-	size_t		 n = 0;
+	struct ipc_chan *c;
+	size_t           n = 0;
 
 	if (net_set_nonblock(fd) == -1 || net_set_cloexec(fd) == -1) {
 		log_warn("%s: fcntl", name);
@@ -137,7 +137,7 @@ ipc_chan_new(struct event_base *base, int fd, const char *name,
 static void
 ipc_wq_clear(struct ipc_chan *c)
 {
-	struct ipc_wmsg	*w;
+	struct ipc_wmsg *w;
 
 	while ((w = TAILQ_FIRST(&c->c_wq)) != NULL) {
 		TAILQ_REMOVE(&c->c_wq, w, w_entry);
@@ -225,7 +225,7 @@ ipc_fail(struct ipc_chan *c)
 static int
 ipc_allowed(const struct ipc_chan *c, uint32_t type)
 {
-	const uint32_t	*t;
+	const uint32_t *t;
 
 	for (t = c->c_allowed; *t != 0; t++)
 		if (*t == type)
@@ -248,7 +248,7 @@ ipc_fdq_push(struct ipc_chan *c, int fd)
 static int
 ipc_fdq_pop(struct ipc_chan *c)
 {
-	int	fd;
+	int fd;
 
 	if (c->c_fdq_n == 0)
 		return -1;
@@ -265,8 +265,8 @@ ipc_fdq_pop(struct ipc_chan *c)
 static int
 ipc_take_fds(struct ipc_chan *c, struct msghdr *mh)
 {
-	struct cmsghdr	*cm;
-	int		*fds, i, n, got = 0, rv = 0;
+	struct cmsghdr *cm;
+	int            *fds, i, n, got = 0, rv = 0;
 
 	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -292,9 +292,9 @@ ipc_take_fds(struct ipc_chan *c, struct msghdr *mh)
 static int
 ipc_dispatch(struct ipc_chan *c)
 {
-	struct ipc_hdr	 hdr;
-	struct ipc_msg	 msg;
-	size_t		 off = 0, need;
+	struct ipc_hdr hdr;
+	struct ipc_msg msg;
+	size_t         off = 0, need;
 
 	while (!c->c_dead && c->c_rlen - off >= sizeof(hdr)) {
 		memcpy(&hdr, c->c_rbuf + off, sizeof(hdr));
@@ -324,7 +324,8 @@ ipc_dispatch(struct ipc_chan *c)
 		if (hdr.flags & IPC_F_FD) {
 			if ((msg.fd = ipc_fdq_pop(c)) == -1) {
 				log_warnx("%s: message type %u without its "
-				    "descriptor", c->c_name, hdr.type);
+				          "descriptor",
+				    c->c_name, hdr.type);
 				goto fail;
 			}
 		}
@@ -351,14 +352,14 @@ fail:
 static int
 ipc_read_once(struct ipc_chan *c)
 {
-	struct msghdr	 mh;
-	struct iovec	 iov;
+	struct msghdr mh;
+	struct iovec  iov;
 	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int) * IPC_CMSG_FDS)];
-	}		 cmsgbuf;
-	ssize_t		 n;
-	int		 nfds, flags = 0;
+		struct cmsghdr hdr;
+		char           buf[CMSG_SPACE(sizeof(int) * IPC_CMSG_FDS)];
+	} cmsgbuf;
+	ssize_t n;
+	int     nfds, flags = 0;
 
 	if (c->c_rbuf == NULL) {
 		c->c_rcap = IPC_RBUF_INIT;
@@ -372,7 +373,7 @@ ipc_read_once(struct ipc_chan *c)
 			return -1;
 		}
 		c->c_rcap = c->c_rcap * 2 > IPC_RBUF_MAX ? IPC_RBUF_MAX :
-		    c->c_rcap * 2;
+		                                           c->c_rcap * 2;
 		c->c_rbuf = xrealloc(c->c_rbuf, c->c_rcap);
 	}
 	memset(&mh, 0, sizeof(mh));
@@ -430,7 +431,7 @@ ipc_read_once(struct ipc_chan *c)
 static void
 ipc_batch_flush(struct ipc_chan *c)
 {
-	uint32_t	type = c->c_btype;
+	uint32_t type = c->c_btype;
 
 	if (type == 0)
 		return;
@@ -442,8 +443,8 @@ ipc_batch_flush(struct ipc_chan *c)
 static void
 ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ipc_chan	*c = arg;
-	int		 i, rv = 0;
+	struct ipc_chan *c = arg;
+	int              i, rv = 0;
 
 	(void)fd;
 	(void)ev;
@@ -461,13 +462,13 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 static ssize_t
 ipc_sendmsg(int s, struct iovec *iov, int iovcnt, int fd)
 {
-	struct msghdr	 mh;
+	struct msghdr mh;
 	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}		 cmsgbuf;
-	struct cmsghdr	*cm;
-	ssize_t		 n;
+		struct cmsghdr hdr;
+		char           buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	struct cmsghdr *cm;
+	ssize_t         n;
 
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = iov;
@@ -497,8 +498,8 @@ ipc_sendmsg(int s, struct iovec *iov, int iovcnt, int fd)
 static int
 ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
 {
-	struct iovec	iov;
-	ssize_t		n;
+	struct iovec iov;
+	ssize_t      n;
 
 	iov.iov_base = w->w_buf + w->w_off;
 	iov.iov_len = w->w_len - w->w_off;
@@ -520,8 +521,8 @@ ipc_write_one(struct ipc_chan *c, struct ipc_wmsg *w)
 static int
 ipc_write_queue(struct ipc_chan *c)
 {
-	struct ipc_wmsg	*w;
-	int		 rv;
+	struct ipc_wmsg *w;
+	int              rv;
 
 	while ((w = TAILQ_FIRST(&c->c_wq)) != NULL) {
 		if ((rv = ipc_write_one(c, w)) != 0)
@@ -538,8 +539,8 @@ ipc_write_queue(struct ipc_chan *c)
 static void
 ipc_write_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ipc_chan	*c = arg;
-	int		 rv;
+	struct ipc_chan *c = arg;
+	int              rv;
 
 	(void)fd;
 	(void)ev;
@@ -566,8 +567,8 @@ static void
 ipc_enqueue(struct ipc_chan *c, const struct ipc_hdr *hdr, const void *data,
     size_t skip, int fd)
 {
-	struct ipc_wmsg	*w;
-	size_t		 len = hdr->len, hskip;
+	struct ipc_wmsg *w;
+	size_t           len = hdr->len, hskip;
 
 	hskip = skip < sizeof(*hdr) ? skip : sizeof(*hdr);
 	w = xcalloc(1, sizeof(*w));
@@ -576,7 +577,8 @@ ipc_enqueue(struct ipc_chan *c, const struct ipc_hdr *hdr, const void *data,
 	memcpy(w->w_buf, (const uint8_t *)hdr + hskip, sizeof(*hdr) - hskip);
 	if (len > skip - hskip)
 		memcpy(w->w_buf + sizeof(*hdr) - hskip,
-		    (const uint8_t *)data + (skip - hskip), len - (skip - hskip));
+		    (const uint8_t *)data + (skip - hskip),
+		    len - (skip - hskip));
 	w->w_fd = fd;
 	TAILQ_INSERT_TAIL(&c->c_wq, w, w_entry);
 	c->c_wpending += w->w_len;
@@ -595,7 +597,7 @@ int
 ipc_send(struct ipc_chan *c, uint32_t type, int fd, const void *data,
     size_t len)
 {
-	struct ipc_hdr	 hdr;
+	struct ipc_hdr hdr;
 
 	if (c->c_dead || len > IPC_MAX_PAYLOAD) {
 		if (!c->c_dead)
@@ -630,16 +632,16 @@ int
 ipc_send_now(struct ipc_chan *c, uint32_t type, int fd, const void *data,
     size_t len)
 {
-	struct ipc_hdr	hdr;
-	struct iovec	iov[2];
-	ssize_t		n = 0;
-	int		qfd = -1;
+	struct ipc_hdr hdr;
+	struct iovec   iov[2];
+	ssize_t        n = 0;
+	int            qfd = -1;
 
 	if (c->c_dead)
 		return -1;
 	if (len > IPC_MAX_PAYLOAD) {
-		log_warnx("%s: message type %u too long (%zu bytes)",
-		    c->c_name, type, len);
+		log_warnx("%s: message type %u too long (%zu bytes)", c->c_name,
+		    type, len);
 		return -1;
 	}
 	ipc_hdr_init(&hdr, type, fd, len);
@@ -700,9 +702,9 @@ ipc_pending(const struct ipc_chan *c)
 int
 ipc_flush(struct ipc_chan *c)
 {
-	struct ipc_hdr	hdr;
-	struct pollfd	pfd;
-	int		rv;
+	struct ipc_hdr hdr;
+	struct pollfd  pfd;
+	int            rv;
 
 	if (c->c_dead)
 		return -1;

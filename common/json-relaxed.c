@@ -7,14 +7,20 @@
 #include "common/json-relaxed.h"
 #include "common/xmalloc.h"
 
-#define JSON_RELAXED_DEPTH	64
+#define JSON_RELAXED_DEPTH 64
 
-enum jr_state { JR_CODE, JR_STRING, JR_ESCAPE, JR_LINE, JR_BLOCK };
+enum jr_state {
+	JR_CODE,
+	JR_STRING,
+	JR_ESCAPE,
+	JR_LINE,
+	JR_BLOCK
+};
 
 static void
 jr_position(const char *text, size_t off, int *line, int *col)
 {
-	size_t	i;
+	size_t i;
 
 	*line = 1;
 	*col = 1;
@@ -36,9 +42,9 @@ jr_position(const char *text, size_t off, int *line, int *col)
 static long
 jr_strip(char *buf, size_t len, const char **why)
 {
-	enum jr_state	st = JR_CODE;
-	long		last = -1, block = -1;	/* last significant byte */
-	size_t		i;
+	enum jr_state st = JR_CODE;
+	long          last = -1, block = -1; /* last significant byte */
+	size_t        i;
 
 	for (i = 0; i < len; i++) {
 		char c = buf[i];
@@ -98,14 +104,14 @@ jr_strip(char *buf, size_t len, const char **why)
 struct json_object *
 json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct json_tokener	*tok;
-	struct json_object	*obj;
-	enum json_tokener_error	 jerr;
-	char			*buf;
-	long			 bad;
-	const char		*why;
-	size_t			 end;
-	int			 line, col;
+	struct json_tokener    *tok;
+	struct json_object     *obj;
+	enum json_tokener_error jerr;
+	char                   *buf;
+	long                    bad;
+	const char             *why;
+	size_t                  end;
+	int                     line, col;
 
 	buf = xmalloc(len + 1);
 	memcpy(buf, text, len);
@@ -136,8 +142,10 @@ json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 			end++;
 		if (end < len) {
 			jr_position(text, end, &line, &col);
-			snprintf(err, errlen, "%d:%d: unexpected text after "
-			    "the value", line, col);
+			snprintf(err, errlen,
+			    "%d:%d: unexpected text after "
+			    "the value",
+			    line, col);
 			json_object_put(obj);
 			obj = NULL;
 		}

@@ -15,7 +15,7 @@
  * Parse text (len bytes, need not be NUL-terminated).  On error returns
  * NULL and writes "<line>:<col>: <reason>" into err.
  */
-struct json_object *json_relaxed_parse(const char *text, size_t len,
-	    char *err, size_t errlen);
+struct json_object *
+json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

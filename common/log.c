@@ -13,11 +13,11 @@
 
 #include "common/log.h"
 
-#define LOG_LINE_MAX	4096
+#define LOG_LINE_MAX 4096
 
-static const char	*log_subsystem = "gateway";
-static int		 log_verbose_flag;
-static int		 log_fd = -1;
+static const char *log_subsystem = "gateway";
+static int         log_verbose_flag;
+static int         log_fd = -1;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
@@ -31,7 +31,7 @@ log_init(const char *subsystem, int verbose)
 int
 log_open_file(const char *path)
 {
-	int	fd;
+	int fd;
 
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
@@ -70,9 +70,9 @@ log_verbose(void)
 static void
 log_timestamp(char *buf, size_t len)
 {
-	struct timespec	ts;
-	struct tm	tm;
-	char		tmp[24];
+	struct timespec ts;
+	struct tm       tm;
+	char            tmp[24];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
@@ -84,7 +84,7 @@ log_timestamp(char *buf, size_t len)
 static void
 log_write_all(int fd, const char *buf, size_t len)
 {
-	ssize_t	n;
+	ssize_t n;
 
 	while (len > 0) {
 		n = write(fd, buf, len);
@@ -100,11 +100,11 @@ log_write_all(int fd, const char *buf, size_t len)
 static void
 log_file_line(const char *ts, enum log_level lvl, const char *msg)
 {
-	struct json_object	*o, *meta;
-	char			 name[128];
-	const char		*s;
-	size_t			 len;
-	char			*line;
+	struct json_object *o, *meta;
+	char                name[128];
+	const char         *s;
+	size_t              len;
+	char               *line;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "time", json_object_new_string(ts));
@@ -118,12 +118,14 @@ log_file_line(const char *ts, enum log_level lvl, const char *msg)
 	snprintf(name, sizeof(name), "{\"subsystem\":\"%s\"}", log_subsystem);
 	json_object_object_add(meta, "name", json_object_new_string(name));
 	json_object_object_add(meta, "date", json_object_new_string(ts));
-	json_object_object_add(meta, "logLevelName", json_object_new_string(
-	    lvl == LOG_LVL_DEBUG ? "DEBUG" : lvl == LOG_LVL_INFO ? "INFO" :
-	    lvl == LOG_LVL_WARN ? "WARN" : "ERROR"));
+	json_object_object_add(meta, "logLevelName",
+	    json_object_new_string(lvl == LOG_LVL_DEBUG ? "DEBUG" :
+	            lvl == LOG_LVL_INFO                 ? "INFO" :
+	            lvl == LOG_LVL_WARN                 ? "WARN" :
+	                                                  "ERROR"));
 	json_object_object_add(o, "_meta", meta);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(s);
 	if ((line = malloc(len + 1)) != NULL) {
 		memcpy(line, s, len);
@@ -137,8 +139,8 @@ log_file_line(const char *ts, enum log_level lvl, const char *msg)
 static void
 log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 {
-	char	msg[LOG_LINE_MAX], line[LOG_LINE_MAX + 128], ts[40];
-	int	saved = errno, n;
+	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX + 128], ts[40];
+	int  saved = errno, n;
 
 	if (lvl == LOG_LVL_DEBUG && !log_verbose_flag)
 		return;
@@ -149,8 +151,8 @@ log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 		    strerror(saved));
 	}
 	log_timestamp(ts, sizeof(ts));
-	n = snprintf(line, sizeof(line), "%s %-5s %s %s\n", ts,
-	    log_names[lvl], log_subsystem, msg);
+	n = snprintf(line, sizeof(line), "%s %-5s %s %s\n", ts, log_names[lvl],
+	    log_subsystem, msg);
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;
 	log_write_all(STDOUT_FILENO, line, (size_t)n);
@@ -159,16 +161,15 @@ log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 	errno = saved;
 }
 
-#define LOG_FN(fn, lvl, err)				\
-void							\
-fn(const char *fmt, ...)				\
-{							\
-	va_list	ap;					\
-							\
-	va_start(ap, fmt);				\
-	log_vemit(lvl, fmt, ap, err);			\
-	va_end(ap);					\
-}
+#define LOG_FN(fn, lvl, err)                  \
+	void fn(const char *fmt, ...)         \
+	{                                     \
+		va_list ap;                   \
+                                              \
+		va_start(ap, fmt);            \
+		log_vemit(lvl, fmt, ap, err); \
+		va_end(ap);                   \
+	}
 
 LOG_FN(log_debug, LOG_LVL_DEBUG, 0)
 LOG_FN(log_info, LOG_LVL_INFO, 0)
@@ -179,7 +180,7 @@ LOG_FN(log_errorx, LOG_LVL_ERROR, 0)
 void
 fatalx(int status, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_vemit(LOG_LVL_ERROR, fmt, ap, 0);
@@ -190,7 +191,7 @@ fatalx(int status, const char *fmt, ...)
 void
 fatal(int status, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	log_vemit(LOG_LVL_ERROR, fmt, ap, 1);

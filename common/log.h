@@ -9,34 +9,39 @@
 
 #include <stdarg.h>
 
-enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
+enum log_level {
+	LOG_LVL_DEBUG,
+	LOG_LVL_INFO,
+	LOG_LVL_WARN,
+	LOG_LVL_ERROR
+};
 
 /* Process-wide subsystem ("gateway", "gateway/ws", ...); not copied. */
-void	log_init(const char *subsystem, int verbose);
+void log_init(const char *subsystem, int verbose);
 /* Append JSON lines to path (0600, created if needed); -1 on failure. */
-int	log_open_file(const char *path);
+int log_open_file(const char *path);
 /* Use an already-open descriptor for the JSON lines (workers inherit it). */
-void	log_set_file_fd(int fd);
-int	log_file_fd(void);
-void	log_set_verbose(int verbose);
-int	log_verbose(void);
+void log_set_file_fd(int fd);
+int  log_file_fd(void);
+void log_set_verbose(int verbose);
+int  log_verbose(void);
 
-void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* As log_warnx, with ": strerror(errno)" appended. */
-void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Log and exit(status); only where a process ends. */
-void	fatalx(int status, const char *, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
-void	fatal(int status, const char *, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
+void fatalx(int status, const char *, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+void fatal(int status, const char *, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 
 /* Exit statuses, master and workers alike. */
-#define EXIT_OK		0
-#define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
-#define EXIT_CONFIG	78
+#define EXIT_OK      0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+#define EXIT_CONFIG  78
 
 #endif

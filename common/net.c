@@ -16,7 +16,7 @@
 int
 net_set_nonblock(int fd)
 {
-	int	flags;
+	int flags;
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1)
 		return -1;
@@ -28,7 +28,7 @@ net_set_nonblock(int fd)
 int
 net_set_cloexec(int fd)
 {
-	int	flags;
+	int flags;
 
 	if ((flags = fcntl(fd, F_GETFD)) == -1)
 		return -1;
@@ -41,8 +41,8 @@ int
 net_listen_tcp(const char *host, int port, int backlog, char *err,
     size_t errlen)
 {
-	struct sockaddr_in	sin;
-	int			fd, on = 1, saved;
+	struct sockaddr_in sin;
+	int                fd, on = 1, saved;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -83,9 +83,9 @@ fail:
 int
 net_is_loopback(const struct sockaddr *sa)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-	const uint8_t			*a;
+	const struct sockaddr_in  *sin;
+	const struct sockaddr_in6 *sin6;
+	const uint8_t             *a;
 
 	switch (sa->sa_family) {
 	case AF_INET:
@@ -105,14 +105,15 @@ net_is_loopback(const struct sockaddr *sa)
 const char *
 net_ntop(const struct sockaddr *sa, char *buf, size_t len)
 {
-	const void	*addr;
+	const void *addr;
 
 	switch (sa->sa_family) {
 	case AF_INET:
 		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 		break;
 	case AF_INET6:
-		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		addr =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		break;
 	default:
 		addr = NULL;

@@ -16,11 +16,11 @@
 #include "protocol/shm-layout.h"
 
 /* A reader gives up on a row being rewritten this many times in a row. */
-#define SHM_READ_RETRIES	1000
+#define SHM_READ_RETRIES 1000
 
 struct shm_region {
-	struct shm_layout	*l;
-	size_t			 size;
+	struct shm_layout *l;
+	size_t             size;
 };
 
 static int
@@ -29,8 +29,8 @@ shm_open_anon(void)
 #ifdef HAVE_MEMFD_CREATE
 	return memfd_create("openclaw-gateway", MFD_CLOEXEC);
 #else
-	char	name[64];
-	int	fd;
+	char name[64];
+	int  fd;
 
 	snprintf(name, sizeof(name), "/openclaw-gw-%ld", (long)getpid());
 	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -43,9 +43,9 @@ shm_open_anon(void)
 int
 shm_create(size_t *sizep)
 {
-	struct shm_layout	*l;
-	size_t			 size = sizeof(struct shm_layout);
-	int			 fd;
+	struct shm_layout *l;
+	size_t             size = sizeof(struct shm_layout);
+	int                fd;
 
 	if ((fd = shm_open_anon()) == -1) {
 		log_warn("shared memory");
@@ -77,8 +77,8 @@ shm_create(size_t *sizep)
 struct shm_region *
 shm_map(int fd, size_t size)
 {
-	struct shm_region	*r;
-	struct shm_layout	*l;
+	struct shm_region *r;
+	struct shm_layout *l;
 
 	if (size != sizeof(struct shm_layout)) {
 		log_warnx("shared memory: size %zu, expected %zu", size,
@@ -120,13 +120,13 @@ static void
 shm_slot_write(struct shm_presence_row *row, int used, const char *key,
     uint64_t ts, const char *data, size_t len)
 {
-	struct shm_presence_slot	*s;
-	uint32_t			 a, seq;
+	struct shm_presence_slot *s;
+	uint32_t                  a, seq;
 
 	a = atomic_load_explicit(&row->active, memory_order_relaxed);
 	s = &row->slot[!a];
 	seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
-	seq += (seq & 1) ? 1 : 0;	/* a writer died here: repair */
+	seq += (seq & 1) ? 1 : 0; /* a writer died here: repair */
 	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
 	s->used = used;
@@ -146,15 +146,16 @@ int
 shm_presence_put(struct shm_region *r, int row, const char *key, uint64_t ts,
     const char *data, size_t len)
 {
-	uint32_t	hwm;
+	uint32_t hwm;
 
 	if (row < 0 || row >= SHM_PRESENCE_ROWS ||
 	    strlen(key) >= SHM_PRESENCE_KEY || len >= SHM_PRESENCE_DATA)
 		return -1;
 	/* Raised first: a writer killed after it leaves no row unseen. */
 	hwm = atomic_load(&r->l->hdr.presence_hwm);
-	while (hwm < (uint32_t)row + 1 && !atomic_compare_exchange_weak(
-	    &r->l->hdr.presence_hwm, &hwm, (uint32_t)row + 1))
+	while (hwm < (uint32_t)row + 1 &&
+	    !atomic_compare_exchange_weak(&r->l->hdr.presence_hwm, &hwm,
+	        (uint32_t)row + 1))
 		;
 	shm_slot_write(&r->l->presence[row], 1, key, ts, data, len);
 	return 0;
@@ -170,13 +171,13 @@ shm_presence_clear(struct shm_region *r, int row)
 int
 shm_presence_get(struct shm_region *r, int row, struct shm_presence *out)
 {
-	struct shm_presence_row		*pr = &r->l->presence[row];
-	struct shm_presence_slot	*s;
-	uint32_t			 a, s1, s2, klen, dlen;
-	int				 tries, used;
+	struct shm_presence_row  *pr = &r->l->presence[row];
+	struct shm_presence_slot *s;
+	uint32_t                  a, s1, s2, klen, dlen;
+	int                       tries, used;
 
-	if ((uint32_t)row >= atomic_load_explicit(&r->l->hdr.presence_hwm,
-	    memory_order_acquire))
+	if ((uint32_t)row >=
+	    atomic_load_explicit(&r->l->hdr.presence_hwm, memory_order_acquire))
 		return 0;
 	for (tries = 0; tries < SHM_READ_RETRIES; tries++) {
 		a = atomic_load_explicit(&pr->active, memory_order_acquire);
@@ -187,8 +188,8 @@ shm_presence_get(struct shm_region *r, int row, struct shm_presence *out)
 		used = s->used;
 		klen = s->key_len;
 		dlen = s->data_len;
-		if (used && (klen >= SHM_PRESENCE_KEY ||
-		    dlen >= SHM_PRESENCE_DATA))
+		if (used &&
+		    (klen >= SHM_PRESENCE_KEY || dlen >= SHM_PRESENCE_DATA))
 			continue;
 		if (used) {
 			out->ts = s->ts;

@@ -14,26 +14,26 @@
 struct shm_region;
 
 /* Master: create, size and initialize the region; returns its fd or -1. */
-int	shm_create(size_t *sizep);
+int shm_create(size_t *sizep);
 /* Any process: map a region received as fd (fd is not closed). */
 struct shm_region *shm_map(int fd, size_t size);
-void	shm_unmap(struct shm_region *);
+void               shm_unmap(struct shm_region *);
 
 /* A consistent copy of one presence row. */
 struct shm_presence {
-	uint64_t	ts;
-	char		key[128];
-	char		data[1920];
-	size_t		data_len;
+	uint64_t ts;
+	char     key[128];
+	char     data[1920];
+	size_t   data_len;
 };
 
-int	 shm_presence_rows(void);
+int shm_presence_rows(void);
 /* Writer (ws only).  Returns -1 if key/data do not fit. */
-int	 shm_presence_put(struct shm_region *, int row, const char *key,
-	    uint64_t ts, const char *data, size_t len);
-void	 shm_presence_clear(struct shm_region *, int row);
+int shm_presence_put(struct shm_region *, int row, const char *key, uint64_t ts,
+    const char *data, size_t len);
+void shm_presence_clear(struct shm_region *, int row);
 /* 1 and a copy in out if the row is in use, 0 if empty. */
-int	 shm_presence_get(struct shm_region *, int row, struct shm_presence *out);
+int shm_presence_get(struct shm_region *, int row, struct shm_presence *out);
 
 /* stateVersion counters; both start at 1. */
 uint64_t shm_presence_version(struct shm_region *);

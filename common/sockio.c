@@ -24,7 +24,7 @@
 #include "common/sockio.h"
 #include "common/xmalloc.h"
 
-#define SOCKIO_IOV	64	/* buffer chains per sendmsg */
+#define SOCKIO_IOV 64 /* buffer chains per sendmsg */
 /*
  * First read size: libevent adds its chain header and rounds up to a
  * power of two, so this is one 4 KiB allocation.  Most requests fit; a
@@ -33,45 +33,45 @@
 #define SOCKIO_READ_START 4000
 
 struct sockio {
-	struct sockio_base	*sio_base;
-	int			 sio_fd;
-	struct event		*sio_rev;	/* persistent, EV_READ */
-	struct event		*sio_wev;	/* only while the kernel is full */
-	struct evbuffer		*sio_in;
-	struct evbuffer		*sio_out;
-	const struct sockio_cb	*sio_cb;
-	void			*sio_arg;
-	size_t			 sio_read_max;
-	size_t			 sio_read_want;	/* next reservation */
-	int			 sio_busy;	/* callbacks running on it */
-	uint8_t			 sio_reading;
-	uint8_t			 sio_wev_on;
-	uint8_t			 sio_listed;	/* on the flush list */
-	uint8_t			 sio_failed;	/* error: no more I/O */
-	uint8_t			 sio_eof;	/* the peer sends no more */
-	uint8_t			 sio_dead;	/* freed inside a callback */
-	TAILQ_ENTRY(sockio)	 sio_entry;
+	struct sockio_base     *sio_base;
+	int                     sio_fd;
+	struct event           *sio_rev; /* persistent, EV_READ */
+	struct event           *sio_wev; /* only while the kernel is full */
+	struct evbuffer        *sio_in;
+	struct evbuffer        *sio_out;
+	const struct sockio_cb *sio_cb;
+	void                   *sio_arg;
+	size_t                  sio_read_max;
+	size_t                  sio_read_want; /* next reservation */
+	int                     sio_busy;      /* callbacks running on it */
+	uint8_t                 sio_reading;
+	uint8_t                 sio_wev_on;
+	uint8_t                 sio_listed; /* on the flush list */
+	uint8_t                 sio_failed; /* error: no more I/O */
+	uint8_t                 sio_eof;    /* the peer sends no more */
+	uint8_t                 sio_dead;   /* freed inside a callback */
+	TAILQ_ENTRY(sockio) sio_entry;
 };
 
 struct sockio_base {
-	struct event_base	*sb_base;
-	struct event		*sb_flush;	/* made active, never added */
-	int			 sb_active;
-	TAILQ_HEAD(, sockio)	 sb_flushq;
+	struct event_base *sb_base;
+	struct event      *sb_flush; /* made active, never added */
+	int                sb_active;
+	TAILQ_HEAD(, sockio) sb_flushq;
 };
 
-static void	sockio_flush_list(evutil_socket_t, short, void *);
+static void sockio_flush_list(evutil_socket_t, short, void *);
 
 struct sockio_base *
 sockio_base_new(struct event_base *base)
 {
-	struct sockio_base	*sb;
+	struct sockio_base *sb;
 
 	sb = xcalloc(1, sizeof(*sb));
 	sb->sb_base = base;
 	TAILQ_INIT(&sb->sb_flushq);
-	if ((sb->sb_flush = event_new(base, -1, 0, sockio_flush_list,
-	    sb)) == NULL) {
+	if ((sb->sb_flush = event_new(base, -1, 0, sockio_flush_list, sb)) ==
+	    NULL) {
 		log_warnx("sockio: cannot allocate the flush event");
 		free(sb);
 		return NULL;
@@ -187,12 +187,12 @@ sockio_fail(struct sockio *so, int error)
 static int
 sockio_write(struct sockio *so)
 {
-	struct evbuffer_iovec	 v[SOCKIO_IOV];
-	struct iovec		 iov[SOCKIO_IOV];
-	struct msghdr		 msg;
-	size_t			 offered;
-	ssize_t			 n;
-	int			 i, nv;
+	struct evbuffer_iovec v[SOCKIO_IOV];
+	struct iovec          iov[SOCKIO_IOV];
+	struct msghdr         msg;
+	size_t                offered;
+	ssize_t               n;
+	int                   i, nv;
 
 	while (evbuffer_get_length(so->sio_out) > 0) {
 		nv = evbuffer_peek(so->sio_out, -1, NULL, v, SOCKIO_IOV);
@@ -226,7 +226,7 @@ sockio_write(struct sockio *so)
 static void
 sockio_flush(struct sockio *so)
 {
-	int	rv;
+	int rv;
 
 	if (evbuffer_get_length(so->sio_out) == 0)
 		return;
@@ -258,8 +258,8 @@ sockio_flush(struct sockio *so)
 static void
 sockio_flush_list(evutil_socket_t fd, short ev, void *arg)
 {
-	struct sockio_base	*sb = arg;
-	struct sockio		*so;
+	struct sockio_base *sb = arg;
+	struct sockio      *so;
 
 	(void)fd;
 	(void)ev;
@@ -279,8 +279,8 @@ static void
 sockio_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	struct sockio		*so = arg;
-	struct sockio_base	*sb = so->sio_base;
+	struct sockio      *so = arg;
+	struct sockio_base *sb = so->sio_base;
 
 	(void)buf;
 	if (info->n_added == 0 || so->sio_listed || so->sio_wev_on ||
@@ -297,13 +297,13 @@ sockio_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void
 sockio_read_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct sockio		*so = arg;
-	struct evbuffer_iovec	 v;
-	ssize_t			 n;
+	struct sockio        *so = arg;
+	struct evbuffer_iovec v;
+	ssize_t               n;
 
 	(void)ev;
 	if (evbuffer_reserve_space(so->sio_in, (ev_ssize_t)so->sio_read_want,
-	    &v, 1) != 1) {
+	        &v, 1) != 1) {
 		log_warnx("sockio: fd %d: cannot grow the input buffer", fd);
 		sockio_fail(so, ENOMEM);
 		return;
@@ -343,7 +343,7 @@ struct sockio *
 sockio_new(struct sockio_base *sb, int fd, const struct sockio_cb *cb,
     void *arg)
 {
-	struct sockio	*so;
+	struct sockio *so;
 
 	so = xcalloc(1, sizeof(*so));
 	so->sio_base = sb;
@@ -385,7 +385,8 @@ sockio_set_read_max(struct sockio *so, size_t max)
 {
 	so->sio_read_max = max > 0 ? max : SOCKIO_READ_MAX;
 	so->sio_read_want = so->sio_read_max < SOCKIO_READ_START ?
-	    so->sio_read_max : SOCKIO_READ_START;
+	    so->sio_read_max :
+	    SOCKIO_READ_START;
 }
 
 void

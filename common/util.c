@@ -23,7 +23,7 @@
 uint64_t
 util_now_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -32,7 +32,7 @@ util_now_ms(void)
 uint64_t
 util_mono_ms(void)
 {
-	struct timespec	ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -49,8 +49,8 @@ util_mono_ms(void)
 static int
 util_random_fill(void *buf, size_t len)
 {
-	unsigned char	*p = buf;
-	ssize_t		 n;
+	unsigned char *p = buf;
+	ssize_t        n;
 
 	while (len > 0) {
 		if ((n = getrandom(p, len, 0)) == -1) {
@@ -67,10 +67,10 @@ util_random_fill(void *buf, size_t len)
 int
 util_random(void *buf, size_t len)
 {
-	static unsigned char	 pool[256];
-	static size_t		 left;
-	unsigned char		*out = buf;
-	size_t			 n;
+	static unsigned char pool[256];
+	static size_t        left;
+	unsigned char       *out = buf;
+	size_t               n;
 
 	if (len > sizeof(pool))
 		return util_random_fill(buf, len);
@@ -107,12 +107,12 @@ util_random(void *buf, size_t len)
 char *
 util_b64url(const void *buf, size_t len)
 {
-	static const char	 tab[] =
+	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	const unsigned char	*p = buf;
-	char			*out, *o;
-	size_t			 i;
-	uint32_t		 v;
+	const unsigned char *p = buf;
+	char                *out, *o;
+	size_t               i;
+	uint32_t             v;
 
 	out = o = xmalloc(len / 3 * 4 + 5);
 	for (i = 0; i + 2 < len; i += 3) {
@@ -139,22 +139,24 @@ util_b64url(const void *buf, size_t len)
 void
 util_uuid(char out[37])
 {
-	unsigned char	b[16];
+	unsigned char b[16];
 
 	if (util_random(b, sizeof(b)) == -1)
 		abort();
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
-	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(out, 37,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+	    b[11], b[12], b[13], b[14], b[15]);
 }
 
 int
 util_secret_eq(const char *a, const char *b)
 {
-	size_t		la = strlen(a), lb = strlen(b), i;
-	unsigned char	diff = la != lb;
+	size_t        la = strlen(a), lb = strlen(b), i;
+	unsigned char diff = la != lb;
 
 	/* Walk the expected secret's length whatever the guess is. */
 	for (i = 0; i < lb; i++)
@@ -165,8 +167,8 @@ util_secret_eq(const char *a, const char *b)
 int
 util_parse_long(const char *s, long min, long max, long *out)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long  v;
 
 	if (s == NULL || *s == '\0')
 		return -1;
@@ -181,9 +183,9 @@ util_parse_long(const char *s, long min, long max, long *out)
 char *
 util_read_file(const char *path, size_t max, size_t *lenp)
 {
-	FILE	*f;
-	char	*buf;
-	size_t	 len = 0, cap = 4096, n;
+	FILE  *f;
+	char  *buf;
+	size_t len = 0, cap = 4096, n;
 
 	if ((f = fopen(path, "re")) == NULL)
 		return NULL;
@@ -215,8 +217,8 @@ util_read_file(const char *path, size_t max, size_t *lenp)
 static int
 util_fsync_dir(const char *path)
 {
-	char	*dir, *slash;
-	int	 fd, rv;
+	char *dir, *slash;
+	int   fd, rv;
 
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) == NULL)
@@ -237,10 +239,10 @@ util_fsync_dir(const char *path)
 int
 util_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
-	char		*tmp;
-	const char	*p = data;
-	ssize_t		 n;
-	int		 fd, saved;
+	char       *tmp;
+	const char *p = data;
+	ssize_t     n;
+	int         fd, saved;
 
 	xasprintf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

@@ -5,22 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-uint64_t util_now_ms(void);		/* wall clock, epoch ms */
-uint64_t util_mono_ms(void);		/* monotonic ms */
+uint64_t util_now_ms(void);  /* wall clock, epoch ms */
+uint64_t util_mono_ms(void); /* monotonic ms */
 /* Cryptographically random bytes; -1 on failure. */
-int	 util_random(void *buf, size_t len);
+int util_random(void *buf, size_t len);
 /* base64url without padding, heap string. */
-char	*util_b64url(const void *buf, size_t len);
+char *util_b64url(const void *buf, size_t len);
 /* Random RFC 4122 version 4 UUID, 36 characters + NUL. */
-void	 util_uuid(char out[37]);
+void util_uuid(char out[37]);
 /* Constant-time comparison of two strings (lengths may differ). */
-int	 util_secret_eq(const char *a, const char *b);
+int util_secret_eq(const char *a, const char *b);
 /* Parse a decimal long in [min,max]; -1 if not one. */
-int	 util_parse_long(const char *s, long min, long max, long *out);
+int util_parse_long(const char *s, long min, long max, long *out);
 /* Read a whole file (at most max bytes); heap, NUL-terminated. */
-char	*util_read_file(const char *path, size_t max, size_t *lenp);
+char *util_read_file(const char *path, size_t max, size_t *lenp);
 /* Write a file atomically: temp in the same dir, fsync, rename, fsync dir. */
-int	 util_write_atomic(const char *path, const void *data, size_t len,
-	    int mode);
+int util_write_atomic(const char *path, const void *data, size_t len, int mode);
 
 #endif

@@ -12,12 +12,12 @@
  * raw header being kept.
  */
 enum {
-	ST_BYTE0,	/* FIN, RSV, opcode */
-	ST_BYTE1,	/* MASK, 7-bit length */
-	ST_EXTLEN,	/* 16 or 64-bit length, hdr_need bytes left */
-	ST_MASK,	/* masking key, hdr_need bytes left */
+	ST_BYTE0,  /* FIN, RSV, opcode */
+	ST_BYTE1,  /* MASK, 7-bit length */
+	ST_EXTLEN, /* 16 or 64-bit length, hdr_need bytes left */
+	ST_MASK,   /* masking key, hdr_need bytes left */
 	ST_PAYLOAD,
-	ST_DEAD,	/* an error or a callback stopped us: stay stopped */
+	ST_DEAD, /* an error or a callback stopped us: stay stopped */
 };
 
 /*
@@ -27,26 +27,26 @@ enum {
  */
 enum {
 	U8_ACCEPT,
-	U8_TAIL1,	/* one 80..BF byte due */
-	U8_TAIL2,	/* two 80..BF bytes due */
-	U8_TAIL3,	/* three 80..BF bytes due */
-	U8_E0,		/* A0..BF, then one more */
-	U8_ED,		/* 80..9F, then one more */
-	U8_F0,		/* 90..BF, then two more */
-	U8_F4,		/* 80..8F, then two more */
+	U8_TAIL1, /* one 80..BF byte due */
+	U8_TAIL2, /* two 80..BF bytes due */
+	U8_TAIL3, /* three 80..BF bytes due */
+	U8_E0,    /* A0..BF, then one more */
+	U8_ED,    /* 80..9F, then one more */
+	U8_F0,    /* 90..BF, then two more */
+	U8_F4,    /* 80..8F, then two more */
 	U8_REJECT,
 };
 
-#define IS_CONTROL(op)	(((op) & 0x8) != 0)
+#define IS_CONTROL(op) (((op)&0x8) != 0)
 
-static const uint8_t	 ws_empty[1];
+static const uint8_t ws_empty[1];
 
 static uint8_t
 utf8_lead(uint8_t c)
 {
 	if (c < 0x80)
 		return U8_ACCEPT;
-	if (c < 0xc2)		/* stray continuation, or overlong C0/C1 */
+	if (c < 0xc2) /* stray continuation, or overlong C0/C1 */
 		return U8_REJECT;
 	if (c < 0xe0)
 		return U8_TAIL1;
@@ -68,7 +68,7 @@ utf8_lead(uint8_t c)
 static uint8_t
 utf8_step(uint8_t st, uint8_t c)
 {
-	uint8_t	 lo = 0x80, hi = 0xbf, next;
+	uint8_t lo = 0x80, hi = 0xbf, next;
 
 	switch (st) {
 	case U8_ACCEPT:
@@ -108,7 +108,7 @@ utf8_step(uint8_t st, uint8_t c)
 static uint8_t
 utf8_run(uint8_t st, const uint8_t *data, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len && st != U8_REJECT; i++) {
 		/* text is mostly ASCII: skip the switch for it */
@@ -131,9 +131,18 @@ ws_close_code_valid(uint16_t code)
 	if (code >= 3000 && code <= 4999)
 		return 1;
 	switch (code) {
-	case 1000: case 1001: case 1002: case 1003:
-	case 1007: case 1008: case 1009: case 1010: case 1011:
-	case 1012: case 1013: case 1014:
+	case 1000:
+	case 1001:
+	case 1002:
+	case 1003:
+	case 1007:
+	case 1008:
+	case 1009:
+	case 1010:
+	case 1011:
+	case 1012:
+	case 1013:
+	case 1014:
 		return 1;
 	}
 	/* 1004-1006 and 1015 are reserved for local use, never on the wire */
@@ -141,8 +150,8 @@ ws_close_code_valid(uint16_t code)
 }
 
 void
-ws_decoder_init(struct ws_decoder *d, const struct ws_decoder_cb *cb,
-    void *arg, int server, uint64_t max_message)
+ws_decoder_init(struct ws_decoder *d, const struct ws_decoder_cb *cb, void *arg,
+    int server, uint64_t max_message)
 {
 	memset(d, 0, sizeof(*d));
 	d->cb = cb;
@@ -191,7 +200,7 @@ msg_limit(const struct ws_decoder *d)
 static int
 on_byte0(struct ws_decoder *d, uint8_t b)
 {
-	uint8_t	 op = b & 0x0f;
+	uint8_t op = b & 0x0f;
 
 	d->fin = (b & 0x80) ? 1 : 0;
 	d->opcode = op;
@@ -218,7 +227,7 @@ on_byte0(struct ws_decoder *d, uint8_t b)
 	return 0;
 }
 
-static int	frame_done(struct ws_decoder *);
+static int frame_done(struct ws_decoder *);
 
 /* Every header field is in: set up for the payload. */
 static int
@@ -243,8 +252,7 @@ length_done(struct ws_decoder *d)
 	if (d->frame_len >> 63)
 		return fail(d, WS_CLOSE_PROTOCOL,
 		    "64-bit length with top bit set");
-	if (!IS_CONTROL(d->opcode) &&
-	    d->frame_len > msg_limit(d) - d->msg_len)
+	if (!IS_CONTROL(d->opcode) && d->frame_len > msg_limit(d) - d->msg_len)
 		return fail(d, WS_CLOSE_TOO_BIG, "message too big");
 	if (d->server) {
 		d->hdr_need = 4;
@@ -257,15 +265,16 @@ length_done(struct ws_decoder *d)
 static int
 on_byte1(struct ws_decoder *d, uint8_t b)
 {
-	uint8_t	 len7 = b & 0x7f;
+	uint8_t len7 = b & 0x7f;
 
 	/*
 	 * RFC 6455 5.1: clients mask so that a hostile page cannot
 	 * choose the bytes an intermediary sees; servers must not.
 	 */
 	if (((b & 0x80) ? 1 : 0) != d->server)
-		return fail(d, WS_CLOSE_PROTOCOL, d->server ?
-		    "unmasked client frame" : "masked server frame");
+		return fail(d, WS_CLOSE_PROTOCOL,
+		    d->server ? "unmasked client frame" :
+		                "masked server frame");
 	if (IS_CONTROL(d->opcode) && len7 > 125)
 		return fail(d, WS_CLOSE_PROTOCOL, "control frame too long");
 	d->frame_len = 0;
@@ -300,8 +309,8 @@ on_mask(struct ws_decoder *d, uint8_t b)
 static int
 msg_reserve(struct ws_decoder *d, size_t need)
 {
-	uint8_t	*p;
-	size_t	 cap, lim, end;
+	uint8_t *p;
+	size_t   cap, lim, end;
 
 	if (need <= d->msg_cap)
 		return 0;
@@ -323,12 +332,11 @@ msg_reserve(struct ws_decoder *d, size_t need)
 }
 
 static int
-on_payload(struct ws_decoder *d, const uint8_t *buf, size_t len,
-    size_t *used)
+on_payload(struct ws_decoder *d, const uint8_t *buf, size_t len, size_t *used)
 {
-	uint8_t		*dst;
-	uint64_t	 left = d->frame_len - d->frame_pos;
-	size_t		 n = len;
+	uint8_t *dst;
+	uint64_t left = d->frame_len - d->frame_pos;
+	size_t   n = len;
 
 	if (n > left)
 		n = (size_t)left;
@@ -362,7 +370,7 @@ on_payload(struct ws_decoder *d, const uint8_t *buf, size_t len,
 static int
 check_close(struct ws_decoder *d)
 {
-	uint16_t	 code;
+	uint16_t code;
 
 	if (d->frame_len == 0)
 		return 0;
@@ -391,9 +399,9 @@ deliver_control(struct ws_decoder *d)
 static int
 deliver_message(struct ws_decoder *d)
 {
-	uint8_t		*data;
-	size_t		 len;
-	int		 op, rv = 0;
+	uint8_t *data;
+	size_t   len;
+	int      op, rv = 0;
 
 	if (d->msg_opcode == WS_OP_TEXT && d->utf8_state != U8_ACCEPT)
 		return fail(d, WS_CLOSE_BAD_DATA,
@@ -413,7 +421,7 @@ deliver_message(struct ws_decoder *d)
 static int
 frame_done(struct ws_decoder *d)
 {
-	int	 rv;
+	int rv;
 
 	d->state = ST_BYTE0;
 	if (IS_CONTROL(d->opcode))
@@ -435,8 +443,8 @@ frame_done(struct ws_decoder *d)
 int
 ws_decoder_feed(struct ws_decoder *d, const uint8_t *buf, size_t len)
 {
-	size_t	 used;
-	int	 rv;
+	size_t used;
+	int    rv;
 
 	while (len > 0) {
 		used = 1;
@@ -472,8 +480,8 @@ size_t
 ws_frame_header(uint8_t out[14], int fin, int opcode, uint64_t len,
     const uint8_t *mask)
 {
-	size_t	 n = 2, i;
-	uint8_t	 mbit = mask != NULL ? 0x80 : 0;
+	size_t  n = 2, i;
+	uint8_t mbit = mask != NULL ? 0x80 : 0;
 
 	out[0] = (uint8_t)((fin ? 0x80 : 0) | (opcode & 0x0f));
 	if (len < 126)
@@ -497,7 +505,7 @@ ws_frame_header(uint8_t out[14], int fin, int opcode, uint64_t len,
 void
 ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t off)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 		data[i] ^= mask[(off + i) & 3];
@@ -507,9 +515,9 @@ size_t
 ws_close_payload(uint8_t out[125], uint16_t code, const char *reason,
     size_t max_reason)
 {
-	const uint8_t	*r = (const uint8_t *)reason;
-	size_t		 i, keep = 0;
-	uint8_t		 st = U8_ACCEPT;
+	const uint8_t *r = (const uint8_t *)reason;
+	size_t         i, keep = 0;
+	uint8_t        st = U8_ACCEPT;
 
 	out[0] = (uint8_t)(code >> 8);
 	out[1] = (uint8_t)code;

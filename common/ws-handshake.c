@@ -10,14 +10,14 @@
 #include "common/ws-frame.h"
 
 /* RFC 6455 section 1.3: proves the server understood the handshake. */
-static const char	 ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-static EVP_MD		*ws_sha1;
+static EVP_MD *ws_sha1;
 #else
-static const EVP_MD	*ws_sha1;
+static const EVP_MD *ws_sha1;
 #endif
-static EVP_MD_CTX	*ws_ctx;
+static EVP_MD_CTX *ws_ctx;
 
 /*
  * The digest is looked up once: OpenSSL 3 resolves EVP_sha1() through
@@ -41,9 +41,9 @@ ws_handshake_init(void)
 void
 ws_accept_key(const char *key, char out[29])
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
-	int		 ok;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen = 0;
+	int           ok;
 
 	/* streamed, so a hostile key length needs no buffer of its own */
 	ok = ws_handshake_init() == 0 &&
@@ -62,10 +62,10 @@ ws_accept_key(const char *key, char out[29])
 void
 ws_client_key(char out[25])
 {
-	static uint32_t	 counter;
-	unsigned char	 nonce[16];
-	struct timespec	 ts;
-	uint32_t	 v[4];
+	static uint32_t counter;
+	unsigned char   nonce[16];
+	struct timespec ts;
+	uint32_t        v[4];
 
 	if (util_random(nonce, sizeof(nonce)) == -1) {
 		/*

@@ -11,7 +11,7 @@
 void *
 xmalloc(size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = malloc(n ? n : 1)) == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (%zu bytes)", n);
@@ -21,17 +21,18 @@ xmalloc(size_t n)
 void *
 xcalloc(size_t nmemb, size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = calloc(nmemb ? nmemb : 1, n ? n : 1)) == NULL)
-		fatalx(EXIT_RUNTIME, "out of memory (%zu x %zu bytes)", nmemb, n);
+		fatalx(EXIT_RUNTIME, "out of memory (%zu x %zu bytes)", nmemb,
+		    n);
 	return p;
 }
 
 void *
 xrealloc(void *old, size_t n)
 {
-	void	*p;
+	void *p;
 
 	if ((p = realloc(old, n ? n : 1)) == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (%zu bytes)", n);
@@ -47,7 +48,7 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char	*p;
+	char *p;
 
 	p = xmalloc(n + 1);
 	memcpy(p, s, n);
@@ -58,8 +59,8 @@ xstrndup(const char *s, size_t n)
 int
 xasprintf(char **ret, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int     n;
 
 	va_start(ap, fmt);
 	n = vasprintf(ret, fmt, ap);

@@ -9,16 +9,16 @@
 
 #include "common/yaml-json.h"
 
-#define YAML_MAX_DEPTH	64
+#define YAML_MAX_DEPTH 64
 
 /* Plain scalars are typed as YAML 1.2's core schema says; quoted ones are strings. */
 static struct json_object *
 yj_scalar(const yaml_event_t *ev)
 {
-	const char	*v = (const char *)ev->data.scalar.value;
-	char		*end;
-	long long	 n;
-	double		 d;
+	const char *v = (const char *)ev->data.scalar.value;
+	char       *end;
+	long long   n;
+	double      d;
 
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return json_object_new_string_len(v,
@@ -47,17 +47,17 @@ yj_error(const yaml_parser_t *p, const yaml_mark_t *m, const char *why,
 
 /* Parse one node whose first event is ev; NULL value for YAML null. */
 static int
-yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth,
-    struct json_object **out, char *err, size_t errlen)
+yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth, struct json_object **out,
+    char *err, size_t errlen)
 {
-	yaml_event_t		 sub;
-	struct json_object	*c, *k;
-	int			 is_map;
+	yaml_event_t        sub;
+	struct json_object *c, *k;
+	int                 is_map;
 
 	*out = NULL;
 	if (ev->type == YAML_ALIAS_EVENT) {
-		yj_error(p, &ev->start_mark, "aliases are not supported",
-		    err, errlen);
+		yj_error(p, &ev->start_mark, "aliases are not supported", err,
+		    errlen);
 		return -1;
 	}
 	if (ev->type == YAML_SCALAR_EVENT) {
@@ -89,7 +89,8 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth,
 		if (is_map) {
 			if (sub.type != YAML_SCALAR_EVENT) {
 				yj_error(p, &sub.start_mark,
-				    "mapping keys must be scalars", err, errlen);
+				    "mapping keys must be scalars", err,
+				    errlen);
 				yaml_event_delete(&sub);
 				return -1;
 			}
@@ -98,7 +99,8 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth,
 			yaml_event_delete(&sub);
 			if (!yaml_parser_parse(p, &sub)) {
 				json_object_put(k);
-				yj_error(p, &p->problem_mark, NULL, err, errlen);
+				yj_error(p, &p->problem_mark, NULL, err,
+				    errlen);
 				return -1;
 			}
 		} else
@@ -111,7 +113,8 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth,
 		}
 		yaml_event_delete(&sub);
 		if (is_map) {
-			json_object_object_add(*out, json_object_get_string(k), c);
+			json_object_object_add(*out, json_object_get_string(k),
+			    c);
 			json_object_put(k);
 		} else
 			json_object_array_add(*out, c);
@@ -121,10 +124,10 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth,
 struct json_object *
 yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 {
-	yaml_parser_t		 p;
-	yaml_event_t		 ev;
-	struct json_object	*root = NULL;
-	int			 rv = -1;
+	yaml_parser_t       p;
+	yaml_event_t        ev;
+	struct json_object *root = NULL;
+	int                 rv = -1;
 
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -140,7 +143,7 @@ yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 			continue;
 		}
 		if (ev.type == YAML_STREAM_END_EVENT) {
-			root = json_object_new_object();	/* empty file */
+			root = json_object_new_object(); /* empty file */
 			rv = 0;
 		} else
 			rv = yj_node(&p, &ev, 0, &root, err, errlen);

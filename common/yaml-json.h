@@ -6,7 +6,7 @@
 #include <json-c/json.h>
 
 /* NULL on error, with "<line>:<col>: <reason>" in err. */
-struct json_object *yaml_to_json(const char *text, size_t len, char *err,
-	    size_t errlen);
+struct json_object *
+yaml_to_json(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

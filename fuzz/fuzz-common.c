@@ -21,8 +21,8 @@ fuzz_check(int cond, const char *what)
 uint64_t
 fuzz_fnv(uint64_t h, const void *p, size_t n)
 {
-	const uint8_t	*b = p;
-	size_t		 i;
+	const uint8_t *b = p;
+	size_t         i;
 
 	for (i = 0; i < n; i++) {
 		h ^= b[i];
@@ -34,7 +34,7 @@ fuzz_fnv(uint64_t h, const void *p, size_t n)
 static uint32_t
 fuzz_rnd(uint32_t *s)
 {
-	uint32_t	 x = *s ? *s : 0x9e3779b9;
+	uint32_t x = *s ? *s : 0x9e3779b9;
 
 	x ^= x << 13;
 	x ^= x >> 17;
@@ -46,7 +46,7 @@ fuzz_rnd(uint32_t *s)
 size_t
 fuzz_chunk(uint32_t *seed, int style, size_t left)
 {
-	size_t	 n;
+	size_t n;
 
 	switch (style) {
 	case 0:
@@ -77,8 +77,8 @@ fuzz_check_error(const char *err, size_t size)
 int
 fuzz_position_ok(const char *s)
 {
-	char	*end;
-	long	 line, col;
+	char *end;
+	long  line, col;
 
 	line = strtol(s, &end, 10);
 	if (end == s || *end != ':' || line < 1)
@@ -93,8 +93,8 @@ fuzz_position_ok(const char *s)
 int
 fuzz_has_nonfinite(struct json_object *o)
 {
-	struct json_object_iterator	 it, end;
-	size_t				 i, n;
+	struct json_object_iterator it, end;
+	size_t                      i, n;
 
 	switch (json_object_get_type(o)) {
 	case json_type_double:
@@ -109,8 +109,9 @@ fuzz_has_nonfinite(struct json_object *o)
 		it = json_object_iter_begin(o);
 		end = json_object_iter_end(o);
 		for (; !json_object_iter_equal(&it, &end);
-		    json_object_iter_next(&it))
-			if (fuzz_has_nonfinite(json_object_iter_peek_value(&it)))
+		     json_object_iter_next(&it))
+			if (fuzz_has_nonfinite(
+			        json_object_iter_peek_value(&it)))
 				return 1;
 		return 0;
 	default:

@@ -11,10 +11,10 @@
 void
 fuzz_check_as_json(struct json_object *v)
 {
-	struct json_object	*again;
-	const char		*s;
-	char			 err[256];
-	size_t			 len;
+	struct json_object *again;
+	const char         *s;
+	char                err[256];
+	size_t              len;
 
 	/*
 	 * json-c prints NaN and infinities as bare words, and cannot end a
@@ -24,7 +24,7 @@ fuzz_check_as_json(struct json_object *v)
 	 */
 	if (fuzz_has_nonfinite(v) ||
 	    (!json_object_is_type(v, json_type_object) &&
-	    !json_object_is_type(v, json_type_array)))
+	        !json_object_is_type(v, json_type_array)))
 		return;
 	s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN, &len);
 	fuzz_check(s != NULL, "print");
@@ -38,26 +38,29 @@ fuzz_check_as_json(struct json_object *v)
 void
 fuzz_check_config(const char *path, const char *text, size_t len, int parsed)
 {
-	struct gw_config	 cfg, back;
-	struct json_object	*j1, *j2;
-	char			 err[512];
-	int			 rv;
+	struct gw_config    cfg, back;
+	struct json_object *j1, *j2;
+	char                err[512];
+	int                 rv;
 
 	config_init(&cfg);
 	err[0] = '\0';
 	rv = config_parse(&cfg, path, text, len, err, sizeof(err));
 	fuzz_check(rv == 0 || rv == -1, "config_parse result");
 	if (!parsed)
-		fuzz_check(rv == -1, "config_parse took what its loader refused");
+		fuzz_check(rv == -1,
+		    "config_parse took what its loader refused");
 	if (rv == -1) {
 		fuzz_check(strncmp(err, path, strlen(path)) == 0 &&
-		    err[strlen(path)] == ':', "config error without the path");
+		        err[strlen(path)] == ':',
+		    "config error without the path");
 		config_free(&cfg);
 		return;
 	}
 	/* what the master sends a worker */
 	j1 = config_to_json(&cfg);
-	fuzz_check(config_from_json(&back, j1) == 0, "config_from_json refused");
+	fuzz_check(config_from_json(&back, j1) == 0,
+	    "config_from_json refused");
 	j2 = config_to_json(&back);
 	fuzz_check(json_object_equal(j1, j2),
 	    "config changed on the way to a worker");

@@ -25,16 +25,16 @@
 #include "protocol/frame.h"
 #include "fuzz/fuzz-common.h"
 
-#define PATH	"/nonexistent/openclaw.json"
+#define PATH "/nonexistent/openclaw.json"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char		*text = (const char *)data;
-	struct json_object	*v, *strict;
-	char			 err[256];
+	const char         *text = (const char *)data;
+	struct json_object *v, *strict;
+	char                err[256];
 
 	if (size > 1 << 20)
 		return 0;
@@ -61,7 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (strict = frame_json_parse(text, size, 0, NULL)) != NULL) {
 		fuzz_check(v != NULL, "strict JSON refused");
 		/* json-c takes NaN, which equals nothing, itself included */
-		fuzz_check(fuzz_has_nonfinite(strict) || json_object_equal(v, strict),
+		fuzz_check(fuzz_has_nonfinite(strict) ||
+		        json_object_equal(v, strict),
 		    "strict JSON parsed differently");
 		json_object_put(strict);
 	}

@@ -23,15 +23,15 @@
 #include "common/yaml-json.h"
 #include "fuzz/fuzz-common.h"
 
-#define PATH	"/nonexistent/openclaw.yaml"
+#define PATH "/nonexistent/openclaw.yaml"
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json_object	*v;
-	char			 err[256];
+	struct json_object *v;
+	char                err[256];
 
 	if (size > 1 << 20)
 		return 0;
@@ -50,11 +50,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_error(err, sizeof(err));
 	} else {
 		fuzz_check(json_object_is_type(v, json_type_object) ||
-		    json_object_is_type(v, json_type_array) ||
-		    json_object_is_type(v, json_type_string) ||
-		    json_object_is_type(v, json_type_int) ||
-		    json_object_is_type(v, json_type_double) ||
-		    json_object_is_type(v, json_type_boolean),
+		        json_object_is_type(v, json_type_array) ||
+		        json_object_is_type(v, json_type_string) ||
+		        json_object_is_type(v, json_type_int) ||
+		        json_object_is_type(v, json_type_double) ||
+		        json_object_is_type(v, json_type_boolean),
 		    "value type");
 		fuzz_check_as_json(v);
 	}

@@ -26,19 +26,19 @@
 #include "common/http/head.h"
 #include "fuzz/fuzz-common.h"
 
-#define MAX_HEADS	8
+#define MAX_HEADS 8
 
 struct outcome {
-	int		 rv;		/* HTTP_HEAD_DONE or HTTP_HEAD_ERROR; MORE at the end */
-	int		 status;
-	size_t		 start;		/* offset of the head in the stream */
-	size_t		 used;		/* bytes of the head (DONE) */
-	uint64_t	 hash;		/* of everything parsed out of it */
+	int      rv; /* HTTP_HEAD_DONE or HTTP_HEAD_ERROR; MORE at the end */
+	int      status;
+	size_t   start; /* offset of the head in the stream */
+	size_t   used;  /* bytes of the head (DONE) */
+	uint64_t hash;  /* of everything parsed out of it */
 };
 
 struct result {
-	struct outcome	 o[MAX_HEADS];
-	int		 n;
+	struct outcome o[MAX_HEADS];
+	int            n;
 };
 
 static uint64_t
@@ -58,29 +58,35 @@ in_buf(const struct http_head *h, const char *s)
 static uint64_t
 check_done(const struct http_head *h)
 {
-	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	static const char tchar[] =
+	    "!#$%&'*+-.^_`|~0123456789"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	uint64_t	 d = FUZZ_FNV_BASIS;
-	const char	*s;
-	size_t		 plen;
-	int		 i, j, v[8];
+	uint64_t    d = FUZZ_FNV_BASIS;
+	const char *s;
+	size_t      plen;
+	int         i, j, v[8];
 
 	fuzz_check(h->buf_len <= h->buf_cap, "buf_len over buf_cap");
 	fuzz_check(h->head_bytes <= HTTP_HEAD_MAX_BYTES, "head over the limit");
 	fuzz_check(h->method_name != NULL, "no method name");
-	fuzz_check(in_buf(h, h->url) && in_buf(h, h->path), "url/path outside buf");
+	fuzz_check(in_buf(h, h->url) && in_buf(h, h->path),
+	    "url/path outside buf");
 	plen = strlen(h->path);
-	fuzz_check(strncmp(h->url, h->path, plen) == 0, "path not a prefix of url");
+	fuzz_check(strncmp(h->url, h->path, plen) == 0,
+	    "path not a prefix of url");
 	fuzz_check(h->url[plen] == '\0' || h->url[plen] == '?' ||
-	    h->url[plen] == '#', "path cut at the wrong place");
+	        h->url[plen] == '#',
+	    "path cut at the wrong place");
 	fuzz_check(h->http_major == 1, "version other than 1.x accepted");
 	fuzz_check(h->nfields >= 0 && h->nfields <= HTTP_HEAD_MAX_FIELDS,
 	    "field count");
 	fuzz_check(h->has_content_length || h->content_length == 0,
 	    "content length without the header");
-	fuzz_check(!(h->has_content_length && h->chunked), "both CL and chunked");
+	fuzz_check(!(h->has_content_length && h->chunked),
+	    "both CL and chunked");
 	for (s = h->url; *s != '\0'; s++)
-		fuzz_check((unsigned char)*s > ' ' && *s != 0x7f, "blank in url");
+		fuzz_check((unsigned char)*s > ' ' && *s != 0x7f,
+		    "blank in url");
 	d = fnv_str(d, h->method_name);
 	d = fnv_str(d, h->url);
 	v[0] = h->method;
@@ -96,16 +102,19 @@ check_done(const struct http_head *h)
 	for (i = 0; i < h->nfields; i++) {
 		const char *name = h->fields[i].name;
 		const char *value = h->fields[i].value;
-		size_t vlen;
+		size_t      vlen;
 
-		fuzz_check(in_buf(h, name) && in_buf(h, value), "field outside buf");
+		fuzz_check(in_buf(h, name) && in_buf(h, value),
+		    "field outside buf");
 		fuzz_check(name[0] != '\0' && name[strspn(name, tchar)] == '\0',
 		    "bad field name accepted");
 		vlen = strlen(value);
-		fuzz_check(vlen == 0 || (value[0] != ' ' && value[0] != '\t' &&
-		    value[vlen - 1] != ' ' && value[vlen - 1] != '\t'),
+		fuzz_check(vlen == 0 ||
+		        (value[0] != ' ' && value[0] != '\t' &&
+		            value[vlen - 1] != ' ' && value[vlen - 1] != '\t'),
 		    "value not trimmed");
-		fuzz_check(strchr(value, '\r') == NULL && strchr(value, '\n') == NULL,
+		fuzz_check(strchr(value, '\r') == NULL &&
+		        strchr(value, '\n') == NULL,
 		    "CR or LF in a value");
 		/* the lookup returns the first field of that name */
 		for (j = 0; j < i; j++)
@@ -128,10 +137,10 @@ static void
 read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
     struct result *res)
 {
-	struct http_head	*h;
-	size_t			 off = 0, n, used, pend_off, pend_len;
-	int			 rv, style = (int)(seed & 3);
-	struct outcome		*o;
+	struct http_head *h;
+	size_t            off = 0, n, used, pend_off, pend_len;
+	int               rv, style = (int)(seed & 3);
+	struct outcome   *o;
 
 	h = malloc(sizeof(*h));
 	fuzz_check(h != NULL, "malloc");
@@ -150,15 +159,17 @@ read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
 			    pend_len, &used);
 			fuzz_check(used <= pend_len, "used more than fed");
 			if (rv == HTTP_HEAD_MORE) {
-				fuzz_check(used == pend_len, "MORE without using all");
+				fuzz_check(used == pend_len,
+				    "MORE without using all");
 				break;
 			}
 			o->rv = rv;
 			if (rv == HTTP_HEAD_ERROR) {
 				fuzz_check(used == 0, "error with bytes used");
 				o->status = h->status;
-				fuzz_check(h->status == 400 || h->status == 431 ||
-				    h->status == 505, "unexpected status");
+				fuzz_check(h->status == 400 ||
+				        h->status == 431 || h->status == 505,
+				    "unexpected status");
 				/* the worker closes: nothing more is read */
 				goto out;
 			}
@@ -169,8 +180,10 @@ read_stream(const uint8_t *data, size_t size, int chunked, uint32_t seed,
 			fuzz_check(o->used > 0, "empty head");
 			o->hash = check_done(h);
 			/* once done, the head keeps answering DONE, using nothing */
-			fuzz_check(http_head_feed(h, "x", 1, &used) == HTTP_HEAD_DONE &&
-			    used == 0, "done head took more bytes");
+			fuzz_check(http_head_feed(h, "x", 1, &used) ==
+			            HTTP_HEAD_DONE &&
+			        used == 0,
+			    "done head took more bytes");
 			if (++res->n == MAX_HEADS)
 				goto out_n;
 			http_head_reset(h);
@@ -186,14 +199,14 @@ out_n:
 	free(h);
 }
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct result	 whole, cut;
-	uint32_t	 seed;
-	int		 i;
+	struct result whole, cut;
+	uint32_t      seed;
+	int           i;
 
 	if (size < 2)
 		return 0;
@@ -202,7 +215,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	read_stream(data, size, 0, seed, &whole);
 	read_stream(data, size, 1, seed, &cut);
-	fuzz_check(whole.n == cut.n, "number of heads differs (whole vs chunked)");
+	fuzz_check(whole.n == cut.n,
+	    "number of heads differs (whole vs chunked)");
 	for (i = 0; i < whole.n; i++) {
 		fuzz_check(whole.o[i].rv == cut.o[i].rv, "outcome differs");
 #ifndef FUZZ_SKIP_KNOWN
@@ -211,11 +225,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * before the bare CR / obs-fold check of the same feed, so
 		 * the status may depend on the cuts (505 whole, 400 cut).
 		 */
-		fuzz_check(whole.o[i].status == cut.o[i].status, "status differs");
+		fuzz_check(whole.o[i].status == cut.o[i].status,
+		    "status differs");
 #endif
 		fuzz_check(whole.o[i].start == cut.o[i].start, "start differs");
-		fuzz_check(whole.o[i].used == cut.o[i].used, "head length differs");
-		fuzz_check(whole.o[i].hash == cut.o[i].hash, "head content differs");
+		fuzz_check(whole.o[i].used == cut.o[i].used,
+		    "head length differs");
+		fuzz_check(whole.o[i].hash == cut.o[i].hash,
+		    "head content differs");
 	}
 	return 0;
 }

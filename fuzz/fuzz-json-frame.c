@@ -34,8 +34,8 @@
 #include "protocol/validate.h"
 #include "fuzz/fuzz-common.h"
 
-static char	 ids[32][64];
-static int	 nids;
+static char ids[32][64];
+static int  nids;
 
 static void
 cleanup(void)
@@ -43,14 +43,14 @@ cleanup(void)
 	proto_schemas_free();
 }
 
-int	LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerInitialize(int *, char ***);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char	*name;
-	size_t		 n;
-	int		 i;
+	const char *name;
+	size_t      n;
+	int         i;
 
 	(void)argc;
 	(void)argv;
@@ -77,15 +77,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static int
 validate(const char *id, struct json_object *v)
 {
-	static const size_t	 sizes[] = { 1, 2, 5, 9, 17, 64, 100 };
-	char			 full[1024], again[1024], small[128];
-	size_t			 i, flen;
-	int			 rv, rv2;
+	static const size_t sizes[] = { 1, 2, 5, 9, 17, 64, 100 };
+	char                full[1024], again[1024], small[128];
+	size_t              i, flen;
+	int                 rv, rv2;
 
 	memset(full, 0x55, sizeof(full));
 	rv = proto_validate(id, v, full, sizeof(full));
 	fuzz_check(rv == 0 || rv == -1 || rv == -2, "result out of range");
-	fuzz_check(memchr(full, '\0', sizeof(full)) != NULL, "message not terminated");
+	fuzz_check(memchr(full, '\0', sizeof(full)) != NULL,
+	    "message not terminated");
 	if (rv == -2) {
 		fuzz_check(!proto_schema_exists(id), "-2 for a known schema");
 		return rv;
@@ -94,10 +95,13 @@ validate(const char *id, struct json_object *v)
 	if (rv == 0)
 		fuzz_check(flen == 0, "message on success");
 	else
-		fuzz_check(strncmp(full, "at /", 4) == 0, "message not 'at /...'");
+		fuzz_check(strncmp(full, "at /", 4) == 0,
+		    "message not 'at /...'");
 	rv2 = proto_validate(id, v, again, sizeof(again));
-	fuzz_check(rv2 == rv && strcmp(full, again) == 0, "validation not repeatable");
-	fuzz_check(proto_validate(id, v, NULL, 0) == rv, "result depends on err");
+	fuzz_check(rv2 == rv && strcmp(full, again) == 0,
+	    "validation not repeatable");
+	fuzz_check(proto_validate(id, v, NULL, 0) == rv,
+	    "result depends on err");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		memset(small, 0x55, sizeof(small));
 		fuzz_check(proto_validate(id, v, small, sizes[i]) == rv,
@@ -109,7 +113,8 @@ validate(const char *id, struct json_object *v)
 		    "truncated message not a prefix");
 		if (ws_utf8_valid((const uint8_t *)full, flen))
 			fuzz_check(ws_utf8_valid((const uint8_t *)small,
-			    strlen(small)), "truncation broke UTF-8");
+			               strlen(small)),
+			    "truncation broke UTF-8");
 	}
 	return rv;
 }
@@ -118,8 +123,8 @@ validate(const char *id, struct json_object *v)
 static struct json_object *
 parse(const uint8_t *data, size_t size)
 {
-	struct json_object	*o, *whole;
-	const char		*why, *wwhy;
+	struct json_object *o, *whole;
+	const char         *why, *wwhy;
 
 	o = frame_json_parse((const char *)data, size, 0, &why);
 	fuzz_check(o == NULL || why == NULL, "a value and a reason");
@@ -127,8 +132,9 @@ parse(const uint8_t *data, size_t size)
 	    &wwhy);
 	fuzz_check(whole == NULL || wwhy == NULL, "a value and a reason");
 	if (o != NULL)
-		fuzz_check(wwhy == NULL && (fuzz_has_nonfinite(o) ||
-		    json_object_equal(o, whole)), "whole parse differs");
+		fuzz_check(wwhy == NULL &&
+		        (fuzz_has_nonfinite(o) || json_object_equal(o, whole)),
+		    "whole parse differs");
 	json_object_put(whole);
 	return o;
 }
@@ -137,23 +143,24 @@ parse(const uint8_t *data, size_t size)
 static void
 classify(struct json_object *frame, int valid)
 {
-	struct frame	f;
+	struct frame f;
 
 	(void)frame_classify(frame, &f);
 	if (valid)
 		fuzz_check(f.type == FRAME_REQ && f.id != NULL &&
-		    f.method != NULL, "valid request misclassified");
+		        f.method != NULL,
+		    "valid request misclassified");
 }
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct json_object	*frame, *params, *empty = NULL;
-	const char		*method;
-	char			 schema[160];
-	int			 i, rv;
+	struct json_object *frame, *params, *empty = NULL;
+	const char         *method;
+	char                schema[160];
+	int                 i, rv;
 
 	if ((frame = parse(data, size)) == NULL)
 		return 0;
@@ -165,8 +172,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)validate("connect.params", params);
 	/* dispatch, for a valid request */
 	if (rv == 0) {
-		method = json_object_get_string(json_object_object_get(frame,
-		    "method"));
+		method = json_object_get_string(
+		    json_object_object_get(frame, "method"));
 		fuzz_check(method != NULL, "valid frame without a method");
 		(void)proto_method_scope(method);
 		snprintf(schema, sizeof(schema), "method.%s", method);

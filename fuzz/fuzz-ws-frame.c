@@ -26,25 +26,25 @@
 #include "common/ws-frame.h"
 #include "fuzz/fuzz-common.h"
 
-#define MAX_EVENTS	64
+#define MAX_EVENTS 64
 
 struct event {
-	uint8_t		 ctl;
-	uint8_t		 op;
-	size_t		 len;
-	uint64_t	 hash;
+	uint8_t  ctl;
+	uint8_t  op;
+	size_t   len;
+	uint64_t hash;
 };
 
 struct rec {
-	struct event	 ev[MAX_EVENTS];
-	int		 n;		/* callbacks seen (may exceed MAX_EVENTS) */
-	int		 stop_at;	/* return -1 on this event, 1-based; 0 never */
-	uint64_t	 max_message;
-	int		 stopped;	/* a callback returned -1 */
+	struct event ev[MAX_EVENTS];
+	int          n;       /* callbacks seen (may exceed MAX_EVENTS) */
+	int          stop_at; /* return -1 on this event, 1-based; 0 never */
+	uint64_t     max_message;
+	int          stopped; /* a callback returned -1 */
 	/* the last data message, kept for the re-encoding check */
-	uint8_t		*last;
-	size_t		 last_len;
-	int		 last_op;
+	uint8_t *last;
+	size_t   last_len;
+	int      last_op;
 };
 
 static int
@@ -69,12 +69,13 @@ record(struct rec *r, int ctl, int op, const uint8_t *data, size_t len)
 static int
 on_message(void *arg, int op, const uint8_t *data, size_t len)
 {
-	struct rec	*r = arg;
+	struct rec *r = arg;
 
 	fuzz_check(op == WS_OP_TEXT || op == WS_OP_BINARY, "message opcode");
 	fuzz_check(len <= r->max_message, "message over max_message delivered");
 	if (op == WS_OP_TEXT)
-		fuzz_check(ws_utf8_valid(data, len), "invalid UTF-8 text delivered");
+		fuzz_check(ws_utf8_valid(data, len),
+		    "invalid UTF-8 text delivered");
 	/* touch every byte, so ASan sees a short buffer */
 	(void)fuzz_fnv(FUZZ_FNV_BASIS, data, len);
 	if (len <= 65536) {
@@ -91,7 +92,7 @@ on_message(void *arg, int op, const uint8_t *data, size_t len)
 static int
 on_control(void *arg, int op, const uint8_t *data, size_t len)
 {
-	struct rec	*r = arg;
+	struct rec *r = arg;
 
 	fuzz_check(op == WS_OP_CLOSE || op == WS_OP_PING || op == WS_OP_PONG,
 	    "control opcode");
@@ -99,8 +100,9 @@ on_control(void *arg, int op, const uint8_t *data, size_t len)
 	if (op == WS_OP_CLOSE) {
 		fuzz_check(len != 1, "close payload of 1 byte delivered");
 		if (len >= 2) {
-			fuzz_check(ws_close_code_valid((uint16_t)(data[0] << 8 |
-			    data[1])), "invalid close code delivered");
+			fuzz_check(ws_close_code_valid(
+			               (uint16_t)(data[0] << 8 | data[1])),
+			    "invalid close code delivered");
 			fuzz_check(ws_utf8_valid(data + 2, len - 2),
 			    "invalid close reason delivered");
 		}
@@ -108,7 +110,7 @@ on_control(void *arg, int op, const uint8_t *data, size_t len)
 	return record(r, 1, op, data, len);
 }
 
-static const struct ws_decoder_cb	 cb = { on_message, on_control };
+static const struct ws_decoder_cb cb = { on_message, on_control };
 
 /*
  * The part of the decoder's state that must not depend on the cuts.  After
@@ -133,7 +135,8 @@ same_state(const struct ws_decoder *a, const struct ws_decoder *b)
 	fuzz_check(a->msg_len == b->msg_len, "msg_len differs");
 	fuzz_check(memcmp(a->mask, b->mask, 4) == 0, "mask differs");
 	fuzz_check(a->msg_len <= a->msg_cap, "msg_len over msg_cap");
-	fuzz_check((a->msg == NULL) == (a->msg_cap == 0), "msg/msg_cap mismatch");
+	fuzz_check((a->msg == NULL) == (a->msg_cap == 0),
+	    "msg/msg_cap mismatch");
 	fuzz_check(a->msg_cap <= a->max_message || a->msg_cap == 0,
 	    "buffer larger than max_message");
 }
@@ -141,32 +144,32 @@ same_state(const struct ws_decoder *a, const struct ws_decoder *b)
 static void
 same_events(const struct rec *a, const struct rec *b)
 {
-	int	 i;
+	int i;
 
 	fuzz_check(a->n == b->n, "number of callbacks differs");
 	fuzz_check(a->stopped == b->stopped, "stop differs");
 	for (i = 0; i < a->n && i < MAX_EVENTS; i++) {
 		fuzz_check(a->ev[i].ctl == b->ev[i].ctl, "event kind differs");
 		fuzz_check(a->ev[i].op == b->ev[i].op, "event opcode differs");
-		fuzz_check(a->ev[i].len == b->ev[i].len, "event length differs");
-		fuzz_check(a->ev[i].hash == b->ev[i].hash, "event data differs");
+		fuzz_check(a->ev[i].len == b->ev[i].len,
+		    "event length differs");
+		fuzz_check(a->ev[i].hash == b->ev[i].hash,
+		    "event data differs");
 	}
 }
 
-static const uint64_t	 max_messages[16] = {
-	0, 1, 2, 3, 16, 125, 126, 127, 200, 1000, 65535, 65536,
-	65537, 1 << 20, 26214400, UINT64_MAX
-};
+static const uint64_t max_messages[16] = { 0, 1, 2, 3, 16, 125, 126, 127, 200,
+	1000, 65535, 65536, 65537, 1 << 20, 26214400, UINT64_MAX };
 
 static void
 run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
     const uint8_t *data, size_t size)
 {
-	struct ws_decoder	 dw, dc;
-	struct rec		*rw, *rc;
-	size_t			 off, n;
-	uint32_t		 seed = seed0;
-	int			 style = (int)(seed0 & 3), rvw, rvc = 0, i;
+	struct ws_decoder dw, dc;
+	struct rec       *rw, *rc;
+	size_t            off, n;
+	uint32_t          seed = seed0;
+	int               style = (int)(seed0 & 3), rvw, rvc = 0, i;
 
 	rw = calloc(1, sizeof(*rw));
 	rc = calloc(1, sizeof(*rc));
@@ -179,9 +182,11 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 	rvw = ws_decoder_feed(&dw, data, size);
 	fuzz_check(rvw == 0 || rvw == -1, "feed result");
 	if (rvw == -1)
-		fuzz_check(dw.close_code == 0 || dw.close_code == WS_CLOSE_PROTOCOL ||
-		    dw.close_code == WS_CLOSE_BAD_DATA ||
-		    dw.close_code == WS_CLOSE_TOO_BIG, "close code");
+		fuzz_check(dw.close_code == 0 ||
+		        dw.close_code == WS_CLOSE_PROTOCOL ||
+		        dw.close_code == WS_CLOSE_BAD_DATA ||
+		        dw.close_code == WS_CLOSE_TOO_BIG,
+		    "close code");
 	if (rvw == -1 && dw.close_code != 0)
 		fuzz_check(dw.msg == NULL, "failed decoder kept its buffer");
 	fuzz_check((rvw == -1 && dw.close_code == 0) == (rw->stopped != 0),
@@ -213,28 +218,29 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 	 * a ping when long enough) and decode it with a fresh decoder.
 	 */
 	if (rw->last != NULL) {
-		static const uint8_t	 mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
-		struct ws_decoder	 d2;
-		struct rec		*r2;
-		uint8_t			*buf, hdr[14];
-		size_t			 len = rw->last_len, cut = len / 2, pos = 0, h;
-		int			 frag = len >= 2;
+		static const uint8_t mask[4] = { 0x37, 0xfa, 0x21, 0x3d };
+		struct ws_decoder    d2;
+		struct rec          *r2;
+		uint8_t             *buf, hdr[14];
+		size_t len = rw->last_len, cut = len / 2, pos = 0, h;
+		int    frag = len >= 2;
 
 		r2 = calloc(1, sizeof(*r2));
 		buf = malloc(len + 3 * 14 + 8);
 		fuzz_check(r2 != NULL && buf != NULL, "malloc");
 		r2->max_message = UINT64_MAX;
-#define PUT(fin, op, p, l) do {						\
-		h = ws_frame_header(hdr, (fin), (op), (l),		\
-		    server ? mask : NULL);				\
-		fuzz_check(h <= 14, "header length");			\
-		memcpy(buf + pos, hdr, h);				\
-		pos += h;						\
-		if ((l) > 0)						\
-			memcpy(buf + pos, (p), (l));			\
-		if (server)						\
-			ws_mask(buf + pos, (l), mask, 0);		\
-		pos += (l);						\
+#define PUT(fin, op, p, l)                                 \
+	do {                                               \
+		h = ws_frame_header(hdr, (fin), (op), (l), \
+		    server ? mask : NULL);                 \
+		fuzz_check(h <= 14, "header length");      \
+		memcpy(buf + pos, hdr, h);                 \
+		pos += h;                                  \
+		if ((l) > 0)                               \
+			memcpy(buf + pos, (p), (l));       \
+		if (server)                                \
+			ws_mask(buf + pos, (l), mask, 0);  \
+		pos += (l);                                \
 	} while (0)
 		if (frag) {
 			PUT(0, rw->last_op, rw->last, cut);
@@ -248,7 +254,7 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 		    "re-encoded message refused");
 		fuzz_check(r2->n == (frag ? 2 : 1), "re-encoded: callbacks");
 		fuzz_check(r2->last_len == len && r2->last_op == rw->last_op &&
-		    (len == 0 || memcmp(r2->last, rw->last, len) == 0),
+		        (len == 0 || memcmp(r2->last, rw->last, len) == 0),
 		    "re-encoded message differs");
 		ws_decoder_free(&d2);
 		free(r2->last);
@@ -265,9 +271,9 @@ run_mode(int server, uint64_t max_message, int stop_at, uint32_t seed0,
 static void
 close_payload(const uint8_t *data, size_t size)
 {
-	uint8_t	 out[125];
-	char	 reason[160];
-	size_t	 n, len, max;
+	uint8_t out[125];
+	char    reason[160];
+	size_t  n, len, max;
 
 	len = size < sizeof(reason) - 1 ? size : sizeof(reason) - 1;
 	memcpy(reason, data, len);
@@ -277,18 +283,19 @@ close_payload(const uint8_t *data, size_t size)
 	fuzz_check(n >= 2 && n <= 125, "close payload length");
 	fuzz_check(n - 2 <= max, "close reason over max_reason");
 	fuzz_check(out[0] == 0x03 && out[1] == 0xe8, "close code bytes");
-	fuzz_check(memcmp(out + 2, reason, n - 2) == 0, "close reason not a prefix");
+	fuzz_check(memcmp(out + 2, reason, n - 2) == 0,
+	    "close reason not a prefix");
 	fuzz_check(ws_utf8_valid(out + 2, n - 2), "close reason not UTF-8");
 }
 
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint64_t	 max_message;
-	uint32_t	 seed;
-	int		 stop_at;
+	uint64_t max_message;
+	uint32_t seed;
+	int      stop_at;
 
 	if (size < 4)
 		return 0;

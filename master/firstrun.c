@@ -24,14 +24,14 @@
 #include "common/xmalloc.h"
 #include "master/master.h"
 
-#define FIRSTRUN_TOKEN_BYTES	32
+#define FIRSTRUN_TOKEN_BYTES 32
 
 /* mkdir -p; the directories we create are 0700 (state holds secrets). */
 int
 firstrun_mkdir(const char *dir, char *err, size_t errlen)
 {
-	struct stat	 st;
-	char		*p, *s;
+	struct stat st;
+	char       *p, *s;
 
 	if (stat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
@@ -40,11 +40,11 @@ firstrun_mkdir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	p = xstrdup(dir);
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		if (s[-1] != '/') {
-			char	c = *s;
+			char c = *s;
 
 			*s = '\0';
 			if (mkdir(p, 0700) == -1 && errno != EEXIST) {
@@ -65,7 +65,7 @@ firstrun_mkdir(const char *dir, char *err, size_t errlen)
 static char *
 firstrun_dirname(const char *path)
 {
-	char	*d, *slash;
+	char *d, *slash;
 
 	d = xstrdup(path);
 	if ((slash = strrchr(d, '/')) == NULL) {
@@ -82,8 +82,8 @@ firstrun_dirname(const char *path)
 static char *
 firstrun_render(const char *token)
 {
-	struct json_object	*root, *gw, *auth;
-	char			*text;
+	struct json_object *root, *gw, *auth;
+	char               *text;
 
 	root = json_object_new_object();
 	gw = json_object_new_object();
@@ -93,9 +93,10 @@ firstrun_render(const char *token)
 	json_object_object_add(gw, "mode", json_object_new_string("local"));
 	json_object_object_add(gw, "auth", auth);
 	json_object_object_add(root, "gateway", gw);
-	xasprintf(&text, "%s\n", json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	xasprintf(&text, "%s\n",
+	    json_object_to_json_string_ext(root,
+	        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	            JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return text;
 }
@@ -103,8 +104,8 @@ firstrun_render(const char *token)
 static int
 firstrun_write_fd(int fd, const char *text)
 {
-	size_t	len = strlen(text);
-	ssize_t	n;
+	size_t  len = strlen(text);
+	ssize_t n;
 
 	while (len > 0) {
 		if ((n = write(fd, text, len)) == -1) {
@@ -147,7 +148,7 @@ firstrun_commit(const char *tmp, const char *path)
 static void
 firstrun_fsync_dir(const char *dir)
 {
-	int	fd;
+	int fd;
 
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
@@ -162,7 +163,8 @@ firstrun_show(const char *path, const char *token)
 	if (!isatty(STDOUT_FILENO))
 		return;
 	printf("\nNew gateway token (saved in %s):\n\n    %s\n\n"
-	    "Clients send it as connect.params.auth.token.\n\n", path, token);
+	       "Clients send it as connect.params.auth.token.\n\n",
+	    path, token);
 	fflush(stdout);
 }
 
@@ -174,9 +176,9 @@ int
 firstrun_write(const char *state_dir, const char *path, char *err,
     size_t errlen)
 {
-	unsigned char	 raw[FIRSTRUN_TOKEN_BYTES];
-	char		*token, *text, *tmp, *dir;
-	int		 fd, rv, saved;
+	unsigned char raw[FIRSTRUN_TOKEN_BYTES];
+	char         *token, *text, *tmp, *dir;
+	int           fd, rv, saved;
 
 	if (firstrun_mkdir(state_dir, err, errlen) == -1)
 		return -1;

@@ -21,12 +21,12 @@ static int
 listen_open(struct master *m, enum listener_kind kind, int port, char *err,
     size_t errlen)
 {
-	struct listener	*l;
-	char		 why[256];
-	int		 fd;
+	struct listener *l;
+	char             why[256];
+	int              fd;
 
 	if ((fd = net_listen_tcp(m->m_host, port, MASTER_BACKLOG, why,
-	    sizeof(why))) == -1) {
+	         sizeof(why))) == -1) {
 		snprintf(err, errlen, "cannot listen on %s", why);
 		return -1;
 	}
@@ -52,7 +52,7 @@ listen_open_all(struct master *m, char *err, size_t errlen)
 int
 listen_fd(const struct master *m, enum listener_kind kind)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < m->m_nlisten; i++)
 		if (m->m_listen[i].l_kind == kind)
@@ -63,7 +63,7 @@ listen_fd(const struct master *m, enum listener_kind kind)
 void
 listen_close_all(struct master *m)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < m->m_nlisten; i++)
 		close(m->m_listen[i].l_fd);

@@ -20,7 +20,7 @@
 #include "master/master.h"
 
 #ifndef O_NOFOLLOW
-#define O_NOFOLLOW	0
+#define O_NOFOLLOW 0
 #endif
 
 /*
@@ -31,9 +31,9 @@
 static long
 lock_holder(int fd)
 {
-	struct flock	fl;
-	char		buf[32];
-	ssize_t		n;
+	struct flock fl;
+	char         buf[32];
+	ssize_t      n;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
@@ -51,8 +51,8 @@ lock_holder(int fd)
 static int
 lock_write_pid(int fd)
 {
-	char	buf[32];
-	int	len;
+	char buf[32];
+	int  len;
 
 	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len)
@@ -68,9 +68,9 @@ lock_write_pid(int fd)
 int
 lock_acquire(const char *state_dir, char *err, size_t errlen)
 {
-	struct flock	 fl;
-	char		*path;
-	int		 fd, saved;
+	struct flock fl;
+	char        *path;
+	int          fd, saved;
 
 	xasprintf(&path, "%s/gateway.lock", state_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -85,7 +85,8 @@ lock_acquire(const char *state_dir, char *err, size_t errlen)
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
 		saved = errno;
 		if (saved == EAGAIN || saved == EACCES)
-			snprintf(err, errlen, "another gateway (pid %ld) holds %s",
+			snprintf(err, errlen,
+			    "another gateway (pid %ld) holds %s",
 			    lock_holder(fd), path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(saved));

@@ -71,31 +71,29 @@
 #include "master/master.h"
 #include "protocol/http-paths.h"
 
-#define MASTER_SECRET_MAX	65536
+#define MASTER_SECRET_MAX 65536
 
 struct master_opts {
-	long		 port;		/* 0: not given */
-	const char	*bind;
-	char		*token;
-	char		*password;
-	const char	*token_file;
-	const char	*password_file;
-	int		 verbose;
-	int		 allow_unconfigured;
+	long        port; /* 0: not given */
+	const char *bind;
+	char       *token;
+	char       *password;
+	const char *token_file;
+	const char *password_file;
+	int         verbose;
+	int         allow_unconfigured;
 };
 
-static const struct option master_longopts[] = {
-	{ "port",		required_argument,	NULL, 'p' },
-	{ "bind",		required_argument,	NULL, 'b' },
-	{ "token",		required_argument,	NULL, 't' },
-	{ "password",		required_argument,	NULL, 'P' },
-	{ "token-file",		required_argument,	NULL, 'T' },
-	{ "password-file",	required_argument,	NULL, 'F' },
-	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "allow-unconfigured",	no_argument,		NULL, 'A' },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ NULL,			0,			NULL, 0 }
-};
+static const struct option master_longopts[] = { { "port", required_argument,
+	                                             NULL, 'p' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "token", required_argument, NULL, 't' },
+	{ "password", required_argument, NULL, 'P' },
+	{ "token-file", required_argument, NULL, 'T' },
+	{ "password-file", required_argument, NULL, 'F' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "allow-unconfigured", no_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 
 static void
 master_usage(FILE *f)
@@ -107,10 +105,9 @@ master_usage(FILE *f)
 	    "                        [--verbose] [--allow-unconfigured]\n");
 }
 
-static void __attribute__((noreturn))
-master_usage_error(const char *fmt, ...)
+static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
 {
-	va_list	ap;
+	va_list ap;
 
 	if (fmt != NULL) {
 		fprintf(stderr, "openclaw gateway: ");
@@ -130,8 +127,8 @@ master_usage_error(const char *fmt, ...)
 void
 master_fail(struct master *m, int status, const char *fmt, ...)
 {
-	va_list	ap;
-	char	msg[1024];
+	va_list ap;
+	char    msg[1024];
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -155,8 +152,8 @@ master_wipe_arg(char *arg)
 static void
 master_getopt(int argc, char **argv, struct master_opts *o)
 {
-	long	v;
-	int	ch;
+	long v;
+	int  ch;
 
 	/* "gateway run" is "gateway". */
 	if (argc > 1 && strcmp(argv[1], "run") == 0) {
@@ -166,26 +163,28 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 #ifdef __GLIBC__
-	optind = 0;		/* full reset, whatever parsed argv before us */
+	optind = 0; /* full reset, whatever parsed argv before us */
 #else
 	optind = 1;
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__)
 	optreset = 1;
 #endif
 #endif
-	while ((ch = getopt_long(argc, argv, ":", master_longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":", master_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if (util_parse_long(optarg, 1, 65535, &v) == -1)
-				master_usage_error("invalid --port: %s", optarg);
+				master_usage_error("invalid --port: %s",
+				    optarg);
 			o->port = v;
 			break;
 		case 'b':
 			if (strcmp(optarg, "loopback") != 0 &&
 			    strcmp(optarg, "lan") != 0)
 				master_usage_error("invalid --bind: %s "
-				    "(loopback or lan)", optarg);
+				                   "(loopback or lan)",
+				    optarg);
 			o->bind = optarg;
 			break;
 		case 't':
@@ -226,7 +225,7 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 	if ((o->token != NULL && o->token_file != NULL) ||
 	    (o->password != NULL && o->password_file != NULL))
 		master_usage_error("give a secret once, on the command line "
-		    "or in a file");
+		                   "or in a file");
 	if ((o->token != NULL || o->token_file != NULL) &&
 	    (o->password != NULL || o->password_file != NULL))
 		master_usage_error("use a token or a password, not both");
@@ -236,8 +235,8 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 static char *
 master_read_secret(const char *path, char *err, size_t errlen)
 {
-	char	*text, *s;
-	size_t	 len;
+	char  *text, *s;
+	size_t len;
 
 	if ((text = util_read_file(path, MASTER_SECRET_MAX, &len)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -261,22 +260,22 @@ master_read_secret(const char *path, char *err, size_t errlen)
 static void
 master_secret_files(struct master_opts *o)
 {
-	char	err[512];
+	char err[512];
 
 	if (o->token_file != NULL &&
-	    (o->token = master_read_secret(o->token_file, err,
-	    sizeof(err))) == NULL)
+	    (o->token = master_read_secret(o->token_file, err, sizeof(err))) ==
+	        NULL)
 		master_fail(NULL, EXIT_CONFIG, "%s", err);
 	if (o->password_file != NULL &&
 	    (o->password = master_read_secret(o->password_file, err,
-	    sizeof(err))) == NULL)
+	         sizeof(err))) == NULL)
 		master_fail(NULL, EXIT_CONFIG, "%s", err);
 }
 
 static int
 master_have_credential(const struct master_opts *o)
 {
-	const char	*e;
+	const char *e;
 
 	if (o->token != NULL || o->password != NULL)
 		return 1;
@@ -294,7 +293,7 @@ master_have_credential(const struct master_opts *o)
 static int
 master_log_dir_ok(const char *dir)
 {
-	struct stat	st;
+	struct stat st;
 
 	if (lstat(dir, &st) == -1) {
 		if (errno != ENOENT || mkdir(dir, 0700) == -1 ||
@@ -308,10 +307,10 @@ master_log_dir_ok(const char *dir)
 static void
 master_open_log(struct master *m)
 {
-	char		 dir[64], path[128], day[16];
-	struct tm	 tm;
-	time_t		 now;
-	const char	*file;
+	char        dir[64], path[128], day[16];
+	struct tm   tm;
+	time_t      now;
+	const char *file;
 
 	if ((file = m->m_cfg.log_file) == NULL || *file == '\0') {
 		snprintf(dir, sizeof(dir), "/tmp/openclaw");
@@ -320,7 +319,7 @@ master_open_log(struct master *m)
 			    (long)getuid());
 			if (!master_log_dir_ok(dir)) {
 				log_warnx("no safe log directory in /tmp; "
-				    "logging to stdout only");
+				          "logging to stdout only");
 				return;
 			}
 		}
@@ -342,7 +341,7 @@ master_open_log(struct master *m)
 static void
 master_apply_flags(struct master *m, struct master_opts *o)
 {
-	struct gw_config	*cfg = &m->m_cfg;
+	struct gw_config *cfg = &m->m_cfg;
 
 	if (o->port != 0)
 		cfg->port = o->port;
@@ -383,7 +382,7 @@ master_empty(const char *s)
 static int
 master_auth_set(const struct gw_config *cfg)
 {
-	const char	*mode = config_auth_mode(cfg);
+	const char *mode = config_auth_mode(cfg);
 
 	if (strcmp(mode, "token") == 0)
 		return !master_empty(cfg->auth_token);
@@ -395,12 +394,13 @@ master_auth_set(const struct gw_config *cfg)
 static void
 master_check_config(struct master *m, const struct master_opts *o)
 {
-	struct gw_config	*cfg = &m->m_cfg;
-	const char		*bind = cfg->bind ? cfg->bind : "loopback";
+	struct gw_config *cfg = &m->m_cfg;
+	const char       *bind = cfg->bind ? cfg->bind : "loopback";
 
 	if (!o->allow_unconfigured &&
 	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0))
-		master_fail(m, EXIT_CONFIG, "gateway.mode is not \"local\" in "
+		master_fail(m, EXIT_CONFIG,
+		    "gateway.mode is not \"local\" in "
 		    "%s; run with --allow-unconfigured or set gateway.mode",
 		    cfg->path);
 	if (strcmp(bind, "loopback") == 0)
@@ -408,36 +408,43 @@ master_check_config(struct master *m, const struct master_opts *o)
 	else if (strcmp(bind, "lan") == 0)
 		m->m_host = "0.0.0.0";
 	else
-		master_fail(m, EXIT_CONFIG, "%s: gateway.bind: %s is not "
-		    "loopback or lan", cfg->path, bind);
+		master_fail(m, EXIT_CONFIG,
+		    "%s: gateway.bind: %s is not "
+		    "loopback or lan",
+		    cfg->path, bind);
 	if (strcmp(bind, "loopback") != 0) {
 		if (!master_auth_set(cfg))
-			master_fail(m, EXIT_CONFIG, "refusing to bind %s "
+			master_fail(m, EXIT_CONFIG,
+			    "refusing to bind %s "
 			    "(gateway.bind=%s) without authentication; set "
-			    "gateway.auth.token or pass --token", m->m_host,
-			    bind);
+			    "gateway.auth.token or pass --token",
+			    m->m_host, bind);
 		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
-		    "PLAINTEXT, tokens included; there is no TLS here, so "
-		    "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
-		    "a reverse proxy)", m->m_host, bind);
+		          "PLAINTEXT, tokens included; there is no TLS here, so "
+		          "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
+		          "a reverse proxy)",
+		    m->m_host, bind);
 	} else if (!master_auth_set(cfg) &&
 	    strcmp(config_auth_mode(cfg), "none") != 0)
 		log_warnx("gateway.auth.mode is %s but no %s is set: clients "
-		    "cannot connect", config_auth_mode(cfg),
-		    config_auth_mode(cfg));
+		          "cannot connect",
+		    config_auth_mode(cfg), config_auth_mode(cfg));
 
 	m->m_port = (int)cfg->port;
 	m->m_canvas = cfg->canvas_enabled;
 	if (m->m_canvas) {
 		m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
-		    m->m_port + 4;
+		                                      m->m_port + 4;
 		if (m->m_canvas_port > 65535)
-			master_fail(m, EXIT_CONFIG, "canvas port %d (gateway "
+			master_fail(m, EXIT_CONFIG,
+			    "canvas port %d (gateway "
 			    "port + 4) is out of range; set canvasHost.port",
 			    m->m_canvas_port);
 		if (m->m_canvas_port == m->m_port)
-			master_fail(m, EXIT_CONFIG, "canvas port %d is the "
-			    "gateway port; set canvasHost.port", m->m_port);
+			master_fail(m, EXIT_CONFIG,
+			    "canvas port %d is the "
+			    "gateway port; set canvasHost.port",
+			    m->m_port);
 		/* Workers see the port in use, not "0". */
 		cfg->canvas_port = m->m_canvas_port;
 	}
@@ -447,8 +454,8 @@ master_check_config(struct master *m, const struct master_opts *o)
 static void
 master_configure(struct master *m, struct master_opts *o)
 {
-	char	err[1024];
-	int	rv;
+	char err[1024];
+	int  rv;
 
 	if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
@@ -456,13 +463,15 @@ master_configure(struct master *m, struct master_opts *o)
 	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "state directory %s", err);
 	if ((m->m_lock_fd = lock_acquire(m->m_cfg.state_dir, err,
-	    sizeof(err))) == -1)
+	         sizeof(err))) == -1)
 		master_fail(m, EXIT_RUNTIME, "%s", err);
 	if (!m->m_cfg.exists && !master_have_credential(o)) {
 		if ((rv = firstrun_write(m->m_cfg.state_dir, m->m_cfg.path, err,
-		    sizeof(err))) == -1)
-			master_fail(m, EXIT_CONFIG, "cannot write the first "
-			    "config: %s", err);
+		         sizeof(err))) == -1)
+			master_fail(m, EXIT_CONFIG,
+			    "cannot write the first "
+			    "config: %s",
+			    err);
 		config_free(&m->m_cfg);
 		if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 			master_fail(m, EXIT_CONFIG, "%s", err);
@@ -474,8 +483,8 @@ master_configure(struct master *m, struct master_opts *o)
 static void
 master_boot_id(struct master *m)
 {
-	unsigned char	raw[16];
-	size_t		i;
+	unsigned char raw[16];
+	size_t        i;
 
 	if (util_random(raw, sizeof(raw)) == -1)
 		master_fail(m, EXIT_RUNTIME, "no randomness for the boot id");
@@ -508,8 +517,8 @@ master_log_listening(struct master *m)
 void
 master_check_ready(struct master *m)
 {
-	struct timeval	tv;
-	uint64_t	now, due;
+	struct timeval tv;
+	uint64_t       now, due;
 
 	if (m->m_state == MASTER_STOPPING)
 		return;
@@ -543,12 +552,11 @@ master_ready_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 master_kill_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct master	*m = arg;
+	struct master *m = arg;
 
 	(void)fd;
 	(void)ev;
-	log_warnx("drain deadline passed; killing %d worker(s)",
-	    proc_alive(m));
+	log_warnx("drain deadline passed; killing %d worker(s)", proc_alive(m));
 	proc_kill_all(m, SIGKILL);
 }
 
@@ -559,8 +567,8 @@ master_kill_cb(evutil_socket_t fd, short ev, void *arg)
 void
 master_stop(struct master *m, int status, const char *reason)
 {
-	struct timeval	tv;
-	uint64_t	ms;
+	struct timeval tv;
+	uint64_t       ms;
 
 	if (m->m_state == MASTER_STOPPING)
 		return;
@@ -578,8 +586,8 @@ master_stop(struct master *m, int status, const char *reason)
 static void
 master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 {
-	struct master	*m = arg;
-	const char	*name;
+	struct master *m = arg;
+	const char    *name;
 
 	(void)ev;
 	switch (sig) {
@@ -610,10 +618,9 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 static void
 master_signals(struct master *m)
 {
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
-				    SIGUSR1 };
-	struct event		*ev;
-	size_t			 i;
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct event    *ev;
+	size_t           i;
 
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
@@ -629,11 +636,12 @@ master_signals(struct master *m)
 static void
 master_setup(struct master *m)
 {
-	char	err[512];
-	int	fd;
+	char err[512];
+	int  fd;
 
 	if (proc_exe_init(m) == -1)
-		master_fail(m, EXIT_RUNTIME, "cannot find our own executable "
+		master_fail(m, EXIT_RUNTIME,
+		    "cannot find our own executable "
 		    "to start workers");
 	if ((fd = shm_create(&m->m_shm_size)) == -1)
 		master_fail(m, EXIT_RUNTIME, "cannot create shared memory: %s",
@@ -643,10 +651,10 @@ master_setup(struct master *m)
 		master_fail(m, EXIT_RUNTIME, "%s", err);
 	if ((m->m_base = event_base_new()) == NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create the event loop");
-	if ((m->m_killtimer = evtimer_new(m->m_base, master_kill_cb,
-	    m)) == NULL ||
-	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb,
-	    m)) == NULL)
+	if ((m->m_killtimer = evtimer_new(m->m_base, master_kill_cb, m)) ==
+	        NULL ||
+	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb, m)) ==
+	        NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create timers");
 	/* Before the first fork, so that no child exit goes unseen. */
 	master_signals(m);
@@ -659,7 +667,7 @@ master_setup(struct master *m)
 static void
 master_cleanup(struct master *m)
 {
-	int	i;
+	int i;
 
 	proc_cleanup(m);
 	for (i = 0; i < m->m_nsigev; i++)
@@ -683,9 +691,9 @@ master_cleanup(struct master *m)
 int
 master_main(int argc, char **argv)
 {
-	static struct master	m;
-	struct master_opts	o;
-	int			status;
+	static struct master m;
+	struct master_opts   o;
+	int                  status;
 
 	master_getopt(argc, argv, &o);
 	log_init("gateway", o.verbose);

@@ -17,108 +17,108 @@ struct event;
 struct event_base;
 struct ipc_chan;
 
-#define MASTER_MAXPROC		16	/* two generations of every role */
-#define MASTER_BACKLOG		4096
-#define PROC_BACKOFF_MIN	100	/* ms before the first respawn */
-#define PROC_BACKOFF_MAX	10000
-#define PROC_STABLE_MS		10000	/* ran this long: backoff resets */
-#define PROC_EOF_KILL_MS	2000	/* channel gone, process still there */
-#define MASTER_KILL_GRACE_MS	2000	/* after the drain deadline */
+#define MASTER_MAXPROC       16 /* two generations of every role */
+#define MASTER_BACKLOG       4096
+#define PROC_BACKOFF_MIN     100 /* ms before the first respawn */
+#define PROC_BACKOFF_MAX     10000
+#define PROC_STABLE_MS       10000 /* ran this long: backoff resets */
+#define PROC_EOF_KILL_MS     2000  /* channel gone, process still there */
+#define MASTER_KILL_GRACE_MS 2000  /* after the drain deadline */
 
 /* struct proc.p_flags */
-#define PROC_RUNNING	0x01	/* forked, not reaped yet */
-#define PROC_EXITING	0x02	/* told to drain or killed: no respawn */
-#define PROC_RESPAWN	0x04	/* respawn when it exits */
+#define PROC_RUNNING 0x01 /* forked, not reaped yet */
+#define PROC_EXITING 0x02 /* told to drain or killed: no respawn */
+#define PROC_RESPAWN 0x04 /* respawn when it exits */
 
 /* One child, in the manner of nginx's ngx_processes[]. */
 struct proc {
-	int			 p_used;	/* slot taken */
-	enum worker_role	 p_role;
-	uint32_t		 p_gen;
-	pid_t			 p_pid;		/* 0 when not running */
-	int			 p_flags;
-	uint64_t		 p_started;	/* monotonic ms of last fork */
-	uint64_t		 p_backoff;	/* ms before the next respawn */
-	int			 p_ready;	/* sent IMSG_READY */
-	uint32_t		 p_phase;	/* last IMSG_PHASE sent */
-	struct ipc_chan		*p_chan;
-	struct event		*p_timer;	/* respawn, or kill after EOF */
-	struct master		*p_master;
+	int              p_used; /* slot taken */
+	enum worker_role p_role;
+	uint32_t         p_gen;
+	pid_t            p_pid; /* 0 when not running */
+	int              p_flags;
+	uint64_t         p_started; /* monotonic ms of last fork */
+	uint64_t         p_backoff; /* ms before the next respawn */
+	int              p_ready;   /* sent IMSG_READY */
+	uint32_t         p_phase;   /* last IMSG_PHASE sent */
+	struct ipc_chan *p_chan;
+	struct event    *p_timer; /* respawn, or kill after EOF */
+	struct master   *p_master;
 };
 
 struct listener {
-	enum listener_kind	 l_kind;
-	int			 l_fd;
+	enum listener_kind l_kind;
+	int                l_fd;
 };
 
 enum master_state {
-	MASTER_STARTING,	/* workers of the generation not all ready */
+	MASTER_STARTING, /* workers of the generation not all ready */
 	MASTER_RUNNING,
-	MASTER_STOPPING,	/* draining; exit when every child is gone */
+	MASTER_STOPPING, /* draining; exit when every child is gone */
 };
 
 struct master {
-	struct event_base	*m_base;
-	struct gw_config	 m_cfg;
-	char			*m_exe;		/* what workers exec */
-	pid_t			 m_pid;
-	uint64_t		 m_boot_ms;
-	char			 m_boot_id[40];
-	uint32_t		 m_gen;		/* current generation */
-	enum master_state	 m_state;
-	int			 m_exit;	/* status when stopped */
+	struct event_base *m_base;
+	struct gw_config   m_cfg;
+	char              *m_exe; /* what workers exec */
+	pid_t              m_pid;
+	uint64_t           m_boot_ms;
+	char               m_boot_id[40];
+	uint32_t           m_gen; /* current generation */
+	enum master_state  m_state;
+	int                m_exit; /* status when stopped */
 
-	int			 m_lock_fd;
-	int			 m_log_fd;
-	int			 m_shm_fd;
-	size_t			 m_shm_size;
+	int    m_lock_fd;
+	int    m_log_fd;
+	int    m_shm_fd;
+	size_t m_shm_size;
 
-	const char		*m_host;	/* bind address */
-	int			 m_port;
-	int			 m_canvas;	/* canvas worker wanted */
-	int			 m_canvas_port;
-	struct listener		 m_listen[LISTEN_MAX - 1];
-	int			 m_nlisten;
+	const char     *m_host; /* bind address */
+	int             m_port;
+	int             m_canvas; /* canvas worker wanted */
+	int             m_canvas_port;
+	struct listener m_listen[LISTEN_MAX - 1];
+	int             m_nlisten;
 
-	struct proc		 m_procs[MASTER_MAXPROC];
-	struct event		*m_sigev[8];
-	int			 m_nsigev;
-	struct event		*m_killtimer;	/* drain deadline */
-	struct event		*m_readytimer;	/* startupDelayMs */
-	uint64_t		 m_start_mono;
-	int			 m_forked;	/* workers were started */
+	struct proc   m_procs[MASTER_MAXPROC];
+	struct event *m_sigev[8];
+	int           m_nsigev;
+	struct event *m_killtimer;  /* drain deadline */
+	struct event *m_readytimer; /* startupDelayMs */
+	uint64_t      m_start_mono;
+	int           m_forked; /* workers were started */
 };
 
 /* master.c */
-int		 master_main(int, char **);
-void		 master_fail(struct master *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4), noreturn));
-void		 master_stop(struct master *, int, const char *);
-void		 master_check_ready(struct master *);
-void		 master_check_done(struct master *);
+int  master_main(int, char **);
+void master_fail(struct master *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+void master_stop(struct master *, int, const char *);
+void master_check_ready(struct master *);
+void master_check_done(struct master *);
 
 /* proc.c */
-int		 proc_exe_init(struct master *);
-int		 proc_start_generation(struct master *, uint32_t);
-void		 proc_reap(struct master *);
-void		 proc_drain_all(struct master *, uint32_t, const char *);
-void		 proc_kill_all(struct master *, int);
-int		 proc_alive(const struct master *);
-void		 proc_send_phase(struct master *, struct proc *, uint32_t);
-int		 proc_gen_ready(struct master *, uint32_t);
-void		 proc_phase_ready(struct master *, uint32_t);
-void		 proc_cleanup(struct master *);
+int  proc_exe_init(struct master *);
+int  proc_start_generation(struct master *, uint32_t);
+void proc_reap(struct master *);
+void proc_drain_all(struct master *, uint32_t, const char *);
+void proc_kill_all(struct master *, int);
+int  proc_alive(const struct master *);
+void proc_send_phase(struct master *, struct proc *, uint32_t);
+int  proc_gen_ready(struct master *, uint32_t);
+void proc_phase_ready(struct master *, uint32_t);
+void proc_cleanup(struct master *);
 
 /* listen.c */
-int		 listen_open_all(struct master *, char *, size_t);
-int		 listen_fd(const struct master *, enum listener_kind);
-void		 listen_close_all(struct master *);
+int  listen_open_all(struct master *, char *, size_t);
+int  listen_fd(const struct master *, enum listener_kind);
+void listen_close_all(struct master *);
 
 /* lock.c */
-int		 lock_acquire(const char *, char *, size_t);
+int lock_acquire(const char *, char *, size_t);
 
 /* firstrun.c */
-int		 firstrun_mkdir(const char *, char *, size_t);
-int		 firstrun_write(const char *, const char *, char *, size_t);
+int firstrun_mkdir(const char *, char *, size_t);
+int firstrun_write(const char *, const char *, char *, size_t);
 
 #endif

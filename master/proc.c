@@ -33,11 +33,11 @@
 #include "master/master.h"
 #include "protocol/roles.h"
 
-static void	proc_dispatch(struct ipc_chan *, const struct ipc_msg *, void *);
-static void	proc_timer_cb(evutil_socket_t, short, void *);
-static void	proc_start_set(struct master *, struct proc **, int);
+static void proc_dispatch(struct ipc_chan *, const struct ipc_msg *, void *);
+static void proc_timer_cb(evutil_socket_t, short, void *);
+static void proc_start_set(struct master *, struct proc **, int);
 
-extern char	**environ;
+extern char **environ;
 
 /*
  * What to exec for a worker.  /proc/self/exe names our own image even
@@ -47,8 +47,8 @@ int
 proc_exe_init(struct master *m)
 {
 #if defined(__APPLE__)
-	char		buf[PATH_MAX], real[PATH_MAX];
-	uint32_t	len = sizeof(buf);
+	char     buf[PATH_MAX], real[PATH_MAX];
+	uint32_t len = sizeof(buf);
 
 	if (_NSGetExecutablePath(buf, &len) != 0 || realpath(buf, real) == NULL)
 		return -1;
@@ -71,10 +71,10 @@ proc_exe_init(struct master *m)
 static char **
 proc_worker_env(void)
 {
-	const struct cfg_key	 *k;
-	char			**env;
-	size_t			  n = 0, i, j = 0, len;
-	int			  secret;
+	const struct cfg_key *k;
+	char                **env;
+	size_t                n = 0, i, j = 0, len;
+	int                   secret;
 
 	while (environ[n] != NULL)
 		n++;
@@ -98,8 +98,8 @@ proc_worker_env(void)
 static struct proc *
 proc_alloc(struct master *m, enum worker_role role, uint32_t gen)
 {
-	struct proc	*p;
-	int		 i;
+	struct proc *p;
+	int          i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++) {
 		p = &m->m_procs[i];
@@ -132,7 +132,7 @@ proc_release(struct proc *p)
 static struct proc *
 proc_find_pid(struct master *m, pid_t pid)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++)
 		if (m->m_procs[i].p_used && m->m_procs[i].p_pid == pid)
@@ -151,8 +151,8 @@ proc_live(const struct proc *p)
 static struct proc *
 proc_find_live(struct master *m, enum worker_role role, uint32_t gen)
 {
-	struct proc	*p;
-	int		 i;
+	struct proc *p;
+	int          i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++) {
 		p = &m->m_procs[i];
@@ -165,7 +165,7 @@ proc_find_live(struct master *m, enum worker_role role, uint32_t gen)
 int
 proc_alive(const struct master *m)
 {
-	int	i, n = 0;
+	int i, n = 0;
 
 	for (i = 0; i < MASTER_MAXPROC; i++)
 		if (m->m_procs[i].p_used && m->m_procs[i].p_pid > 0)
@@ -184,16 +184,15 @@ proc_alive(const struct master *m)
 static pid_t
 proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 {
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 sa;
-	sigset_t			 all, none;
-	short				 flags = POSIX_SPAWN_SETSIGDEF |
-					    POSIX_SPAWN_SETSIGMASK;
-	pid_t				 pid = -1;
-	int				 rv;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t          sa;
+	sigset_t                   all, none;
+	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+	pid_t pid = -1;
+	int   rv;
 #if !defined(HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP) && \
     defined(POSIX_SPAWN_CLOEXEC_DEFAULT)
-	int				 i;
+	int i;
 #endif
 
 	if ((rv = posix_spawn_file_actions_init(&fa)) != 0) {
@@ -242,20 +241,21 @@ proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 static int
 proc_respawn_flag(const struct proc *p)
 {
-	const struct role	*r = role_get(p->p_role);
+	const struct role *r = role_get(p->p_role);
 
 	return r != NULL && r->r_respawn == ROLE_RESPAWN_BACKOFF ?
-	    PROC_RESPAWN : 0;
+	    PROC_RESPAWN :
+	    0;
 }
 
 /* Spawn one worker into slot p and open its channel. */
 static int
 proc_fork(struct master *m, struct proc *p)
 {
-	static char	**envp;
-	char		 *argv[4], name[32];
-	pid_t		  pid;
-	int		  sv[2], saved, nfd;
+	static char **envp;
+	char         *argv[4], name[32];
+	pid_t         pid;
+	int           sv[2], saved, nfd;
 
 	if (envp == NULL)
 		envp = proc_worker_env();
@@ -288,8 +288,8 @@ proc_fork(struct master *m, struct proc *p)
 	p->p_ready = 0;
 	p->p_phase = PHASE_STARTING;
 	snprintf(name, sizeof(name), "worker %s (pid %ld)", argv[2], (long)pid);
-	if ((p->p_chan = ipc_chan_new(m->m_base, sv[0], name,
-	    role_to_master, proc_dispatch, p)) == NULL) {
+	if ((p->p_chan = ipc_chan_new(m->m_base, sv[0], name, role_to_master,
+	         proc_dispatch, p)) == NULL) {
 		close(sv[0]);
 		/* Reaped and respawned like any other death. */
 		kill(pid, SIGKILL);
@@ -304,7 +304,7 @@ proc_fork(struct master *m, struct proc *p)
 static int
 proc_dup(int fd)
 {
-	int	nfd;
+	int nfd;
 
 	if (fd == -1)
 		return -1;
@@ -317,7 +317,7 @@ static int
 proc_send_fd(struct proc *p, uint32_t type, int fd, const void *data,
     size_t len)
 {
-	int	nfd;
+	int nfd;
 
 	if ((nfd = proc_dup(fd)) == -1)
 		return -1;
@@ -327,10 +327,10 @@ proc_send_fd(struct proc *p, uint32_t type, int fd, const void *data,
 static int
 proc_send_config(struct master *m, struct proc *p)
 {
-	struct json_object	*o;
-	const char		*text;
-	size_t			 len;
-	int			 rv;
+	struct json_object *o;
+	const char         *text;
+	size_t              len;
+	int                 rv;
 
 	o = config_to_json(&m->m_cfg);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -346,11 +346,11 @@ proc_send_config(struct master *m, struct proc *p)
 static int
 proc_send_setup(struct master *m, struct proc *p)
 {
-	struct imsg_hello	hello;
-	uint64_t		size = m->m_shm_size;
-	uint32_t		kind;
-	uint32_t		want = role_get(p->p_role)->r_listen;
-	int			fd;
+	struct imsg_hello hello;
+	uint64_t          size = m->m_shm_size;
+	uint32_t          kind;
+	uint32_t          want = role_get(p->p_role)->r_listen;
+	int               fd;
 
 	memset(&hello, 0, sizeof(hello));
 	hello.version = IPC_VERSION;
@@ -365,15 +365,15 @@ proc_send_setup(struct master *m, struct proc *p)
 	if (m->m_log_fd != -1 &&
 	    proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, NULL, 0) == -1)
 		return -1;
-	if (proc_send_fd(p, IMSG_FD_SHM, m->m_shm_fd, &size,
-	    sizeof(size)) == -1)
+	if (proc_send_fd(p, IMSG_FD_SHM, m->m_shm_fd, &size, sizeof(size)) ==
+	    -1)
 		return -1;
 	for (kind = 1; kind < LISTEN_MAX; kind++) {
 		if (!(want & ROLE_LISTENS(kind)) ||
 		    (fd = listen_fd(m, (enum listener_kind)kind)) == -1)
 			continue;
-		if (proc_send_fd(p, IMSG_FD_LISTEN, fd, &kind,
-		    sizeof(kind)) == -1)
+		if (proc_send_fd(p, IMSG_FD_LISTEN, fd, &kind, sizeof(kind)) ==
+		    -1)
 			return -1;
 	}
 	return 0;
@@ -383,12 +383,12 @@ proc_send_setup(struct master *m, struct proc *p)
 static int
 proc_peer(struct proc *a, struct proc *b)
 {
-	uint32_t	ra = a->p_role, rb = b->p_role;
-	int		sv[2];
+	uint32_t ra = a->p_role, rb = b->p_role;
+	int      sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("peer channel %s-%s: socketpair",
-		    role_name(a->p_role), role_name(b->p_role));
+		log_warn("peer channel %s-%s: socketpair", role_name(a->p_role),
+		    role_name(b->p_role));
 		return -1;
 	}
 	if (ipc_send(a->p_chan, IMSG_FD_PEER, sv[0], &rb, sizeof(rb)) == -1) {
@@ -406,9 +406,9 @@ proc_peer(struct proc *a, struct proc *b)
 static void
 proc_peer_all(struct master *m, uint32_t gen, struct proc **new, int n)
 {
-	const struct role_pair	*rp;
-	struct proc		*a, *b;
-	int			 j, fresh;
+	const struct role_pair *rp;
+	struct proc            *a, *b;
+	int                     j, fresh;
 
 	for (rp = role_pairs; rp->p_a != 0; rp++) {
 		if ((a = proc_find_live(m, rp->p_a, gen)) == NULL ||
@@ -427,14 +427,14 @@ proc_peer_all(struct master *m, uint32_t gen, struct proc **new, int n)
 static void
 proc_schedule_respawn(struct master *m, struct proc *p)
 {
-	struct timeval	tv;
-	uint64_t	delay;
+	struct timeval tv;
+	uint64_t       delay;
 
 	if (m->m_state == MASTER_STOPPING || !(p->p_flags & PROC_RESPAWN))
 		return;
 	delay = p->p_backoff;
-	p->p_backoff = p->p_backoff * 2 > PROC_BACKOFF_MAX ?
-	    PROC_BACKOFF_MAX : p->p_backoff * 2;
+	p->p_backoff = p->p_backoff * 2 > PROC_BACKOFF_MAX ? PROC_BACKOFF_MAX :
+	                                                     p->p_backoff * 2;
 	log_info("respawning worker %s in %llu ms", role_name(p->p_role),
 	    (unsigned long long)delay);
 	tv.tv_sec = (time_t)(delay / 1000);
@@ -447,8 +447,8 @@ static void
 proc_abort(struct master *m, struct proc *p)
 {
 	(void)m;
-	log_warnx("worker %s (pid %ld): setup failed",
-	    role_name(p->p_role), (long)p->p_pid);
+	log_warnx("worker %s (pid %ld): setup failed", role_name(p->p_role),
+	    (long)p->p_pid);
 	kill(p->p_pid, SIGKILL);
 	if (p->p_chan != NULL) {
 		ipc_chan_free(p->p_chan);
@@ -463,8 +463,8 @@ proc_abort(struct master *m, struct proc *p)
 static void
 proc_start_set(struct master *m, struct proc **new, int n)
 {
-	struct proc	*p;
-	int		 i;
+	struct proc *p;
+	int          i;
 
 	for (i = 0; i < n; i++) {
 		p = new[i];
@@ -497,9 +497,9 @@ proc_start_set(struct master *m, struct proc **new, int n)
 int
 proc_start_generation(struct master *m, uint32_t gen)
 {
-	const struct role	*r;
-	struct proc		*new[ROLE_MAX];
-	int			 n = 0;
+	const struct role *r;
+	struct proc *new[ROLE_MAX];
+	int n = 0;
 
 	/* In the table's order: the slowest to get ready first. */
 	for (r = roles; r->r_name != NULL; r++) {
@@ -528,7 +528,7 @@ proc_send_phase(struct master *m, struct proc *p, uint32_t phase)
 static void
 proc_ready(struct master *m, struct proc *p, const struct ipc_msg *msg)
 {
-	struct imsg_ready	r;
+	struct imsg_ready r;
 
 	if (msg->len != sizeof(r)) {
 		log_warnx("worker %s (pid %ld): bad READY (%zu bytes)",
@@ -540,8 +540,8 @@ proc_ready(struct master *m, struct proc *p, const struct ipc_msg *msg)
 		log_warnx("worker %s (pid %ld): READY for role %u",
 		    role_name(p->p_role), (long)p->p_pid, r.role);
 	p->p_ready = 1;
-	log_debug("worker %s (pid %ld) ready in %llu ms",
-	    role_name(p->p_role), (long)p->p_pid,
+	log_debug("worker %s (pid %ld) ready in %llu ms", role_name(p->p_role),
+	    (long)p->p_pid,
 	    (unsigned long long)(util_mono_ms() - p->p_started));
 	master_check_ready(m);
 }
@@ -549,9 +549,9 @@ proc_ready(struct master *m, struct proc *p, const struct ipc_msg *msg)
 static void
 proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 {
-	struct proc	*p = arg;
-	struct master	*m = p->p_master;
-	struct timeval	 tv;
+	struct proc   *p = arg;
+	struct master *m = p->p_master;
+	struct timeval tv;
 
 	if (msg == NULL) {
 		/* It is dying, or it should be: SIGCHLD does the rest. */
@@ -573,8 +573,8 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 		proc_ready(m, p, msg);
 		break;
 	case IMSG_DRAINED:
-		log_debug("worker %s (pid %ld) drained",
-		    role_name(p->p_role), (long)p->p_pid);
+		log_debug("worker %s (pid %ld) drained", role_name(p->p_role),
+		    (long)p->p_pid);
 		break;
 	}
 }
@@ -583,15 +583,15 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 static void
 proc_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct proc	*p = arg;
-	struct proc	*set[1];
+	struct proc *p = arg;
+	struct proc *set[1];
 
 	(void)fd;
 	(void)ev;
 	if (p->p_pid > 0) {
 		log_warnx("worker %s (pid %ld) closed its channel but did not "
-		    "exit; killing it", role_name(p->p_role),
-		    (long)p->p_pid);
+		          "exit; killing it",
+		    role_name(p->p_role), (long)p->p_pid);
 		kill(p->p_pid, SIGKILL);
 		return;
 	}
@@ -605,20 +605,29 @@ static const char *
 proc_signame(int sig, char *buf, size_t len)
 {
 	static const struct {
-		int		 sig;
-		const char	*name;
+		int         sig;
+		const char *name;
 	} names[] = {
-		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" },
-		{ SIGQUIT, "SIGQUIT" }, { SIGILL, "SIGILL" },
-		{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
-		{ SIGKILL, "SIGKILL" }, { SIGUSR1, "SIGUSR1" },
-		{ SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
-		{ SIGTERM, "SIGTERM" }, { SIGSYS, "SIGSYS" },
-		{ SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+		{ SIGHUP, "SIGHUP" },
+		{ SIGINT, "SIGINT" },
+		{ SIGQUIT, "SIGQUIT" },
+		{ SIGILL, "SIGILL" },
+		{ SIGTRAP, "SIGTRAP" },
+		{ SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" },
+		{ SIGFPE, "SIGFPE" },
+		{ SIGKILL, "SIGKILL" },
+		{ SIGUSR1, "SIGUSR1" },
+		{ SIGSEGV, "SIGSEGV" },
+		{ SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" },
+		{ SIGALRM, "SIGALRM" },
+		{ SIGTERM, "SIGTERM" },
+		{ SIGSYS, "SIGSYS" },
+		{ SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" },
 	};
-	size_t	i;
+	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].sig == sig)
@@ -630,13 +639,12 @@ proc_signame(int sig, char *buf, size_t len)
 static void
 proc_log_exit(struct master *m, struct proc *p, int status)
 {
-	const char	*role = role_name(p->p_role);
-	char		 buf[16];
-	int		 expected;
+	const char *role = role_name(p->p_role);
+	char        buf[16];
+	int         expected;
 
 	/* Exits we asked for are news; the others are trouble. */
-	expected = m->m_state == MASTER_STOPPING ||
-	    (p->p_flags & PROC_EXITING);
+	expected = m->m_state == MASTER_STOPPING || (p->p_flags & PROC_EXITING);
 	if (WIFEXITED(status)) {
 		if (expected && WEXITSTATUS(status) == 0)
 			log_info("worker %s (pid %ld) exited with status 0",
@@ -646,19 +654,19 @@ proc_log_exit(struct master *m, struct proc *p, int status)
 			    role, (long)p->p_pid, WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
 		log_warnx("worker %s (pid %ld) killed by signal %s%s", role,
-		    (long)p->p_pid, proc_signame(WTERMSIG(status), buf,
-		    sizeof(buf)),
+		    (long)p->p_pid,
+		    proc_signame(WTERMSIG(status), buf, sizeof(buf)),
 #ifdef WCOREDUMP
 		    WCOREDUMP(status) ? " (core dumped)" :
 #endif
-		    "");
+		                        "");
 	}
 }
 
 static void
 proc_exited(struct master *m, struct proc *p, int status)
 {
-	uint64_t	ran;
+	uint64_t ran;
 
 	proc_log_exit(m, p, status);
 	ran = util_mono_ms() - p->p_started;
@@ -675,7 +683,8 @@ proc_exited(struct master *m, struct proc *p, int status)
 		/* Respawning would only fail the same way, forever. */
 		log_errorx("worker %s failed on its configuration; stopping",
 		    role_name(p->p_role));
-		fprintf(stderr, "openclaw gateway: worker %s failed on its "
+		fprintf(stderr,
+		    "openclaw gateway: worker %s failed on its "
 		    "configuration (exit status %d); see the log\n",
 		    role_name(p->p_role), EXIT_CONFIG);
 		proc_release(p);
@@ -695,9 +704,9 @@ proc_exited(struct master *m, struct proc *p, int status)
 void
 proc_reap(struct master *m)
 {
-	struct proc	*p;
-	pid_t		 pid;
-	int		 status;
+	struct proc *p;
+	pid_t        pid;
+	int          status;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
@@ -718,9 +727,9 @@ proc_reap(struct master *m)
 void
 proc_drain_all(struct master *m, uint32_t deadline_ms, const char *reason)
 {
-	struct imsg_drain	 d;
-	struct proc		*p;
-	int			 i;
+	struct imsg_drain d;
+	struct proc      *p;
+	int               i;
 
 	memset(&d, 0, sizeof(d));
 	d.deadline_ms = deadline_ms;
@@ -739,14 +748,15 @@ proc_drain_all(struct master *m, uint32_t deadline_ms, const char *reason)
 		p->p_flags |= PROC_EXITING;
 		p->p_flags &= ~PROC_RESPAWN;
 		if (p->p_chan != NULL)
-			(void)ipc_send(p->p_chan, IMSG_DRAIN, -1, &d, sizeof(d));
+			(void)ipc_send(p->p_chan, IMSG_DRAIN, -1, &d,
+			    sizeof(d));
 	}
 }
 
 void
 proc_kill_all(struct master *m, int sig)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++)
 		if (m->m_procs[i].p_used && m->m_procs[i].p_pid > 0)
@@ -760,8 +770,8 @@ proc_kill_all(struct master *m, int sig)
 int
 proc_gen_ready(struct master *m, uint32_t gen)
 {
-	const struct role	*r;
-	struct proc		*p;
+	const struct role *r;
+	struct proc       *p;
 
 	for (r = roles; r->r_name != NULL; r++) {
 		if (!r->r_gates_ready || !role_wanted(r, &m->m_cfg))
@@ -777,8 +787,8 @@ proc_gen_ready(struct master *m, uint32_t gen)
 void
 proc_phase_ready(struct master *m, uint32_t gen)
 {
-	struct proc	*p;
-	int		 i;
+	struct proc *p;
+	int          i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++) {
 		p = &m->m_procs[i];
@@ -790,7 +800,7 @@ proc_phase_ready(struct master *m, uint32_t gen)
 void
 proc_cleanup(struct master *m)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < MASTER_MAXPROC; i++)
 		if (m->m_procs[i].p_used)

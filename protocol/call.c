@@ -18,18 +18,18 @@ enum gw_call_state {
 };
 
 struct gw_call {
-	struct gw_transport	*tr;
-	char			 key[GW_CALL_KEY_MAX];
-	char			*id;
-	char			*method;
-	struct json_object	*params;	/* own reference */
-	int			 is_node;
-	char			**scopes;
-	int			 nscopes;
-	char			*client_id;
-	char			*client_mode;
-	enum gw_call_state	 state;
-	int			 deferred;
+	struct gw_transport *tr;
+	char                 key[GW_CALL_KEY_MAX];
+	char                *id;
+	char                *method;
+	struct json_object  *params; /* own reference */
+	int                  is_node;
+	char               **scopes;
+	int                  nscopes;
+	char                *client_id;
+	char                *client_mode;
+	enum gw_call_state   state;
+	int                  deferred;
 };
 
 static char *
@@ -42,8 +42,8 @@ struct gw_call *
 gw_call_new(struct gw_transport *tr, const struct gw_caller *who,
     const char *id, const char *method, struct json_object *params)
 {
-	struct gw_call	*call;
-	int		 i;
+	struct gw_call *call;
+	int             i;
 
 	call = xcalloc(1, sizeof(*call));
 	call->tr = tr;
@@ -65,7 +65,7 @@ gw_call_new(struct gw_transport *tr, const struct gw_caller *who,
 void
 gw_call_free(struct gw_call *call)
 {
-	int	i;
+	int i;
 
 	if (call == NULL)
 		return;
@@ -96,7 +96,7 @@ int
 gw_call_route(struct gw_transport *tr, const char *key,
     struct json_object *frame)
 {
-	void	*caller;
+	void *caller;
 
 	/* A caller that is closing cannot take it either. */
 	if ((caller = tr->lookup(tr->arg, key)) == NULL ||
@@ -113,7 +113,7 @@ static int
 gw_call_answer(struct gw_call *call, enum gw_call_state next,
     struct json_object *frame)
 {
-	int	rv;
+	int rv;
 
 	if (call->state >= next) {
 		log_warnx("call %.64s %s: answer refused (already answered)",
@@ -137,15 +137,13 @@ gw_call_ack(struct gw_call *call, struct json_object *payload)
 int
 gw_call_ok(struct gw_call *call, struct json_object *payload)
 {
-	return gw_call_answer(call, GW_CALL_DONE,
-	    frame_res(call->id, payload));
+	return gw_call_answer(call, GW_CALL_DONE, frame_res(call->id, payload));
 }
 
 int
 gw_call_fail(struct gw_call *call, struct json_object *err)
 {
-	return gw_call_answer(call, GW_CALL_DONE,
-	    frame_res_err(call->id, err));
+	return gw_call_answer(call, GW_CALL_DONE, frame_res_err(call->id, err));
 }
 
 int
@@ -219,16 +217,16 @@ gw_add_str(struct json_object *o, const char *key, const char *v)
 struct json_object *
 gw_call_to_json(const struct gw_call *call)
 {
-	struct json_object	*o, *who, *sc;
-	int			 i;
+	struct json_object *o, *who, *sc;
+	int                 i;
 
 	who = json_object_new_object();
-	json_object_object_add(who, "role", json_object_new_string(
-	    call->is_node ? "node" : "operator"));
+	json_object_object_add(who, "role",
+	    json_object_new_string(call->is_node ? "node" : "operator"));
 	sc = json_object_new_array();
 	for (i = 0; i < call->nscopes; i++)
-		json_object_array_add(sc, json_object_new_string(
-		    call->scopes[i]));
+		json_object_array_add(sc,
+		    json_object_new_string(call->scopes[i]));
 	json_object_object_add(who, "scopes", sc);
 	gw_add_str(who, "clientId", call->client_id);
 	gw_add_str(who, "clientMode", call->client_mode);
@@ -245,11 +243,11 @@ gw_call_to_json(const struct gw_call *call)
 struct gw_call *
 gw_call_from_json(struct gw_transport *tr, struct json_object *o)
 {
-	struct json_object	*who, *sc;
-	struct gw_caller	 c;
-	struct gw_call		*call;
-	const char		*scopes[32];
-	size_t			 i, n;
+	struct json_object *who, *sc;
+	struct gw_caller    c;
+	struct gw_call     *call;
+	const char         *scopes[32];
+	size_t              i, n;
 
 	memset(&c, 0, sizeof(c));
 	who = json_object_object_get(o, "caller");
@@ -262,10 +260,11 @@ gw_call_from_json(struct gw_transport *tr, struct json_object *o)
 	    strcmp(frame_str(who, "role"), "node") == 0;
 	sc = json_object_object_get(who, "scopes");
 	n = json_object_is_type(sc, json_type_array) ?
-	    json_object_array_length(sc) : 0;
+	    json_object_array_length(sc) :
+	    0;
 	for (i = 0; i < n && i < sizeof(scopes) / sizeof(scopes[0]); i++)
 		if ((scopes[c.nscopes] = json_object_get_string(
-		    json_object_array_get_idx(sc, i))) != NULL)
+		         json_object_array_get_idx(sc, i))) != NULL)
 			c.nscopes++;
 	c.scopes = scopes;
 	c.client_id = frame_str(who, "clientId");

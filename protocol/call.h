@@ -18,7 +18,7 @@
 
 #include <json-c/json.h>
 
-#define GW_CALL_KEY_MAX		64
+#define GW_CALL_KEY_MAX 64
 
 /*
  * How answers reach callers.  lookup finds a live caller by key (NULL:
@@ -27,58 +27,55 @@
  * outlives its calls.
  */
 struct gw_transport {
-	void		*(*lookup)(void *arg, const char *key);
-	int		 (*send)(void *arg, void *caller,
-			    struct json_object *frame);
-	void		*arg;
-	uint64_t	 dropped;	/* answers whose caller was gone */
+	void *(*lookup)(void *arg, const char *key);
+	int (*send)(void *arg, void *caller, struct json_object *frame);
+	void    *arg;
+	uint64_t dropped; /* answers whose caller was gone */
 };
 
 /* Who called.  The call keeps its own copies. */
 struct gw_caller {
-	const char		*key;		/* connection id */
-	int			 is_node;	/* role node, else operator */
-	const char *const	*scopes;
-	int			 nscopes;
-	const char		*client_id;	/* may be NULL */
-	const char		*client_mode;	/* may be NULL */
+	const char        *key;     /* connection id */
+	int                is_node; /* role node, else operator */
+	const char *const *scopes;
+	int                nscopes;
+	const char        *client_id;   /* may be NULL */
+	const char        *client_mode; /* may be NULL */
 };
 
 struct gw_call;
 
-struct gw_call	*gw_call_new(struct gw_transport *, const struct gw_caller *,
-		    const char *id, const char *method,
-		    struct json_object *params);
-void		 gw_call_free(struct gw_call *);
+struct gw_call *gw_call_new(struct gw_transport *, const struct gw_caller *,
+    const char *id, const char *method, struct json_object *params);
+void            gw_call_free(struct gw_call *);
 
 /* The handler keeps the call past its return; it frees it later. */
-void		 gw_call_defer(struct gw_call *);
-int		 gw_call_deferred(const struct gw_call *);
+void gw_call_defer(struct gw_call *);
+int  gw_call_deferred(const struct gw_call *);
 
 /*
  * Answers; each takes ownership of payload / err.  At most one ack, then
  * exactly one final answer (ok or fail).  Return 0: delivered; 1: the
  * caller is gone (dropped, counted); -1: refused (too many answers).
  */
-int		 gw_call_ack(struct gw_call *, struct json_object *payload);
-int		 gw_call_ok(struct gw_call *, struct json_object *payload);
-int		 gw_call_fail(struct gw_call *, struct json_object *err);
+int gw_call_ack(struct gw_call *, struct json_object *payload);
+int gw_call_ok(struct gw_call *, struct json_object *payload);
+int gw_call_fail(struct gw_call *, struct json_object *err);
 /* gw_call_fail with frame_error(code, message). */
-int		 gw_call_error(struct gw_call *, const char *code,
-		    const char *message);
+int gw_call_error(struct gw_call *, const char *code, const char *message);
 /* 1 once the final answer went (or was dropped). */
-int		 gw_call_done(const struct gw_call *);
+int gw_call_done(const struct gw_call *);
 
 /* What the handler reads. */
-const char	*gw_call_id(const struct gw_call *);
-const char	*gw_call_method(const struct gw_call *);
-const char	*gw_call_key(const struct gw_call *);
+const char         *gw_call_id(const struct gw_call *);
+const char         *gw_call_method(const struct gw_call *);
+const char         *gw_call_key(const struct gw_call *);
 struct json_object *gw_call_params(const struct gw_call *);
-int		 gw_call_is_node(const struct gw_call *);
+int                 gw_call_is_node(const struct gw_call *);
 /* 1 if the caller's scopes satisfy need (protocol/scopes.h rules). */
-int		 gw_call_has_scope(const struct gw_call *, const char *need);
-const char	*gw_call_client_id(const struct gw_call *);
-const char	*gw_call_client_mode(const struct gw_call *);
+int         gw_call_has_scope(const struct gw_call *, const char *need);
+const char *gw_call_client_id(const struct gw_call *);
+const char *gw_call_client_mode(const struct gw_call *);
 
 /*
  * Forwarding: the call as JSON for another process ({key, id, method,
@@ -87,22 +84,21 @@ const char	*gw_call_client_mode(const struct gw_call *);
  * gw_call_route delivers it to the caller, or drops and counts it.
  */
 struct json_object *gw_call_to_json(const struct gw_call *);
-struct gw_call	*gw_call_from_json(struct gw_transport *,
-		    struct json_object *);
-int		 gw_call_route(struct gw_transport *, const char *key,
-		    struct json_object *frame);
+struct gw_call *gw_call_from_json(struct gw_transport *, struct json_object *);
+int             gw_call_route(struct gw_transport *, const char *key,
+                struct json_object *frame);
 
 /*
  * The method table is data: one row per method, NULL-terminated arrays,
  * one family per file.  scope is the method's class in
  * protocol/method-scopes.tsv; schema the params schema id.
  */
-typedef void	 gw_method_fn(struct gw_call *, void *ctx);
+typedef void gw_method_fn(struct gw_call *, void *ctx);
 struct gw_method {
-	const char	*name;
-	const char	*scope;
-	const char	*schema;
-	gw_method_fn	*fn;
+	const char   *name;
+	const char   *scope;
+	const char   *schema;
+	gw_method_fn *fn;
 };
 
 #endif

@@ -30,8 +30,8 @@ frame_json_space(const char *text, size_t i, size_t len)
 static int
 frame_json_words(const char *t, const char *end)
 {
-	size_t	n;
-	int	instr = 0;
+	size_t n;
+	int    instr = 0;
 
 	for (; t < end && *t != '\0'; t++) {
 		if (instr) {
@@ -51,10 +51,11 @@ frame_json_words(const char *t, const char *end)
 			continue;
 		for (n = 1; t + n < end && isalpha((unsigned char)t[n]); n++)
 			;
-		if (!((n == 4 && (strncmp(t, "true", 4) == 0 ||
-		    strncmp(t, "null", 4) == 0)) ||
-		    (n == 5 && strncmp(t, "false", 5) == 0) ||
-		    (n == 1 && (*t == 'e' || *t == 'E'))))
+		if (!((n == 4 &&
+		          (strncmp(t, "true", 4) == 0 ||
+		              strncmp(t, "null", 4) == 0)) ||
+		        (n == 5 && strncmp(t, "false", 5) == 0) ||
+		        (n == 1 && (*t == 'e' || *t == 'E'))))
 			return -1;
 		t += n - 1;
 	}
@@ -65,7 +66,7 @@ frame_json_words(const char *t, const char *end)
 static struct json_object *
 frame_json_finish(struct json_tokener *tok, enum json_tokener_error *jerr)
 {
-	struct json_object	*o;
+	struct json_object *o;
 
 	o = json_tokener_parse_ex(tok, "", 1);
 	*jerr = json_tokener_get_error(tok);
@@ -75,11 +76,11 @@ frame_json_finish(struct json_tokener *tok, enum json_tokener_error *jerr)
 struct json_object *
 frame_json_parse(const char *text, size_t len, int flags, const char **why)
 {
-	struct json_tokener	*tok;
-	struct json_object	*o;
-	enum json_tokener_error	 jerr;
-	const char		*w = NULL;
-	size_t			 end;
+	struct json_tokener    *tok;
+	struct json_object     *o;
+	enum json_tokener_error jerr;
+	const char             *w = NULL;
+	size_t                  end;
 
 	if ((flags & FRAME_JSON_PURE) &&
 	    frame_json_words(text, text + len) == -1) {
@@ -90,8 +91,8 @@ frame_json_parse(const char *text, size_t len, int flags, const char **why)
 		w = "out of memory";
 		goto out;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = frame_parse_end(tok);
@@ -102,10 +103,11 @@ frame_json_parse(const char *text, size_t len, int flags, const char **why)
 	}
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success)
-		w = jerr == json_tokener_continue ? "unexpected end of input" :
+		w = jerr == json_tokener_continue ?
+		    "unexpected end of input" :
 		    json_tokener_error_desc(jerr);
-	else if ((flags & FRAME_JSON_WHOLE ? frame_json_space(text, end,
-	    len) : end) != len)
+	else if ((flags & FRAME_JSON_WHOLE ? frame_json_space(text, end, len) :
+	                                     end) != len)
 		w = "trailing characters after the value";
 	if (w != NULL) {
 		json_object_put(o);
@@ -120,7 +122,7 @@ out:
 const char *
 frame_str(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string))
@@ -132,7 +134,7 @@ frame_str(struct json_object *o, const char *key)
 static const char *
 frame_nes(struct json_object *o, const char *key)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
 	    !json_object_is_type(v, json_type_string) ||
@@ -144,8 +146,8 @@ frame_nes(struct json_object *o, const char *key)
 enum frame_type
 frame_classify(struct json_object *o, struct frame *f)
 {
-	const char		*type;
-	struct json_object	*v;
+	const char         *type;
+	struct json_object *v;
 
 	memset(f, 0, sizeof(*f));
 	f->seq = -1;
@@ -161,8 +163,8 @@ frame_classify(struct json_object *o, struct frame *f)
 		return f->type = FRAME_REQ;
 	}
 	if (strcmp(type, "res") == 0) {
-		f->ok = json_object_get_boolean(json_object_object_get(o,
-		    "ok"));
+		f->ok = json_object_get_boolean(
+		    json_object_object_get(o, "ok"));
 		f->error = json_object_object_get(o, "error");
 		return f->type = FRAME_RES;
 	}
@@ -179,7 +181,7 @@ frame_classify(struct json_object *o, struct frame *f)
 static struct json_object *
 frame_new(const char *type)
 {
-	struct json_object	*o = json_object_new_object();
+	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "type", json_object_new_string(type));
 	return o;
@@ -188,7 +190,7 @@ frame_new(const char *type)
 struct json_object *
 frame_req(const char *id, const char *method, struct json_object *params)
 {
-	struct json_object	*o = frame_new("req");
+	struct json_object *o = frame_new("req");
 
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "method", json_object_new_string(method));
@@ -201,7 +203,7 @@ frame_req(const char *id, const char *method, struct json_object *params)
 struct json_object *
 frame_res(const char *id, struct json_object *payload)
 {
-	struct json_object	*o = frame_new("res");
+	struct json_object *o = frame_new("res");
 
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
@@ -212,7 +214,7 @@ frame_res(const char *id, struct json_object *payload)
 struct json_object *
 frame_res_err(const char *id, struct json_object *err)
 {
-	struct json_object	*o = frame_new("res");
+	struct json_object *o = frame_new("res");
 
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
@@ -223,7 +225,7 @@ frame_res_err(const char *id, struct json_object *err)
 struct json_object *
 frame_error(const char *code, const char *message)
 {
-	struct json_object	*e = json_object_new_object();
+	struct json_object *e = json_object_new_object();
 
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "message", json_object_new_string(message));
@@ -242,7 +244,7 @@ struct json_object *
 frame_event(const char *event, struct json_object *payload, int64_t seq,
     struct json_object *state)
 {
-	struct json_object	*o = frame_new("event");
+	struct json_object *o = frame_new("event");
 
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "payload", payload);
@@ -256,6 +258,6 @@ frame_event(const char *event, struct json_object *payload, int64_t seq,
 const char *
 frame_text(struct json_object *o, size_t *len)
 {
-	return json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	return json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
 }

@@ -5,8 +5,8 @@
 #ifndef PROTOCOL_HTTP_PATHS_H
 #define PROTOCOL_HTTP_PATHS_H
 
-#define CANVAS_PREFIX		"/__openclaw__/canvas"
+#define CANVAS_PREFIX "/__openclaw__/canvas"
 /* Reserved for worker-internal endpoints: never upgraded nor served. */
-#define WORKER_PREFIX		"/__openclaw__/worker"
+#define WORKER_PREFIX "/__openclaw__/worker"
 
 #endif

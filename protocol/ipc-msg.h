@@ -14,10 +14,10 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION	1
+#define IPC_VERSION 1
 
 /* The master channel is always this descriptor in a worker. */
-#define WORKER_MASTER_FD	3
+#define WORKER_MASTER_FD 3
 
 enum gw_phase {
 	PHASE_STARTING = 0,
@@ -27,22 +27,22 @@ enum gw_phase {
 
 enum imsg_type {
 	/* master -> worker: 100-199 */
-	IMSG_HELLO = 100,	/* struct imsg_hello */
-	IMSG_CONFIG,		/* JSON text of config_to_json() */
-	IMSG_FD_LISTEN,		/* fd: listening socket; uint32 listener kind */
-	IMSG_FD_SHM,		/* fd: shared memory; uint64 size */
-	IMSG_FD_PEER,		/* fd: channel to another worker; uint32 role */
-	IMSG_FD_LOG,		/* fd: JSON-lines log file */
-	IMSG_START,		/* everything sent; start serving */
-	IMSG_PHASE,		/* uint32 enum gw_phase */
-	IMSG_DRAIN,		/* struct imsg_drain; then exit when done */
+	IMSG_HELLO = 100, /* struct imsg_hello */
+	IMSG_CONFIG,      /* JSON text of config_to_json() */
+	IMSG_FD_LISTEN,   /* fd: listening socket; uint32 listener kind */
+	IMSG_FD_SHM,      /* fd: shared memory; uint64 size */
+	IMSG_FD_PEER,     /* fd: channel to another worker; uint32 role */
+	IMSG_FD_LOG,      /* fd: JSON-lines log file */
+	IMSG_START,       /* everything sent; start serving */
+	IMSG_PHASE,       /* uint32 enum gw_phase */
+	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
 
 	/* worker -> master: 200-299 */
-	IMSG_READY = 200,	/* serving (struct imsg_ready) */
-	IMSG_DRAINED,		/* nothing left in flight; about to exit */
+	IMSG_READY = 200, /* serving (struct imsg_ready) */
+	IMSG_DRAINED,     /* nothing left in flight; about to exit */
 
 	/* worker -> worker: 300-399 */
-	IMSG_HANDOFF = 300,	/* fd: client socket; struct imsg_handoff + bytes */
+	IMSG_HANDOFF = 300, /* fd: client socket; struct imsg_handoff + bytes */
 	/*
 	 * uint64 id, cumulative: the peer holds every socket handed to it
 	 * on this channel with an id up to this one (ids increase on each
@@ -52,23 +52,23 @@ enum imsg_type {
 };
 
 struct imsg_hello {
-	uint32_t	version;
-	uint32_t	role;
-	uint32_t	generation;	/* worker generation (SIGUSR1 restarts) */
-	uint32_t	master_pid;
-	uint64_t	boot_ms;	/* master start, epoch ms: uptime base */
-	char		boot_id[40];	/* per master run, for hello-ok.server.bootId */
+	uint32_t version;
+	uint32_t role;
+	uint32_t generation; /* worker generation (SIGUSR1 restarts) */
+	uint32_t master_pid;
+	uint64_t boot_ms;     /* master start, epoch ms: uptime base */
+	char     boot_id[40]; /* per master run, for hello-ok.server.bootId */
 };
 
 struct imsg_ready {
-	uint32_t	role;
-	uint32_t	pid;
+	uint32_t role;
+	uint32_t pid;
 };
 
 struct imsg_drain {
-	uint32_t	deadline_ms;	/* cut what is still in flight after this */
-	uint32_t	restart_expected_ms; /* 0: not a restart */
-	char		reason[96];	/* shutdown event reason */
+	uint32_t deadline_ms; /* cut what is still in flight after this */
+	uint32_t restart_expected_ms; /* 0: not a restart */
+	char     reason[96];          /* shutdown event reason */
 };
 
 /*
@@ -81,16 +81,16 @@ struct imsg_drain {
  * What http learned from the request head travels with it, so the peer
  * does not parse the head again.
  */
-#define HANDOFF_BROWSER		0x1	/* the request has an Origin */
+#define HANDOFF_BROWSER 0x1 /* the request has an Origin */
 
 struct imsg_handoff {
-	uint64_t		id;		/* increasing; see IMSG_HANDOFF_ACK */
-	struct sockaddr_storage	peer;
-	uint32_t		peer_len;
-	uint32_t		head_len;	/* bytes of the request head */
-	uint32_t		pre_len;	/* bytes after the head */
-	uint32_t		flags;		/* HANDOFF_* */
-	char			ws_accept[32];	/* Sec-WebSocket-Accept, or "" */
+	uint64_t                id; /* increasing; see IMSG_HANDOFF_ACK */
+	struct sockaddr_storage peer;
+	uint32_t                peer_len;
+	uint32_t                head_len;      /* bytes of the request head */
+	uint32_t                pre_len;       /* bytes after the head */
+	uint32_t                flags;         /* HANDOFF_* */
+	char                    ws_accept[32]; /* Sec-WebSocket-Accept, or "" */
 };
 
 #endif

@@ -9,12 +9,12 @@
 #include <stddef.h>
 
 struct proto_method_scope {
-	const char	*method;
-	const char	*scope;
+	const char *method;
+	const char *scope;
 };
 
 /* Sorted by method in strcmp() order, no duplicates. */
 extern const struct proto_method_scope proto_method_scopes[];
-extern const size_t proto_method_scopes_count;
+extern const size_t                    proto_method_scopes_count;
 
 #endif

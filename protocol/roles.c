@@ -22,18 +22,16 @@ role_canvas_wanted(const struct gw_config *cfg)
 const struct role roles[] = {
 	{ ROLE_WS, "ws", "gateway/ws", 0, NULL, 1, ROLE_RESPAWN_BACKOFF,
 	    &ws_worker_ops },
-	{ ROLE_HTTP, "http", "gateway/http", ROLE_LISTENS(LISTEN_MAIN), NULL,
-	    1, ROLE_RESPAWN_BACKOFF, &http_worker_ops },
-	{ ROLE_CANVAS, "canvas", "gateway/canvas",
-	    ROLE_LISTENS(LISTEN_CANVAS), role_canvas_wanted, 1,
-	    ROLE_RESPAWN_BACKOFF, &canvas_worker_ops },
+	{ ROLE_HTTP, "http", "gateway/http", ROLE_LISTENS(LISTEN_MAIN), NULL, 1,
+	    ROLE_RESPAWN_BACKOFF, &http_worker_ops },
+	{ ROLE_CANVAS, "canvas", "gateway/canvas", ROLE_LISTENS(LISTEN_CANVAS),
+	    role_canvas_wanted, 1, ROLE_RESPAWN_BACKOFF, &canvas_worker_ops },
 	{ 0, NULL, NULL, 0, NULL, 0, ROLE_RESPAWN_NEVER, NULL },
 };
 
-const uint32_t role_from_master[] = {
-	IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN, IMSG_FD_SHM, IMSG_FD_PEER,
-	IMSG_FD_LOG, IMSG_START, IMSG_PHASE, IMSG_DRAIN, 0
-};
+const uint32_t role_from_master[] = { IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN,
+	IMSG_FD_SHM, IMSG_FD_PEER, IMSG_FD_LOG, IMSG_START, IMSG_PHASE,
+	IMSG_DRAIN, 0 };
 
 const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, 0 };
 
@@ -50,7 +48,7 @@ const struct role_pair role_pairs[] = {
 const struct role *
 role_get(uint32_t role)
 {
-	const struct role	*r;
+	const struct role *r;
 
 	for (r = roles; r->r_name != NULL; r++)
 		if ((uint32_t)r->r_role == role)
@@ -61,7 +59,7 @@ role_get(uint32_t role)
 const struct role *
 role_by_name(const char *name)
 {
-	const struct role	*r;
+	const struct role *r;
 
 	for (r = roles; r->r_name != NULL; r++)
 		if (strcmp(r->r_name, name) == 0)
@@ -72,7 +70,7 @@ role_by_name(const char *name)
 const char *
 role_name(uint32_t role)
 {
-	const struct role	*r;
+	const struct role *r;
 
 	return (r = role_get(role)) == NULL ? "?" : r->r_name;
 }
@@ -86,7 +84,7 @@ role_wanted(const struct role *r, const struct gw_config *cfg)
 const uint32_t *
 role_peer_accepts(uint32_t self, uint32_t other)
 {
-	const struct role_pair	*p;
+	const struct role_pair *p;
 
 	for (p = role_pairs; p->p_a != 0; p++) {
 		if ((uint32_t)p->p_a == self && (uint32_t)p->p_b == other)

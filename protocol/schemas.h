@@ -7,8 +7,8 @@
 #define PROTOCOL_SCHEMAS_H
 
 struct proto_schema_src {
-	const char	*name;	/* file basename, for diagnostics */
-	const char	*src;	/* file contents */
+	const char *name; /* file basename, for diagnostics */
+	const char *src;  /* file contents */
 };
 
 /* Terminated by an entry whose name is NULL. */

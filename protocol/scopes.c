@@ -26,8 +26,8 @@ static const char *const known_scopes[] = {
  * apart since it grants everything.
  */
 static const struct {
-	const char	*granted;
-	const char	*implied;
+	const char *granted;
+	const char *implied;
 } implications[] = {
 	{ "operator.write", "operator.read" },
 	{ "operator.write", "operator.talk" },
@@ -36,7 +36,7 @@ static const struct {
 	{ "operator.read", "operator.sessions.read" },
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static int
 method_cmp(const void *key, const void *elem)
@@ -61,7 +61,7 @@ proto_method_scope(const char *method)
 int
 proto_scope_known(const char *scope)
 {
-	size_t	 i;
+	size_t i;
 
 	if (scope == NULL)
 		return 0;
@@ -75,7 +75,7 @@ proto_scope_known(const char *scope)
 static int
 grants(const char *g, const char *required)
 {
-	size_t	 i;
+	size_t i;
 
 	if (strcmp(g, required) == 0 || strcmp(g, "operator.admin") == 0)
 		return 1;
@@ -89,7 +89,7 @@ grants(const char *g, const char *required)
 int
 proto_scope_satisfied(const char *const *granted, int n, const char *required)
 {
-	int	 i;
+	int i;
 
 	if (required == NULL || granted == NULL)
 		return 0;

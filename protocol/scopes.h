@@ -15,7 +15,7 @@
 const char *proto_method_scope(const char *method);
 
 /* 1 if scope is one of the known operator.* scopes. */
-int	proto_scope_known(const char *scope);
+int proto_scope_known(const char *scope);
 
 /*
  * 1 if the granted scopes (array of n strings) satisfy required, with the
@@ -23,7 +23,7 @@ int	proto_scope_known(const char *scope);
  * satisfies read, talk, sessions.read/write; read satisfies
  * sessions.read).
  */
-int	proto_scope_satisfied(const char *const *granted, int n,
-	    const char *required);
+int
+proto_scope_satisfied(const char *const *granted, int n, const char *required);
 
 #endif

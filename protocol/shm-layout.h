@@ -11,12 +11,12 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define SHM_MAGIC		0x4f43475753484d31ULL	/* "OCGWSHM1" */
-#define SHM_LAYOUT_VERSION	3
+#define SHM_MAGIC          0x4f43475753484d31ULL /* "OCGWSHM1" */
+#define SHM_LAYOUT_VERSION 3
 
-#define SHM_PRESENCE_ROWS	256	/* 200 entries + self + margin */
-#define SHM_PRESENCE_KEY	128
-#define SHM_PRESENCE_DATA	1920	/* PresenceEntry JSON text */
+#define SHM_PRESENCE_ROWS 256 /* 200 entries + self + margin */
+#define SHM_PRESENCE_KEY  128
+#define SHM_PRESENCE_DATA 1920 /* PresenceEntry JSON text */
 
 /*
  * A presence row holds two slots; the writer fills the inactive one
@@ -25,42 +25,42 @@
  * torn, and readers never look at it.
  */
 struct shm_presence_slot {
-	_Atomic uint32_t	seq;
-	uint32_t		used;
-	uint64_t		ts;		/* freshness, epoch ms */
-	uint32_t		key_len;
-	uint32_t		data_len;
-	char			key[SHM_PRESENCE_KEY];
-	char			data[SHM_PRESENCE_DATA];
+	_Atomic uint32_t seq;
+	uint32_t         used;
+	uint64_t         ts; /* freshness, epoch ms */
+	uint32_t         key_len;
+	uint32_t         data_len;
+	char             key[SHM_PRESENCE_KEY];
+	char             data[SHM_PRESENCE_DATA];
 };
 
 struct shm_presence_row {
-	_Atomic uint32_t	active;
-	uint32_t		pad;
+	_Atomic uint32_t         active;
+	uint32_t                 pad;
 	struct shm_presence_slot slot[2];
 };
 
 struct shm_header {
-	uint64_t		magic;
-	uint32_t		version;
-	uint32_t		pad;
-	uint64_t		size;
-	_Atomic uint64_t	presence_version;	/* stateVersion.presence */
-	_Atomic uint64_t	health_version;		/* stateVersion.health */
-	_Atomic uint64_t	ws_restarts;		/* ws worker starts */
-	uint64_t		boot_ms;
+	uint64_t         magic;
+	uint32_t         version;
+	uint32_t         pad;
+	uint64_t         size;
+	_Atomic uint64_t presence_version; /* stateVersion.presence */
+	_Atomic uint64_t health_version;   /* stateVersion.health */
+	_Atomic uint64_t ws_restarts;      /* ws worker starts */
+	uint64_t         boot_ms;
 	/*
 	 * Rows at or above this were never written.  Readers stop there:
 	 * the first touch of a shared page costs a fault, and a scan of
 	 * the whole table made a worker's start 16 ms slower.
 	 */
-	_Atomic uint32_t	presence_hwm;
-	uint32_t		pad2;
+	_Atomic uint32_t presence_hwm;
+	uint32_t         pad2;
 };
 
 struct shm_layout {
-	struct shm_header	hdr;
-	struct shm_presence_row	presence[SHM_PRESENCE_ROWS];
+	struct shm_header       hdr;
+	struct shm_presence_row presence[SHM_PRESENCE_ROWS];
 };
 
 #endif

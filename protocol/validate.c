@@ -33,9 +33,9 @@
  * object), so concurrent validations against the loaded index are safe.
  */
 
-#define MAX_DEPTH	64	/* instance nesting walked */
-#define MAX_FRAMES	256	/* recursion; bounds $ref/anyOf loops */
-#define MAX_DEFNAME	128
+#define MAX_DEPTH   64  /* instance nesting walked */
+#define MAX_FRAMES  256 /* recursion; bounds $ref/anyOf loops */
+#define MAX_DEFNAME 128
 
 enum {
 	T_OBJECT = 0x01,
@@ -48,8 +48,8 @@ enum {
 };
 
 static const struct {
-	const char	*name;
-	int		 bit;
+	const char *name;
+	int         bit;
 } type_names[] = {
 	{ "object", T_OBJECT },
 	{ "array", T_ARRAY },
@@ -60,59 +60,59 @@ static const struct {
 	{ "null", T_NULL },
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 struct schema {
-	const char		*id;	/* points into root */
-	struct json_object	*root;
+	const char         *id; /* points into root */
+	struct json_object *root;
 };
 
 /* The loaded index: the only state of this module. */
-static struct schema	*schemas;
-static size_t		 nschemas;
+static struct schema *schemas;
+static size_t         nschemas;
 
 /*
  * One step of the instance's JSON pointer.  Steps live on the C stack of
  * the walk and are only rendered when an error is reported.
  */
 struct path {
-	const struct path	*up;
-	const char		*key;	/* NULL for an array index */
-	size_t			 idx;
-	int			 depth;	/* 0 at the root */
+	const struct path *up;
+	const char        *key; /* NULL for an array index */
+	size_t             idx;
+	int                depth; /* 0 at the root */
 };
 
 struct vctx {
-	struct json_object	*root;	/* schema file, for $ref */
-	char			*err;
-	size_t			 errlen;
-	int			 quiet;	/* in anyOf: failures are expected */
-	int			 fatal;	/* failure anyOf must not swallow */
-	int			 frames;
+	struct json_object *root; /* schema file, for $ref */
+	char               *err;
+	size_t              errlen;
+	int                 quiet; /* in anyOf: failures are expected */
+	int                 fatal; /* failure anyOf must not swallow */
+	int                 frames;
 };
 
 /* A JSON number, exact for integers. */
 struct num {
-	int		 isint;
-	int		 neg;
-	uint64_t	 mag;
-	double		 d;
+	int      isint;
+	int      neg;
+	uint64_t mag;
+	double   d;
 };
 
 /* Bounded string builder; keeps what fits. */
 struct sbuf {
-	char	*buf;
-	size_t	 cap;
-	size_t	 len;
+	char  *buf;
+	size_t cap;
+	size_t len;
 };
 
-static int	validate(struct vctx *, struct json_object *,
-		    struct json_object *, const struct path *);
+static int validate(struct vctx *, struct json_object *, struct json_object *,
+    const struct path *);
 
 static void
 sb_add(struct sbuf *sb, const char *s, size_t n)
 {
-	size_t	 room;
+	size_t room;
 
 	if (sb->cap == 0)
 		return;
@@ -137,8 +137,8 @@ sb_str(struct sbuf *sb, const char *s)
 static void
 sb_trim_utf8(struct sbuf *sb)
 {
-	size_t			 i, need;
-	const unsigned char	*p = (const unsigned char *)sb->buf;
+	size_t               i, need;
+	const unsigned char *p = (const unsigned char *)sb->buf;
 
 	if (sb->len == 0)
 		return;
@@ -158,7 +158,7 @@ sb_trim_utf8(struct sbuf *sb)
 static void
 sb_pointer_token(struct sbuf *sb, const char *key)
 {
-	const char	*s;
+	const char *s;
 
 	for (s = key; *s != '\0'; s++) {
 		if (*s == '~')
@@ -173,9 +173,9 @@ sb_pointer_token(struct sbuf *sb, const char *key)
 static void
 sb_pointer(struct sbuf *sb, const struct path *p)
 {
-	const struct path	*steps[MAX_DEPTH + 2];
-	char			 num[24];
-	int			 n = 0;
+	const struct path *steps[MAX_DEPTH + 2];
+	char               num[24];
+	int                n = 0;
 
 	for (; p != NULL && p->up != NULL && n < (int)NELEM(steps); p = p->up)
 		steps[n++] = p;
@@ -195,8 +195,8 @@ sb_pointer(struct sbuf *sb, const struct path *p)
 static void
 report(struct vctx *ctx, const struct path *p, const char *fmt, va_list ap)
 {
-	struct sbuf	 sb = { ctx->err, ctx->errlen, 0 };
-	char		 reason[256];
+	struct sbuf sb = { ctx->err, ctx->errlen, 0 };
+	char        reason[256];
 
 	if (sb.cap == 0)
 		return;
@@ -213,7 +213,7 @@ report(struct vctx *ctx, const struct path *p, const char *fmt, va_list ap)
 static int
 fail(struct vctx *ctx, const struct path *p, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	if (ctx->quiet > 0)
 		return -1;
@@ -227,7 +227,7 @@ fail(struct vctx *ctx, const struct path *p, const char *fmt, ...)
 static int
 fail_fatal(struct vctx *ctx, const struct path *p, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	ctx->fatal = 1;
 	va_start(ap, fmt);
@@ -239,7 +239,7 @@ fail_fatal(struct vctx *ctx, const struct path *p, const char *fmt, ...)
 static struct json_object *
 kw(struct json_object *schema, const char *name)
 {
-	struct json_object	*v;
+	struct json_object *v;
 
 	if (!json_object_object_get_ex(schema, name, &v))
 		return NULL;
@@ -262,7 +262,7 @@ is_number(struct json_object *v)
 static void
 num_get(struct json_object *v, struct num *n)
 {
-	int64_t	 i;
+	int64_t i;
 
 	memset(n, 0, sizeof(*n));
 	if (json_object_is_type(v, json_type_int)) {
@@ -270,7 +270,7 @@ num_get(struct json_object *v, struct num *n)
 		i = json_object_get_int64(v);
 		if (i < 0) {
 			n->neg = 1;
-			n->mag = (uint64_t)-(i + 1) + 1;
+			n->mag = (uint64_t) - (i + 1) + 1;
 			n->d = -(double)n->mag;
 		} else {
 			/* get_int64 clamps values past INT64_MAX. */
@@ -285,7 +285,7 @@ num_get(struct json_object *v, struct num *n)
 static int
 num_cmp(struct json_object *a, struct json_object *b)
 {
-	struct num	 x, y;
+	struct num x, y;
 
 	num_get(a, &x);
 	num_get(b, &y);
@@ -305,7 +305,7 @@ num_cmp(struct json_object *a, struct json_object *b)
 static void
 num_fmt(struct json_object *v, char *buf, size_t len)
 {
-	struct num	 n;
+	struct num n;
 
 	num_get(v, &n);
 	if (n.isint)
@@ -325,7 +325,7 @@ double_is_integral(double d)
 		return 0;
 	if (d > -9.0e18 && d < 9.0e18)
 		return d == (double)(int64_t)d;
-	return 1;	/* every double this large is integral */
+	return 1; /* every double this large is integral */
 }
 
 static int
@@ -356,8 +356,8 @@ instance_types(struct json_object *v)
 static int
 type_bit(struct json_object *name)
 {
-	const char	*s;
-	size_t		 i;
+	const char *s;
+	size_t      i;
 
 	if (!json_object_is_type(name, json_type_string))
 		return 0;
@@ -372,9 +372,9 @@ type_bit(struct json_object *name)
 static int
 json_equal(struct json_object *a, struct json_object *b)
 {
-	struct json_object_iterator	 it, end;
-	struct json_object		*bv;
-	size_t				 i, n;
+	struct json_object_iterator it, end;
+	struct json_object         *bv;
+	size_t                      i, n;
 
 	if (is_number(a) && is_number(b))
 		return num_cmp(a, b) == 0;
@@ -389,14 +389,14 @@ json_equal(struct json_object *a, struct json_object *b)
 		n = (size_t)json_object_get_string_len(a);
 		return n == (size_t)json_object_get_string_len(b) &&
 		    memcmp(json_object_get_string(a), json_object_get_string(b),
-		    n) == 0;
+		        n) == 0;
 	case json_type_array:
 		n = json_object_array_length(a);
 		if (n != json_object_array_length(b))
 			return 0;
 		for (i = 0; i < n; i++)
 			if (!json_equal(json_object_array_get_idx(a, i),
-			    json_object_array_get_idx(b, i)))
+			        json_object_array_get_idx(b, i)))
 				return 0;
 		return 1;
 	case json_type_object:
@@ -406,9 +406,9 @@ json_equal(struct json_object *a, struct json_object *b)
 		it = json_object_iter_begin(a);
 		end = json_object_iter_end(a);
 		for (; !json_object_iter_equal(&it, &end);
-		    json_object_iter_next(&it)) {
+		     json_object_iter_next(&it)) {
 			if (!json_object_object_get_ex(b,
-			    json_object_iter_peek_name(&it), &bv) ||
+			        json_object_iter_peek_name(&it), &bv) ||
 			    !json_equal(json_object_iter_peek_value(&it), bv))
 				return 0;
 		}
@@ -422,7 +422,7 @@ json_equal(struct json_object *a, struct json_object *b)
 static size_t
 utf8_length(const char *s, size_t len)
 {
-	size_t	 i, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < len; i++)
 		if (((unsigned char)s[i] & 0xc0) != 0x80)
@@ -434,10 +434,10 @@ utf8_length(const char *s, size_t len)
 static struct json_object *
 ref_target(struct json_object *root, const char *ref)
 {
-	static const char	 prefix[] = "#/$defs/";
-	char			 name[MAX_DEFNAME];
-	const char		*s;
-	size_t			 n = 0;
+	static const char prefix[] = "#/$defs/";
+	char              name[MAX_DEFNAME];
+	const char       *s;
+	size_t            n = 0;
 
 	if (strncmp(ref, prefix, sizeof(prefix) - 1) != 0)
 		return NULL;
@@ -460,12 +460,12 @@ static int
 check_ref(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*ref, *target;
+	struct json_object *ref, *target;
 
 	if ((ref = kw(s, "$ref")) == NULL)
 		return 0;
 	target = ref_target(ctx->root, json_object_get_string(ref));
-	if (target == NULL)	/* ruled out at load time */
+	if (target == NULL) /* ruled out at load time */
 		return fail_fatal(ctx, p, "unresolved $ref");
 	return validate(ctx, target, v, p);
 }
@@ -474,11 +474,11 @@ static int
 check_type(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*t;
-	char			 names[128];
-	struct sbuf		 sb = { names, sizeof(names), 0 };
-	size_t			 i, n = 1;
-	int			 want = 0, isarray;
+	struct json_object *t;
+	char                names[128];
+	struct sbuf         sb = { names, sizeof(names), 0 };
+	size_t              i, n = 1;
+	int                 want = 0, isarray;
 
 	if ((t = kw(s, "type")) == NULL)
 		return 0;
@@ -495,18 +495,19 @@ check_type(struct vctx *ctx, struct json_object *s, struct json_object *v,
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			sb_str(&sb, ",");
-		sb_str(&sb, json_object_get_string(isarray ?
-		    json_object_array_get_idx(t, i) : t));
+		sb_str(&sb,
+		    json_object_get_string(
+		        isarray ? json_object_array_get_idx(t, i) : t));
 	}
 	return fail(ctx, p, "must be %s", names);
 }
 
 static int
-check_const_enum(struct vctx *ctx, struct json_object *s,
-    struct json_object *v, const struct path *p)
+check_const_enum(struct vctx *ctx, struct json_object *s, struct json_object *v,
+    const struct path *p)
 {
-	struct json_object	*c, *e;
-	size_t			 i, n;
+	struct json_object *c, *e;
+	size_t              i, n;
 
 	if (json_object_object_get_ex(s, "const", &c) && !json_equal(v, c))
 		return fail(ctx, p, "must be equal to constant");
@@ -523,8 +524,8 @@ static int
 check_string(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*lim;
-	size_t			 len;
+	struct json_object *lim;
+	size_t              len;
 
 	if (!json_object_is_type(v, json_type_string))
 		return 0;
@@ -532,12 +533,14 @@ check_string(struct vctx *ctx, struct json_object *s, struct json_object *v,
 	    (size_t)json_object_get_string_len(v));
 	if ((lim = kw(s, "minLength")) != NULL &&
 	    (int64_t)len < json_object_get_int64(lim))
-		return fail(ctx, p, "must NOT have fewer than %" PRId64
-		    " characters", json_object_get_int64(lim));
+		return fail(ctx, p,
+		    "must NOT have fewer than %" PRId64 " characters",
+		    json_object_get_int64(lim));
 	if ((lim = kw(s, "maxLength")) != NULL &&
 	    (int64_t)len > json_object_get_int64(lim))
-		return fail(ctx, p, "must NOT have more than %" PRId64
-		    " characters", json_object_get_int64(lim));
+		return fail(ctx, p,
+		    "must NOT have more than %" PRId64 " characters",
+		    json_object_get_int64(lim));
 	return 0;
 }
 
@@ -545,20 +548,20 @@ static int
 check_number(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*lim;
-	char			 buf[32];
-	int			 c;
+	struct json_object *lim;
+	char                buf[32];
+	int                 c;
 
 	if (!is_number(v))
 		return 0;
 	/* NaN compares with nothing: it fails both bounds. */
-	if ((lim = kw(s, "minimum")) != NULL &&
-	    (c = num_cmp(v, lim)) != 0 && c != 1) {
+	if ((lim = kw(s, "minimum")) != NULL && (c = num_cmp(v, lim)) != 0 &&
+	    c != 1) {
 		num_fmt(lim, buf, sizeof(buf));
 		return fail(ctx, p, "must be >= %s", buf);
 	}
-	if ((lim = kw(s, "maximum")) != NULL &&
-	    (c = num_cmp(v, lim)) != 0 && c != -1) {
+	if ((lim = kw(s, "maximum")) != NULL && (c = num_cmp(v, lim)) != 0 &&
+	    c != -1) {
 		num_fmt(lim, buf, sizeof(buf));
 		return fail(ctx, p, "must be <= %s", buf);
 	}
@@ -566,12 +569,12 @@ check_number(struct vctx *ctx, struct json_object *s, struct json_object *v,
 }
 
 static int
-check_required(struct vctx *ctx, struct json_object *s,
-    struct json_object *v, const struct path *p)
+check_required(struct vctx *ctx, struct json_object *s, struct json_object *v,
+    const struct path *p)
 {
-	struct json_object	*req;
-	const char		*name;
-	size_t			 i, n;
+	struct json_object *req;
+	const char         *name;
+	size_t              i, n;
 
 	if ((req = kw(s, "required")) == NULL)
 		return 0;
@@ -587,12 +590,12 @@ check_required(struct vctx *ctx, struct json_object *s,
 }
 
 static int
-check_properties(struct vctx *ctx, struct json_object *s,
-    struct json_object *v, const struct path *p)
+check_properties(struct vctx *ctx, struct json_object *s, struct json_object *v,
+    const struct path *p)
 {
-	struct json_object_iterator	 it, end;
-	struct json_object		*props, *cv;
-	struct path			 child;
+	struct json_object_iterator it, end;
+	struct json_object         *props, *cv;
+	struct path                 child;
 
 	if ((props = kw(s, "properties")) == NULL)
 		return 0;
@@ -605,19 +608,19 @@ check_properties(struct vctx *ctx, struct json_object *s,
 		if (!json_object_object_get_ex(v, child.key, &cv))
 			continue;
 		if (validate(ctx, json_object_iter_peek_value(&it), cv,
-		    &child) == -1)
+		        &child) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-check_additional(struct vctx *ctx, struct json_object *s,
-    struct json_object *v, const struct path *p)
+check_additional(struct vctx *ctx, struct json_object *s, struct json_object *v,
+    const struct path *p)
 {
-	struct json_object_iterator	 it, end;
-	struct json_object		*ap, *props;
-	struct path			 child;
+	struct json_object_iterator it, end;
+	struct json_object         *ap, *props;
+	struct path                 child;
 
 	if ((ap = kw(s, "additionalProperties")) == NULL)
 		return 0;
@@ -637,7 +640,7 @@ check_additional(struct vctx *ctx, struct json_object *s,
 			    "must NOT have additional properties (%s)",
 			    child.key);
 		if (validate(ctx, ap, json_object_iter_peek_value(&it),
-		    &child) == -1)
+		        &child) == -1)
 			return -1;
 	}
 	return 0;
@@ -660,17 +663,18 @@ static int
 check_array(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*lim, *items;
-	struct path		 child;
-	size_t			 i, n;
+	struct json_object *lim, *items;
+	struct path         child;
+	size_t              i, n;
 
 	if (!json_object_is_type(v, json_type_array))
 		return 0;
 	n = json_object_array_length(v);
 	if ((lim = kw(s, "minItems")) != NULL &&
 	    (int64_t)n < json_object_get_int64(lim))
-		return fail(ctx, p, "must NOT have fewer than %" PRId64
-		    " items", json_object_get_int64(lim));
+		return fail(ctx, p,
+		    "must NOT have fewer than %" PRId64 " items",
+		    json_object_get_int64(lim));
 	if ((lim = kw(s, "maxItems")) != NULL &&
 	    (int64_t)n > json_object_get_int64(lim))
 		return fail(ctx, p, "must NOT have more than %" PRId64 " items",
@@ -683,7 +687,7 @@ check_array(struct vctx *ctx, struct json_object *s, struct json_object *v,
 	for (i = 0; i < n; i++) {
 		child.idx = i;
 		if (validate(ctx, items, json_object_array_get_idx(v, i),
-		    &child) == -1)
+		        &child) == -1)
 			return -1;
 	}
 	return 0;
@@ -693,9 +697,9 @@ static int
 check_anyof(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	struct json_object	*any;
-	size_t			 i, n;
-	int			 r;
+	struct json_object *any;
+	size_t              i, n;
+	int                 r;
 
 	if ((any = kw(s, "anyOf")) == NULL)
 		return 0;
@@ -717,18 +721,17 @@ validate_keywords(struct vctx *ctx, struct json_object *s,
     struct json_object *v, const struct path *p)
 {
 	if (json_object_is_type(s, json_type_boolean))
-		return json_object_get_boolean(s) ? 0 :
+		return json_object_get_boolean(s) ?
+		    0 :
 		    fail(ctx, p, "boolean schema is false");
 	if (!json_object_is_type(s, json_type_object))
-		return 0;	/* ruled out at load time */
-	if (check_ref(ctx, s, v, p) == -1 ||
-	    check_type(ctx, s, v, p) == -1 ||
+		return 0; /* ruled out at load time */
+	if (check_ref(ctx, s, v, p) == -1 || check_type(ctx, s, v, p) == -1 ||
 	    check_const_enum(ctx, s, v, p) == -1 ||
 	    check_string(ctx, s, v, p) == -1 ||
 	    check_number(ctx, s, v, p) == -1 ||
 	    check_object(ctx, s, v, p) == -1 ||
-	    check_array(ctx, s, v, p) == -1 ||
-	    check_anyof(ctx, s, v, p) == -1)
+	    check_array(ctx, s, v, p) == -1 || check_anyof(ctx, s, v, p) == -1)
 		return -1;
 	return 0;
 }
@@ -737,7 +740,7 @@ static int
 validate(struct vctx *ctx, struct json_object *s, struct json_object *v,
     const struct path *p)
 {
-	int	 r;
+	int r;
 
 	if (p->depth > MAX_DEPTH || ctx->frames >= MAX_FRAMES)
 		return fail_fatal(ctx, p, "nesting too deep");
@@ -750,7 +753,7 @@ validate(struct vctx *ctx, struct json_object *s, struct json_object *v,
 static struct json_object *
 find_schema(const char *id)
 {
-	size_t	 i;
+	size_t i;
 
 	if (id == NULL)
 		return NULL;
@@ -764,8 +767,8 @@ int
 proto_validate(const char *id, struct json_object *value, char *err,
     size_t errlen)
 {
-	struct vctx	 ctx;
-	struct path	 root = { NULL, NULL, 0, 0 };
+	struct vctx ctx;
+	struct path root = { NULL, NULL, 0, 0 };
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.err = err;
@@ -793,8 +796,8 @@ proto_schema_exists(const char *id)
  * at face value.
  */
 
-static const char	*check_schema(struct json_object *,
-			    struct json_object *, int);
+static const char *
+check_schema(struct json_object *, struct json_object *, int);
 
 static int
 is_count(struct json_object *v)
@@ -806,7 +809,7 @@ is_count(struct json_object *v)
 static int
 check_type_kw(struct json_object *t)
 {
-	size_t	 i, n;
+	size_t i, n;
 
 	if (!json_object_is_type(t, json_type_array))
 		return type_bit(t) != 0;
@@ -820,14 +823,14 @@ check_type_kw(struct json_object *t)
 static int
 check_strings(struct json_object *a)
 {
-	size_t	 i, n;
+	size_t i, n;
 
 	if (!json_object_is_type(a, json_type_array))
 		return 0;
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++)
 		if (!json_object_is_type(json_object_array_get_idx(a, i),
-		    json_type_string))
+		        json_type_string))
 			return 0;
 	return 1;
 }
@@ -836,15 +839,16 @@ check_strings(struct json_object *a)
 static const char *
 check_subschemas(struct json_object *root, struct json_object *c, int depth)
 {
-	struct json_object_iterator	 it, end;
-	const char			*bad;
-	size_t				 i, n;
+	struct json_object_iterator it, end;
+	const char                 *bad;
+	size_t                      i, n;
 
 	if (json_object_is_type(c, json_type_array)) {
 		n = json_object_array_length(c);
 		for (i = 0; i < n; i++)
 			if ((bad = check_schema(root,
-			    json_object_array_get_idx(c, i), depth)) != NULL)
+			         json_object_array_get_idx(c, i), depth)) !=
+			    NULL)
 				return bad;
 		return NULL;
 	}
@@ -852,7 +856,7 @@ check_subschemas(struct json_object *root, struct json_object *c, int depth)
 	end = json_object_iter_end(c);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
 		if ((bad = check_schema(root, json_object_iter_peek_value(&it),
-		    depth)) != NULL)
+		         depth)) != NULL)
 			return bad;
 	return NULL;
 }
@@ -861,11 +865,10 @@ check_subschemas(struct json_object *root, struct json_object *c, int depth)
 static const char *
 check_keywords(struct json_object *root, struct json_object *s)
 {
-	static const char *const counts[] = {
-		"minLength", "maxLength", "minItems", "maxItems"
-	};
-	struct json_object	*v;
-	size_t			 i;
+	static const char *const counts[] = { "minLength", "maxLength",
+		"minItems", "maxItems" };
+	struct json_object      *v;
+	size_t                   i;
 
 	if ((v = kw(s, "type")) != NULL && !check_type_kw(v))
 		return "type";
@@ -881,9 +884,10 @@ check_keywords(struct json_object *root, struct json_object *s)
 		return "maximum";
 	if (has_kw(s, "required") && !check_strings(kw(s, "required")))
 		return "required";
-	if (has_kw(s, "$ref") && (!json_object_is_type(kw(s, "$ref"),
-	    json_type_string) || ref_target(root,
-	    json_object_get_string(kw(s, "$ref"))) == NULL))
+	if (has_kw(s, "$ref") &&
+	    (!json_object_is_type(kw(s, "$ref"), json_type_string) ||
+	        ref_target(root, json_object_get_string(kw(s, "$ref"))) ==
+	            NULL))
 		return "$ref";
 	return NULL;
 }
@@ -892,9 +896,9 @@ static const char *
 check_schema(struct json_object *root, struct json_object *s, int depth)
 {
 	static const char *const maps[] = { "properties", "$defs" };
-	struct json_object	*v;
-	const char		*bad;
-	size_t			 i;
+	struct json_object      *v;
+	const char              *bad;
+	size_t                   i;
 
 	if (depth > MAX_DEPTH)
 		return "nesting";
@@ -932,8 +936,8 @@ check_schema(struct json_object *root, struct json_object *s, int depth)
 static struct json_object *
 load_one(const struct proto_schema_src *src, const char **idp)
 {
-	struct json_object	*root, *id;
-	const char		*why = NULL, *bad;
+	struct json_object *root, *id;
+	const char         *why = NULL, *bad;
 
 	/* A null root has no "$id" either: the check below refuses it. */
 	root = frame_json_parse(src->src, strlen(src->src), FRAME_JSON_WHOLE,
@@ -967,9 +971,9 @@ fail:
 int
 proto_schemas_load(void)
 {
-	struct json_object	*root;
-	const char		*id;
-	size_t			 i, n;
+	struct json_object *root;
+	const char         *id;
+	size_t              i, n;
 
 	if (schemas != NULL)
 		return 0;
@@ -994,7 +998,7 @@ proto_schemas_load(void)
 void
 proto_schemas_free(void)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < nschemas; i++)
 		json_object_put(schemas[i].root);

@@ -15,8 +15,8 @@
  * Parse every embedded schema once per process.  Returns -1 (and logs) if
  * a schema is malformed, which is a build defect.
  */
-int	proto_schemas_load(void);
-void	proto_schemas_free(void);
+int  proto_schemas_load(void);
+void proto_schemas_free(void);
 
 /*
  * Validate value against the schema named id ("frame.req",
@@ -24,9 +24,9 @@ void	proto_schemas_free(void);
  * message "at /json/pointer: reason" in err (the root is "at /: ...") if
  * not; -2 if no schema has that id.
  */
-int	proto_validate(const char *id, struct json_object *value, char *err,
-	    size_t errlen);
+int proto_validate(const char *id, struct json_object *value, char *err,
+    size_t errlen);
 /* 1 if a schema with that id exists. */
-int	proto_schema_exists(const char *id);
+int proto_schema_exists(const char *id);
 
 #endif

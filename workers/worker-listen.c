@@ -16,14 +16,14 @@
 #include "common/log.h"
 #include "workers/worker.h"
 
-#define WORKER_ACCEPT_PAUSE_MS	100
-#define WORKER_ACCEPT_LOG_EVERY	60	/* s between two pause logs */
+#define WORKER_ACCEPT_PAUSE_MS  100
+#define WORKER_ACCEPT_LOG_EVERY 60 /* s between two pause logs */
 
 void
 worker_listeners_free(struct worker *w)
 {
-	struct worker_listener	*wl;
-	int			 i;
+	struct worker_listener *wl;
+	int                     i;
 
 	for (i = 0; i < LISTEN_MAX; i++) {
 		wl = &w->listener[i];
@@ -43,7 +43,7 @@ static void
 worker_accept(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	struct worker_listener	*wl = arg;
+	struct worker_listener *wl = arg;
 
 	wl->wl_cb(lev, fd, sa, socklen, wl->wl_arg);
 }
@@ -51,7 +51,7 @@ worker_accept(struct evconnlistener *lev, evutil_socket_t fd,
 static void
 worker_accept_retry(evutil_socket_t fd, short ev, void *arg)
 {
-	struct worker_listener	*wl = arg;
+	struct worker_listener *wl = arg;
 
 	(void)fd;
 	(void)ev;
@@ -67,13 +67,12 @@ worker_accept_retry(evutil_socket_t fd, short ev, void *arg)
 static void
 worker_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct worker_listener	*wl = arg;
-	struct timeval		 tv = { 0, WORKER_ACCEPT_PAUSE_MS * 1000 };
-	int			 err = EVUTIL_SOCKET_ERROR();
-	time_t			 now = time(NULL);
+	struct worker_listener *wl = arg;
+	struct timeval          tv = { 0, WORKER_ACCEPT_PAUSE_MS * 1000 };
+	int                     err = EVUTIL_SOCKET_ERROR();
+	time_t                  now = time(NULL);
 
-	if (err != EMFILE && err != ENFILE && err != ENOBUFS &&
-	    err != ENOMEM) {
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
 		if (err != EAGAIN && err != ECONNABORTED && err != EINTR)
 			log_warnx("accept: %s", strerror(err));
 		return;
@@ -89,10 +88,10 @@ worker_accept_error(struct evconnlistener *lev, void *arg)
 }
 
 struct evconnlistener *
-worker_listen(struct worker *w, enum listener_kind kind,
-    evconnlistener_cb cb, void *arg)
+worker_listen(struct worker *w, enum listener_kind kind, evconnlistener_cb cb,
+    void *arg)
 {
-	struct worker_listener	*wl = &w->listener[kind];
+	struct worker_listener *wl = &w->listener[kind];
 
 	if (wl->wl_lev != NULL) {
 		log_warnx("listening socket kind %d: already listening",
@@ -106,8 +105,8 @@ worker_listen(struct worker *w, enum listener_kind kind,
 	wl->wl_worker = w;
 	wl->wl_cb = cb;
 	wl->wl_arg = arg;
-	if ((wl->wl_retry = evtimer_new(w->base, worker_accept_retry,
-	    wl)) == NULL) {
+	if ((wl->wl_retry = evtimer_new(w->base, worker_accept_retry, wl)) ==
+	    NULL) {
 		log_warnx("cannot create a timer");
 		return NULL;
 	}
@@ -128,7 +127,7 @@ worker_listen(struct worker *w, enum listener_kind kind,
 void
 worker_listeners_disable(struct worker *w)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < LISTEN_MAX; i++) {
 		if (w->listener[i].wl_lev == NULL)

@@ -24,7 +24,7 @@
 static void
 worker_cleanup(struct worker *w)
 {
-	int	i;
+	int i;
 
 	if (w->ops->stop != NULL && w->started)
 		w->ops->stop(w);
@@ -42,8 +42,7 @@ worker_cleanup(struct worker *w)
 	libevent_global_shutdown();
 }
 
-static void __attribute__((noreturn))
-worker_exit(struct worker *w, int status)
+static void __attribute__((noreturn)) worker_exit(struct worker *w, int status)
 {
 	worker_cleanup(w);
 	exit(status);
@@ -83,13 +82,13 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_config(struct worker *w, const struct ipc_msg *m)
 {
-	struct json_object	*o;
-	char			*text;
-	int			 rv;
+	struct json_object *o;
+	char               *text;
+	int                 rv;
 
 	text = xstrndup((const char *)m->data, m->len);
 	o = json_tokener_parse(text);
-	OPENSSL_cleanse(text, m->len);	/* it holds the secrets */
+	OPENSSL_cleanse(text, m->len); /* it holds the secrets */
 	free(text);
 	if (o == NULL)
 		return -1;
@@ -102,8 +101,8 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_fd(struct worker *w, const struct ipc_msg *m)
 {
-	uint32_t	kind;
-	uint64_t	size;
+	uint32_t kind;
+	uint64_t size;
 
 	if (m->fd == -1)
 		return -1;
@@ -151,13 +150,14 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_start(struct worker *w)
 {
-	int	i;
+	int i;
 
 	if (w->started || w->shm == NULL || w->cfg.path == NULL) {
 		log_warnx("master sent start before the setup was complete");
 		return -1;
 	}
-	log_set_verbose(log_verbose() || strcmp(w->cfg.log_level, "debug") == 0);
+	log_set_verbose(
+	    log_verbose() || strcmp(w->cfg.log_level, "debug") == 0);
 	w->started = 1;
 	if (w->ops->start(w) == -1)
 		worker_exit(w, EXIT_RUNTIME);
@@ -173,10 +173,10 @@ worker_on_start(struct worker *w)
 static void
 worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
-	struct worker		*w = arg;
-	struct imsg_drain	 d;
-	uint32_t		 v;
-	int			 rv = 0;
+	struct worker    *w = arg;
+	struct imsg_drain d;
+	uint32_t          v;
+	int               rv = 0;
 
 	(void)ch;
 	if (m == NULL) {
@@ -260,7 +260,7 @@ worker_handoff_recv(struct ipc_chan *ch, const struct ipc_msg *m,
 void
 worker_ready(struct worker *w)
 {
-	struct imsg_ready	r;
+	struct imsg_ready r;
 
 	r.role = (uint32_t)w->role;
 	r.pid = (uint32_t)getpid();
@@ -280,7 +280,7 @@ worker_finish(struct worker *w)
 struct ipc_chan *
 worker_peer_open(struct worker *w, int role, int fd, ipc_cb cb, void *arg)
 {
-	struct ipc_chan	*ch;
+	struct ipc_chan *ch;
 
 	ch = ipc_chan_new(w->base, fd, role_name((uint32_t)role),
 	    role_peer_accepts((uint32_t)w->role, (uint32_t)role), cb, arg);
@@ -292,7 +292,7 @@ worker_peer_open(struct worker *w, int role, int fd, ipc_cb cb, void *arg)
 static void
 worker_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	struct worker	*w = arg;
+	struct worker *w = arg;
 
 	(void)fd;
 	(void)ev;
@@ -303,17 +303,17 @@ worker_drain_timeout(evutil_socket_t fd, short ev, void *arg)
 
 void
 worker_drain_deadline(struct worker *w, const struct imsg_drain *d,
-    void (*cut)(void *), void *arg)
+    void (*cut)(void *), void                                   *arg)
 {
-	struct timeval	tv;
+	struct timeval tv;
 
 	tv.tv_sec = d->deadline_ms / 1000;
 	tv.tv_usec = (d->deadline_ms % 1000) * 1000;
 	w->drain_cut = cut;
 	w->drain_arg = arg;
 	if (w->drain_timer == NULL &&
-	    (w->drain_timer = evtimer_new(w->base, worker_drain_timeout,
-	    w)) == NULL)
+	    (w->drain_timer = evtimer_new(w->base, worker_drain_timeout, w)) ==
+	        NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (drain timer)");
 	evtimer_add(w->drain_timer, &tv);
 }
@@ -322,7 +322,7 @@ worker_drain_deadline(struct worker *w, const struct imsg_drain *d,
 static void
 worker_raise_nofile(struct worker *w)
 {
-	struct rlimit	rl;
+	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
@@ -337,9 +337,9 @@ worker_raise_nofile(struct worker *w)
 int
 worker_main(const char *role)
 {
-	static struct worker	 w;
-	const struct role	*r;
-	int			 i;
+	static struct worker w;
+	const struct role   *r;
+	int                  i;
 
 	if ((r = role_by_name(role)) == NULL) {
 		fprintf(stderr, "openclaw: unknown worker role %s\n", role);

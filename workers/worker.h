@@ -24,50 +24,50 @@ struct worker;
 
 struct worker_ops {
 	/* Everything received: start serving; -1 ends the worker (exit 1). */
-	int		(*start)(struct worker *);
+	int (*start)(struct worker *);
 	/*
 	 * A channel to a peer role the table pairs with ours (may come
 	 * again after a respawn); worker_peer_open makes it a channel.
 	 */
-	void		(*peer)(struct worker *, int role, int fd);
-	void		(*phase)(struct worker *, enum gw_phase);
-	void		(*drain)(struct worker *, const struct imsg_drain *);
+	void (*peer)(struct worker *, int role, int fd);
+	void (*phase)(struct worker *, enum gw_phase);
+	void (*drain)(struct worker *, const struct imsg_drain *);
 	/* Free everything; called once before exit. */
-	void		(*stop)(struct worker *);
+	void (*stop)(struct worker *);
 };
 
 /* A listening socket of the worker's: accepts pause when out of fds. */
 struct worker_listener {
-	struct worker		*wl_worker;
-	struct evconnlistener	*wl_lev;
-	evconnlistener_cb	 wl_cb;		/* the role's, with wl_arg */
-	void			*wl_arg;
-	struct event		*wl_retry;	/* re-enables after a pause */
-	time_t			 wl_logged;	/* last pause logged */
+	struct worker         *wl_worker;
+	struct evconnlistener *wl_lev;
+	evconnlistener_cb      wl_cb; /* the role's, with wl_arg */
+	void                  *wl_arg;
+	struct event          *wl_retry;  /* re-enables after a pause */
+	time_t                 wl_logged; /* last pause logged */
 };
 
 struct worker {
-	struct event_base	*base;
-	struct ipc_chan		*master;
-	const struct worker_ops	*ops;
-	int			 role;
-	struct imsg_hello	 hello;
-	struct gw_config	 cfg;
-	struct shm_region	*shm;
-	int			 listen_fd[LISTEN_MAX];	/* by kind, until listen */
-	struct worker_listener	 listener[LISTEN_MAX];	/* by kind */
-	int			 peer_fd[ROLE_MAX];	/* by role, until start */
-	struct event		*drain_timer;	/* worker_drain_deadline */
-	void			(*drain_cut)(void *);
-	void			*drain_arg;
-	enum gw_phase		 phase;
-	int			 started;
-	int			 draining;
-	long			 nofile;	/* descriptor limit */
-	void			*ctx;		/* the role's state */
+	struct event_base       *base;
+	struct ipc_chan         *master;
+	const struct worker_ops *ops;
+	int                      role;
+	struct imsg_hello        hello;
+	struct gw_config         cfg;
+	struct shm_region       *shm;
+	int listen_fd[LISTEN_MAX];                   /* by kind, until listen */
+	struct worker_listener listener[LISTEN_MAX]; /* by kind */
+	int                    peer_fd[ROLE_MAX];    /* by role, until start */
+	struct event          *drain_timer;          /* worker_drain_deadline */
+	void (*drain_cut)(void *);
+	void         *drain_arg;
+	enum gw_phase phase;
+	int           started;
+	int           draining;
+	long          nofile; /* descriptor limit */
+	void         *ctx;    /* the role's state */
 };
 
-int	 worker_main(const char *role);
+int worker_main(const char *role);
 /*
  * Check and acknowledge an IMSG_HANDOFF from http (the ack is cumulative
  * and leaves once the channel's current read is dispatched).  0 and the
@@ -75,36 +75,36 @@ int	 worker_main(const char *role);
  * bytes read so far follow the header); -1, socket closed, otherwise.
  */
 struct ipc_msg;
-int	 worker_handoff_recv(struct ipc_chan *, const struct ipc_msg *,
-	    struct imsg_handoff *);
+int worker_handoff_recv(struct ipc_chan *, const struct ipc_msg *,
+    struct imsg_handoff *);
 /*
  * Accept on the listening socket of this kind the master sent; the
  * worker owns the listener (disabled on DRAIN, freed at exit) and its
  * pause-and-retry when accept runs out of descriptors or memory.
  * NULL (and logged) if there is no such socket or no listener.
  */
-struct evconnlistener *worker_listen(struct worker *, enum listener_kind,
-	    evconnlistener_cb, void *);
+struct evconnlistener *
+worker_listen(struct worker *, enum listener_kind, evconnlistener_cb, void *);
 /*
  * The channel to peer role `role` on fd, taking what the role table
  * lets us accept from that role; the caller owns it.  NULL (fd closed)
  * on failure.
  */
-struct ipc_chan *worker_peer_open(struct worker *, int role, int fd,
-	    ipc_cb, void *);
+struct ipc_chan *
+worker_peer_open(struct worker *, int role, int fd, ipc_cb, void *);
 /*
  * After the drain deadline in d: cut(arg) (may be NULL), then
  * worker_finish.  The timer is the worker's.
  */
-void	 worker_drain_deadline(struct worker *, const struct imsg_drain *,
-	    void (*cut)(void *), void *);
+void worker_drain_deadline(struct worker *, const struct imsg_drain *,
+    void (*cut)(void *), void *);
 /* worker-listen.c, for worker.c: on DRAIN, and at exit. */
-void	 worker_listeners_disable(struct worker *);
-void	 worker_listeners_free(struct worker *);
+void worker_listeners_disable(struct worker *);
+void worker_listeners_free(struct worker *);
 /* Tell the master we serve. */
-void	 worker_ready(struct worker *);
+void worker_ready(struct worker *);
 /* Tell the master we are done draining, clean up and exit 0. */
-void	 worker_finish(struct worker *) __attribute__((noreturn));
+void worker_finish(struct worker *) __attribute__((noreturn));
 
 /* Role entry points. */
 extern const struct worker_ops http_worker_ops;

@@ -15,8 +15,8 @@
 #include "common/log.h"
 #include "common/sockio.h"
 
-static int	body_on_data(http_parser *, const char *, size_t);
-static int	body_on_complete(http_parser *);
+static int body_on_data(http_parser *, const char *, size_t);
+static int body_on_complete(http_parser *);
 
 static const http_parser_settings body_settings = {
 	.on_body = body_on_data,
@@ -40,7 +40,7 @@ http_body_free(struct http_body *b)
 static int
 body_on_data(http_parser *p, const char *at, size_t len)
 {
-	struct http_conn	*c = p->data;
+	struct http_conn *c = p->data;
 
 	if (evbuffer_get_length(c->body.buf) + len > c->body.max) {
 		c->body.too_big = 1;
@@ -53,7 +53,7 @@ body_on_data(http_parser *p, const char *at, size_t len)
 static int
 body_on_complete(http_parser *p)
 {
-	struct http_conn	*c = p->data;
+	struct http_conn *c = p->data;
 
 	c->body.done = 1;
 	http_parser_pause(p, 1);
@@ -64,7 +64,7 @@ static int
 body_timeout(const struct http_conn *c)
 {
 	return c->route->body_timeout_ms > 0 ? c->route->body_timeout_ms :
-	    HTTP_BODY_TIMEOUT_MS;
+	                                       HTTP_BODY_TIMEOUT_MS;
 }
 
 static int
@@ -79,10 +79,10 @@ body_too_big(struct http_conn *c)
 int
 http_body_begin(struct http_conn *c)
 {
-	const struct http_head	*h = &c->head;
+	const struct http_head *h = &c->head;
 
 	if (!h->chunked && h->content_length == 0) {
-		c->body.done = 1;	/* nothing to read */
+		c->body.done = 1; /* nothing to read */
 		return 1;
 	}
 	/* Not read: answered as is, then closed (see response.c). */
@@ -109,7 +109,7 @@ http_body_begin(struct http_conn *c)
 static size_t
 body_execute(struct http_conn *c, const char *data, size_t len)
 {
-	http_parser	*p = &c->head.parser;
+	http_parser *p = &c->head.parser;
 
 	p->data = c;
 	http_parser_pause(p, 0);
@@ -126,7 +126,7 @@ body_execute(struct http_conn *c, const char *data, size_t len)
 static int
 body_verdict(struct http_conn *c, size_t len, size_t nparsed)
 {
-	http_parser	*p = &c->head.parser;
+	http_parser *p = &c->head.parser;
 
 	if (c->body.too_big)
 		return body_too_big(c);
@@ -147,16 +147,16 @@ body_verdict(struct http_conn *c, size_t len, size_t nparsed)
 int
 http_body_feed(struct http_conn *c)
 {
-	struct evbuffer		*in = sockio_input(c->sio);
-	struct evbuffer_ptr	 p;
-	struct evbuffer_iovec	 v[8];
-	size_t			 total, nparsed;
-	int			 i, n, rv;
+	struct evbuffer      *in = sockio_input(c->sio);
+	struct evbuffer_ptr   p;
+	struct evbuffer_iovec v[8];
+	size_t                total, nparsed;
+	int                   i, n, rv;
 
 	if (c->body.done)
 		return 1;
 	while ((total = evbuffer_get_length(in)) > c->fed) {
-		http_conn_timer(c, body_timeout(c));	/* progress */
+		http_conn_timer(c, body_timeout(c)); /* progress */
 		if (evbuffer_ptr_set(in, &p, c->fed, EVBUFFER_PTR_SET) == -1)
 			return 0;
 		n = evbuffer_peek(in, (ev_ssize_t)(total - c->fed), &p, v, 8);

@@ -24,7 +24,7 @@
 void
 http_conn_timer(struct http_conn *c, int ms)
 {
-	struct timeval	tv;
+	struct timeval tv;
 
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -97,7 +97,7 @@ http_conn_hold(struct http_conn *c)
 void
 http_conn_free(struct http_conn *c)
 {
-	struct http_server	*s = c->srv;
+	struct http_server *s = c->srv;
 
 	if (s->cb->conn_gone != NULL)
 		s->cb->conn_gone(c, s->arg);
@@ -127,7 +127,7 @@ http_conn_free(struct http_conn *c)
 static void
 http_conn_linger(struct http_conn *c)
 {
-	struct evbuffer	*in = sockio_input(c->sio);
+	struct evbuffer *in = sockio_input(c->sio);
 
 	if (c->peer_eof || shutdown(sockio_fd(c->sio), SHUT_WR) == -1) {
 		http_conn_free(c);
@@ -156,7 +156,7 @@ http_conn_done(struct http_conn *c)
 	sockio_set_reading(c->sio, 1);
 	http_conn_timer(c, HTTP_IDLE_TIMEOUT_MS);
 	if (evbuffer_get_length(sockio_input(c->sio)) > 0)
-		http_conn_process(c);	/* pipelined request */
+		http_conn_process(c); /* pipelined request */
 }
 
 static void
@@ -170,7 +170,7 @@ http_conn_dispatch(struct http_conn *c)
 static void
 http_conn_route(struct http_conn *c)
 {
-	int	rv;
+	int rv;
 
 	evtimer_del(c->timer);
 	c->route = c->srv->cb->route(c, c->srv->arg);
@@ -192,15 +192,15 @@ http_conn_bad_head(struct http_conn *c)
 static void
 http_conn_read_head(struct http_conn *c)
 {
-	struct evbuffer		*in = sockio_input(c->sio);
-	struct evbuffer_ptr	 p;
-	struct evbuffer_iovec	 v[8];
-	size_t			 total, used;
-	int			 i, n, rv;
+	struct evbuffer      *in = sockio_input(c->sio);
+	struct evbuffer_ptr   p;
+	struct evbuffer_iovec v[8];
+	size_t                total, used;
+	int                   i, n, rv;
 
 	while (c->state == HTTP_READ_HEAD &&
 	    (total = evbuffer_get_length(in)) > c->fed) {
-		if (c->fed == 0)	/* a head's clock starts at its first byte */
+		if (c->fed == 0) /* a head's clock starts at its first byte */
 			http_conn_timer(c, HTTP_HEAD_TIMEOUT_MS);
 		if (evbuffer_ptr_set(in, &p, c->fed, EVBUFFER_PTR_SET) == -1)
 			return;
@@ -235,8 +235,8 @@ http_conn_process(struct http_conn *c)
 static void
 http_conn_read_cb(struct sockio *so, struct evbuffer *in, void *arg)
 {
-	struct http_conn	*c = arg;
-	size_t			 n;
+	struct http_conn *c = arg;
+	size_t            n;
 
 	switch (c->state) {
 	case HTTP_LINGER:
@@ -271,12 +271,13 @@ http_conn_drain_cb(struct sockio *so, void *arg)
 static void
 http_conn_close_cb(struct sockio *so, int error, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)so;
 	c->peer_eof = 1;
-	if (error == 0 && (c->state == HTTP_WRITING ||
-	    c->state == HTTP_HANDLING || c->state == HTTP_HELD)) {
+	if (error == 0 &&
+	    (c->state == HTTP_WRITING || c->state == HTTP_HANDLING ||
+	        c->state == HTTP_HELD)) {
 		c->close_after = 1;
 		return;
 	}
@@ -292,7 +293,7 @@ static const struct sockio_cb http_conn_io = {
 static void
 http_conn_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)fd;
 	(void)ev;
@@ -312,7 +313,7 @@ struct http_conn *
 http_conn_new(struct http_server *s, int fd, const struct sockaddr *sa,
     socklen_t salen)
 {
-	struct http_conn	*c;
+	struct http_conn *c;
 
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
@@ -328,7 +329,7 @@ http_conn_new(struct http_server *s, int fd, const struct sockaddr *sa,
 	c->sio = sockio_new(s->sio, fd, &http_conn_io, c);
 	if (c->sio == NULL || c->timer == NULL || c->wev == NULL ||
 	    evbuffer_add_cb(sockio_output(c->sio), http_resp_progress, c) ==
-	    NULL)
+	        NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (connection)");
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;

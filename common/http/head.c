@@ -24,12 +24,12 @@ enum {
 };
 
 /* Strings + NULs (< MAX_BYTES + 2 * MAX_FIELDS + 1) + the path copy. */
-#define HEAD_BUF_MAX	(2 * HTTP_HEAD_MAX_BYTES + 2 * HTTP_HEAD_MAX_FIELDS + 8)
+#define HEAD_BUF_MAX (2 * HTTP_HEAD_MAX_BYTES + 2 * HTTP_HEAD_MAX_FIELDS + 8)
 
-static int	head_on_url(http_parser *, const char *, size_t);
-static int	head_on_field(http_parser *, const char *, size_t);
-static int	head_on_value(http_parser *, const char *, size_t);
-static int	head_on_complete(http_parser *);
+static int head_on_url(http_parser *, const char *, size_t);
+static int head_on_field(http_parser *, const char *, size_t);
+static int head_on_value(http_parser *, const char *, size_t);
+static int head_on_complete(http_parser *);
 
 static const http_parser_settings head_settings = {
 	.on_url = head_on_url,
@@ -41,7 +41,7 @@ static const http_parser_settings head_settings = {
 static void
 head_reserve(struct http_head *h, size_t more)
 {
-	size_t	 need, cap;
+	size_t need, cap;
 
 	need = h->buf_len + more;
 	if (need <= h->buf_cap)
@@ -73,11 +73,11 @@ head_nul(struct http_head *h)
 static void
 head_end_value(struct http_head *h)
 {
-	size_t	 start;
+	size_t start;
 
 	start = h->field_off[h->nfields - 1][1];
-	while (h->buf_len > start && (h->buf[h->buf_len - 1] == ' ' ||
-	    h->buf[h->buf_len - 1] == '\t'))
+	while (h->buf_len > start &&
+	    (h->buf[h->buf_len - 1] == ' ' || h->buf[h->buf_len - 1] == '\t'))
 		h->buf_len--;
 	head_nul(h);
 }
@@ -104,7 +104,7 @@ head_end_piece(struct http_head *h)
 static int
 head_on_url(http_parser *p, const char *at, size_t len)
 {
-	struct http_head	*h = p->data;
+	struct http_head *h = p->data;
 
 	if (h->last_cb == CB_NONE) {
 		h->url_off = h->buf_len;
@@ -117,8 +117,8 @@ head_on_url(http_parser *p, const char *at, size_t len)
 static int
 head_on_field(http_parser *p, const char *at, size_t len)
 {
-	struct http_head	*h = p->data;
-	size_t			 pos;
+	struct http_head *h = p->data;
+	size_t            pos;
 
 	/*
 	 * A name goes on where the last piece ended (http-parser hands
@@ -155,7 +155,7 @@ head_on_field(http_parser *p, const char *at, size_t len)
 static int
 head_on_value(http_parser *p, const char *at, size_t len)
 {
-	struct http_head	*h = p->data;
+	struct http_head *h = p->data;
 
 	if (h->too_many)
 		return 0;
@@ -175,8 +175,8 @@ head_on_value(http_parser *p, const char *at, size_t len)
 static void
 head_fixup(struct http_head *h)
 {
-	size_t	 ulen, path_off;
-	int	 i;
+	size_t ulen, path_off;
+	int    i;
 
 	/* path = url up to the query (or a fragment, which clients should
 	 * not send); copied last because it is the last growth of buf */
@@ -198,7 +198,7 @@ head_fixup(struct http_head *h)
 static int
 head_count(const struct http_head *h, const char *name)
 {
-	int	 i, n;
+	int i, n;
 
 	for (i = n = 0; i < h->nfields; i++)
 		if (strcasecmp(h->fields[i].name, name) == 0)
@@ -215,14 +215,14 @@ head_count(const struct http_head *h, const char *name)
 static int
 head_check_framing(struct http_head *h)
 {
-	int	 ncl, nte;
+	int ncl, nte;
 
 	ncl = head_count(h, "Content-Length");
 	nte = head_count(h, "Transfer-Encoding");
 	if (ncl > 1 || (ncl && nte) || head_count(h, "Host") > 1)
 		return -1;
 	if (nte && !h->chunked)
-		return -1;	/* RFC 9112 6.3: final coding must be chunked */
+		return -1; /* RFC 9112 6.3: final coding must be chunked */
 	return 0;
 }
 
@@ -233,10 +233,11 @@ head_check_framing(struct http_head *h)
 static int
 head_check_syntax(const struct http_head *h)
 {
-	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	static const char tchar[] =
+	    "!#$%&'*+-.^_`|~0123456789"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	const char	*name;
-	int		 i;
+	const char *name;
+	int         i;
 
 	for (name = h->url; *name != '\0'; name++)
 		if ((unsigned char)*name <= ' ' || *name == 0x7f)
@@ -252,7 +253,7 @@ head_check_syntax(const struct http_head *h)
 static int
 head_on_complete(http_parser *p)
 {
-	struct http_head	*h = p->data;
+	struct http_head *h = p->data;
 
 	if (h->too_many) {
 		h->status = 431;
@@ -273,7 +274,7 @@ head_on_complete(http_parser *p)
 	h->chunked = (p->flags & F_CHUNKED) != 0;
 	h->has_content_length = (p->flags & F_CONTENTLENGTH) != 0;
 	h->content_length = h->has_content_length ? p->content_length : 0;
-	h->state = HTTP_HEAD_DONE;	/* fields are usable from here on */
+	h->state = HTTP_HEAD_DONE; /* fields are usable from here on */
 	h->upgrade = http_head_get(h, "Upgrade") != NULL &&
 	    http_head_has_token(h, "Connection", "upgrade");
 
@@ -306,7 +307,7 @@ head_errno_status(const http_parser *p)
 	switch (HTTP_PARSER_ERRNO(p)) {
 	case HPE_INVALID_VERSION:
 		return 505;
-	default:	/* our 16 KiB limit comes long before http-parser's */
+	default: /* our 16 KiB limit comes long before http-parser's */
 		return 400;
 	}
 }
@@ -319,8 +320,8 @@ head_errno_status(const http_parser *p)
 static size_t
 head_bad_index(const struct http_head *h, const char *data, size_t len)
 {
-	size_t	 i;
-	char	 prev;
+	size_t i;
+	char   prev;
 
 	prev = h->last_byte;
 	for (i = 0; i < len; i++) {
@@ -359,16 +360,15 @@ http_head_reset(struct http_head *h)
 }
 
 int
-http_head_feed(struct http_head *h, const char *data, size_t len,
-    size_t *used)
+http_head_feed(struct http_head *h, const char *data, size_t len, size_t *used)
 {
-	size_t	 n, nparsed, bad;
+	size_t n, nparsed, bad;
 
 	*used = 0;
 	if (h->state != HTTP_HEAD_MORE)
 		return h->state;
 	if (len == 0)
-		return HTTP_HEAD_MORE;	/* 0 bytes would mean EOF to http-parser */
+		return HTTP_HEAD_MORE; /* 0 bytes would mean EOF to http-parser */
 	if (h->head_bytes >= HTTP_HEAD_MAX_BYTES)
 		return head_fail(h, 431);
 
@@ -413,7 +413,7 @@ http_head_feed(struct http_head *h, const char *data, size_t len,
 const char *
 http_head_get(const struct http_head *h, const char *name)
 {
-	int	 i;
+	int i;
 
 	if (h->state != HTTP_HEAD_DONE)
 		return NULL;
@@ -426,8 +426,8 @@ http_head_get(const struct http_head *h, const char *name)
 static int
 head_list_has(const char *list, const char *token)
 {
-	const char	*p, *end, *e;
-	size_t		 tlen;
+	const char *p, *end, *e;
+	size_t      tlen;
 
 	tlen = strlen(token);
 	for (p = list; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
@@ -446,7 +446,7 @@ int
 http_head_has_token(const struct http_head *h, const char *name,
     const char *token)
 {
-	int	 i;
+	int i;
 
 	if (h->state != HTTP_HEAD_DONE)
 		return 0;

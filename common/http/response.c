@@ -21,23 +21,40 @@ static const char *
 http_reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 416: return "Range Not Satisfiable";
-	case 426: return "Upgrade Required";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 413:
+		return "Content Too Large";
+	case 416:
+		return "Range Not Satisfiable";
+	case 426:
+		return "Upgrade Required";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
 	}
 	return "Error";
 }
@@ -46,14 +63,11 @@ http_reason(int status)
 void
 http_date(time_t t, char *buf, size_t len)
 {
-	static const char days[7][4] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char months[12][4] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm	 tm;
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm         tm;
 
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
@@ -102,27 +116,26 @@ http_respond_queued(const struct http_conn *c)
 static void
 http_resp_decide_close(struct http_conn *c, int status)
 {
-	const struct http_head	*h = &c->head;
+	const struct http_head *h = &c->head;
 
-	if (h->state != HTTP_HEAD_DONE || !h->keep_alive ||
-	    c->srv->draining || c->peer_eof)
+	if (h->state != HTTP_HEAD_DONE || !h->keep_alive || c->srv->draining ||
+	    c->peer_eof)
 		c->close_after = 1;
 	/* A body left unread would be taken for the next request. */
-	if (h->state == HTTP_HEAD_DONE && (h->chunked ||
-	    h->content_length > 0) && !c->body.done)
+	if (h->state == HTTP_HEAD_DONE &&
+	    (h->chunked || h->content_length > 0) && !c->body.done)
 		c->close_after = 1;
 	if (status >= 400 && status != 404 && status != 405 && status != 503)
 		c->close_after = 1;
 }
 
 static void
-http_resp_framing(struct http_conn *c, struct evbuffer *out,
-    long long length)
+http_resp_framing(struct http_conn *c, struct evbuffer *out, long long length)
 {
 	if (length >= 0)
 		evbuffer_add_printf(out, "Content-Length: %lld\r\n", length);
 	else if (length == -1 && c->head.http_minor == 0) {
-		c->close_after = 1;	/* HTTP/1.0: the close ends the body */
+		c->close_after = 1; /* HTTP/1.0: the close ends the body */
 	} else if (length == -1) {
 		c->resp.chunked = 1;
 		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
@@ -133,8 +146,8 @@ void
 http_respond_head(struct http_conn *c, int status, const char *extra,
     const char *ctype, long long length)
 {
-	struct evbuffer	*out = sockio_output(c->sio);
-	char		 date[64];
+	struct evbuffer *out = sockio_output(c->sio);
+	char             date[64];
 
 	http_resp_decide_close(c, status);
 	c->resp.status = status;
@@ -146,14 +159,17 @@ http_respond_head(struct http_conn *c, int status, const char *extra,
 	if (ctype != NULL)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
 	http_resp_framing(c, out, length);
-	evbuffer_add_printf(out, "Cache-Control: %s\r\n"
+	evbuffer_add_printf(out,
+	    "Cache-Control: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n%sConnection: %s\r\n\r\n",
 	    c->resp.cache != NULL ? c->resp.cache : "no-store",
-	    extra != NULL ? extra : "", c->close_after ? "close" : "keep-alive");
+	    extra != NULL ? extra : "",
+	    c->close_after ? "close" : "keep-alive");
 	if (log_verbose())
-		log_debug("%s %.200s -> %d", c->head.state == HTTP_HEAD_DONE ?
-		    c->head.method_name : "-", c->head.state == HTTP_HEAD_DONE ?
-		    c->head.url : "-", status);
+		log_debug("%s %.200s -> %d",
+		    c->head.state == HTTP_HEAD_DONE ? c->head.method_name : "-",
+		    c->head.state == HTTP_HEAD_DONE ? c->head.url : "-",
+		    status);
 	/* What the request used is answered; what follows stays. */
 	evbuffer_drain(sockio_input(c->sio), c->fed);
 	c->fed = 0;
@@ -164,7 +180,7 @@ http_respond_head(struct http_conn *c, int status, const char *extra,
 void
 http_respond_chunk(struct http_conn *c, const void *data, size_t len)
 {
-	struct evbuffer	*out = sockio_output(c->sio);
+	struct evbuffer *out = sockio_output(c->sio);
 
 	if (c->resp.bodiless || len == 0)
 		return;
@@ -201,8 +217,8 @@ void
 http_respond_json(struct http_conn *c, int status, const char *extra,
     const char *body)
 {
-	http_respond(c, status, extra, "application/json; charset=utf-8",
-	    body, strlen(body));
+	http_respond(c, status, extra, "application/json; charset=utf-8", body,
+	    strlen(body));
 }
 
 /* message and type are literals: nothing in them needs JSON escaping. */
@@ -210,10 +226,12 @@ void
 http_respond_error(struct http_conn *c, int status, const char *extra,
     const char *message, const char *type)
 {
-	char	body[512];
+	char body[512];
 
-	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
-	    "\"type\":\"%s\"}}", message, type);
+	snprintf(body, sizeof(body),
+	    "{\"error\":{\"message\":\"%s\","
+	    "\"type\":\"%s\"}}",
+	    message, type);
 	http_respond_json(c, status, extra, body);
 }
 
@@ -233,7 +251,7 @@ void
 http_resp_progress(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	if (info->n_deleted == 0 || c->state != HTTP_WRITING)
 		return;
@@ -246,7 +264,7 @@ http_resp_progress(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 void
 http_resp_wakeup(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_conn	*c = arg;
+	struct http_conn *c = arg;
 
 	(void)fd;
 	(void)ev;

@@ -22,7 +22,7 @@ struct http_server *
 http_server_new(struct event_base *base, struct sockio_base *sio,
     const struct http_server_cb *cb, void *arg)
 {
-	struct http_server	*s;
+	struct http_server *s;
 
 	s = xcalloc(1, sizeof(*s));
 	s->base = base;
@@ -36,7 +36,7 @@ http_server_new(struct event_base *base, struct sockio_base *sio,
 void
 http_server_close_all(struct http_server *s)
 {
-	struct http_conn	*c;
+	struct http_conn *c;
 
 	while ((c = TAILQ_FIRST(&s->conns)) != NULL)
 		http_conn_free(c);
@@ -47,7 +47,7 @@ http_server_free(struct http_server *s)
 {
 	if (s == NULL)
 		return;
-	s->draining = 0;	/* no drained callback from here */
+	s->draining = 0; /* no drained callback from here */
 	http_server_close_all(s);
 	free(s);
 }
@@ -56,7 +56,7 @@ struct http_conn *
 http_server_accept(struct http_server *s, int fd, const struct sockaddr *sa,
     socklen_t salen)
 {
-	int	one = 1;
+	int one = 1;
 
 	if (s->draining) {
 		close(fd);
@@ -75,7 +75,7 @@ struct http_conn *
 http_server_adopt(struct http_server *s, int fd, const struct sockaddr *sa,
     socklen_t salen, const void *pre, size_t prelen)
 {
-	struct http_conn	*c;
+	struct http_conn *c;
 
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
 	    evutil_make_socket_closeonexec(fd) == -1) {
@@ -85,8 +85,8 @@ http_server_adopt(struct http_server *s, int fd, const struct sockaddr *sa,
 	}
 	c = http_conn_new(s, fd, sa, salen);
 	/* The bytes go where the socket's would have. */
-	if (prelen > 0 && evbuffer_add(sockio_input(c->sio), pre, prelen) ==
-	    -1) {
+	if (prelen > 0 &&
+	    evbuffer_add(sockio_input(c->sio), pre, prelen) == -1) {
 		log_warnx("cannot buffer %zu handed-over bytes", prelen);
 		http_conn_free(c);
 		return NULL;
@@ -105,7 +105,7 @@ http_conn_idle(const struct http_conn *c)
 void
 http_server_drain(struct http_server *s)
 {
-	struct http_conn	*c, *next;
+	struct http_conn *c, *next;
 
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);

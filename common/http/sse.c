@@ -22,15 +22,15 @@ http_sse_start(struct http_conn *c, const char *extra)
 void
 http_sse_event(struct http_conn *c, const char *event, const char *data)
 {
-	struct evbuffer	*ev;
-	const char	*p, *nl;
-	size_t		 len;
+	struct evbuffer *ev;
+	const char      *p, *nl;
+	size_t           len;
 
 	if ((ev = evbuffer_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (event)");
 	if (event != NULL)
 		evbuffer_add_printf(ev, "event: %s\n", event);
-	for (p = data; ; p = nl + 1) {
+	for (p = data;; p = nl + 1) {
 		nl = strchr(p, '\n');
 		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
 		evbuffer_add(ev, "data: ", 6);

@@ -19,7 +19,7 @@
  * anywhere in the path, nor a rename race can lead outside the root.
  */
 
-#define STATIC_INDEX	"index.html"
+#define STATIC_INDEX "index.html"
 
 /* The root itself may be a symlink: it comes from the operator's config. */
 int
@@ -44,9 +44,9 @@ hexval(int c)
 int
 http_path_decode(const char *raw, char **decoded)
 {
-	const char	*p;
-	char		*out, *q;
-	int		 hi, lo;
+	const char *p;
+	char       *out, *q;
+	int         hi, lo;
 
 	out = q = xmalloc(strlen(raw) + 1);
 	for (p = raw; *p != '\0'; p++) {
@@ -76,7 +76,7 @@ http_path_decode(const char *raw, char **decoded)
 static int
 files_openat(int dirfd, const char *name, struct stat *st)
 {
-	int	 fd;
+	int fd;
 
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == -1)
 		return -1;
@@ -84,7 +84,8 @@ files_openat(int dirfd, const char *name, struct stat *st)
 		errno = ENOENT;
 		return -1;
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = openat(dirfd, name,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, st) == -1 ||
@@ -102,8 +103,8 @@ files_errno_status(const char *name)
 	switch (errno) {
 	case ENOENT:
 	case ENOTDIR:
-	case ELOOP:		/* a symlink, refused by O_NOFOLLOW */
-	case EMLINK:		/* idem on FreeBSD */
+	case ELOOP:  /* a symlink, refused by O_NOFOLLOW */
+	case EMLINK: /* idem on FreeBSD */
 	case EACCES:
 	case EPERM:
 	case ENAMETOOLONG:
@@ -136,8 +137,8 @@ files_found(int fd, const struct stat *st, const char *name,
 static int
 files_index(int dirfd, struct http_file *f)
 {
-	struct stat	 st;
-	int		 fd;
+	struct stat st;
+	int         fd;
 
 	if ((fd = files_openat(dirfd, STATIC_INDEX, &st)) == -1)
 		return files_errno_status(STATIC_INDEX);
@@ -151,9 +152,9 @@ files_index(int dirfd, struct http_file *f)
 static int
 files_walk(int root_fd, char *path, struct http_file *f)
 {
-	struct stat	 st;
-	char		*seg, *end;
-	int		 dirfd, fd, status;
+	struct stat st;
+	char       *seg, *end;
+	int         dirfd, fd, status;
 
 	dirfd = root_fd;
 	for (seg = path; *seg != '\0'; seg = end + 1) {
@@ -184,7 +185,7 @@ files_walk(int root_fd, char *path, struct http_file *f)
 		}
 	}
 	status = files_index(dirfd, f);
- out:
+out:
 	if (dirfd != root_fd)
 		close(dirfd);
 	return status;
@@ -193,8 +194,8 @@ files_walk(int root_fd, char *path, struct http_file *f)
 int
 http_static_open(int root_fd, const char *rel, struct http_file *f)
 {
-	char	*path;
-	int	 status;
+	char *path;
+	int   status;
 
 	f->fd = -1;
 	if (http_path_decode(rel, &path) == -1)

@@ -25,19 +25,19 @@
  * up to a power of two: this is one 64 KiB allocation, under malloc's
  * mmap threshold.
  */
-#define STATIC_CHUNK	(64 * 1024 - 512)
+#define STATIC_CHUNK (64 * 1024 - 512)
 
 /* Browsers echo Last-Modified verbatim; no-cache makes them ask. */
-#define STATIC_CACHE	"no-cache"
+#define STATIC_CACHE "no-cache"
 
 void
 http_static_more(struct http_conn *c)
 {
-	struct http_resp	*r = &c->resp;
-	struct evbuffer		*out = sockio_output(c->sio);
-	struct evbuffer_iovec	 v;
-	size_t			 want = STATIC_CHUNK;
-	ssize_t			 n = -1;
+	struct http_resp     *r = &c->resp;
+	struct evbuffer      *out = sockio_output(c->sio);
+	struct evbuffer_iovec v;
+	size_t                want = STATIC_CHUNK;
+	ssize_t               n = -1;
 
 	if (r->file_left < (off_t)want)
 		want = (size_t)r->file_left;
@@ -55,7 +55,7 @@ http_static_more(struct http_conn *c)
 			    c->head.path);
 		else
 			log_warn("static: cannot send %s", c->head.path);
-		c->close_after = 1;	/* the head promised more */
+		c->close_after = 1; /* the head promised more */
 		r->file_left = 0;
 	}
 	if (r->file_left == 0) {
@@ -73,8 +73,8 @@ http_static_more(struct http_conn *c)
 static int
 static_range(const char *v, off_t size, off_t *off, off_t *len)
 {
-	uintmax_t	 a, b;
-	char		*end;
+	uintmax_t a, b;
+	char     *end;
 
 	if (v == NULL || strncmp(v, "bytes=", 6) != 0 || strchr(v, ',') != NULL)
 		return 0;
@@ -109,10 +109,10 @@ static_range(const char *v, off_t size, off_t *off, off_t *len)
 static int
 static_head(struct http_conn *c, struct http_file *f, off_t *off, off_t *len)
 {
-	const char	*ims;
-	char		 mtime[64], extra[256];
-	long long	 size = (long long)f->st.st_size;
-	int		 rv;
+	const char *ims;
+	char        mtime[64], extra[256];
+	long long   size = (long long)f->st.st_size;
+	int         rv;
 
 	http_date(f->st.st_mtime, mtime, sizeof(mtime));
 	http_respond_cache(c, STATIC_CACHE);
@@ -124,23 +124,26 @@ static_head(struct http_conn *c, struct http_file *f, off_t *off, off_t *len)
 	}
 	*off = 0;
 	*len = f->st.st_size;
-	rv = static_range(http_head_get(&c->head, "Range"), f->st.st_size,
-	    off, len);
+	rv = static_range(http_head_get(&c->head, "Range"), f->st.st_size, off,
+	    len);
 	if (rv == -1) {
-		snprintf(extra, sizeof(extra), "Content-Range: bytes */%lld\r\n",
-		    size);
+		snprintf(extra, sizeof(extra),
+		    "Content-Range: bytes */%lld\r\n", size);
 		http_respond_error(c, 416, extra, "range not satisfiable",
 		    "invalid_request_error");
 		return 0;
 	}
 	if (rv == 1)
-		snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n"
+		snprintf(extra, sizeof(extra),
+		    "Last-Modified: %s\r\n"
 		    "Accept-Ranges: bytes\r\nContent-Range: bytes %lld-%lld/%lld"
-		    "\r\n", mtime, (long long)*off,
-		    (long long)(*off + *len - 1), size);
+		    "\r\n",
+		    mtime, (long long)*off, (long long)(*off + *len - 1), size);
 	else
-		snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n"
-		    "Accept-Ranges: bytes\r\n", mtime);
+		snprintf(extra, sizeof(extra),
+		    "Last-Modified: %s\r\n"
+		    "Accept-Ranges: bytes\r\n",
+		    mtime);
 	http_respond_head(c, rv == 1 ? 206 : 200, extra, f->type,
 	    (long long)*len);
 	return 1;
@@ -149,7 +152,7 @@ static_head(struct http_conn *c, struct http_file *f, off_t *off, off_t *len)
 void
 http_static_send(struct http_conn *c, struct http_file *f)
 {
-	off_t	 off = 0, len = 0;
+	off_t off = 0, len = 0;
 
 	if (!static_head(c, f, &off, &len) || http_respond_bodiless(c) ||
 	    len == 0) {
@@ -167,8 +170,8 @@ http_static_send(struct http_conn *c, struct http_file *f)
 void
 http_redirect_slash(struct http_conn *c, const char *path)
 {
-	const char	*query;
-	char		*extra;
+	const char *query;
+	char       *extra;
 
 	/* head.c refused blanks and controls in the target, so the
 	 * Location line cannot be split */
@@ -183,8 +186,8 @@ void
 http_static_serve(struct http_conn *c, int root_fd, const char *rel,
     const char *dir)
 {
-	struct http_file	 f;
-	int			 status;
+	struct http_file f;
+	int              status;
 
 	status = http_static_open(root_fd, rel, &f);
 	switch (status) {

@@ -20,15 +20,15 @@
  * the ws worker is checked against the scope and schema tables.
  */
 
-#define NCALLERS	3
-#define NFRAMES		4
+#define NCALLERS 3
+#define NFRAMES  4
 
 struct fake_caller {
-	const char	*key;
-	int		 gone;
-	int		 closing;	/* found, but takes nothing */
-	int		 nframes;
-	char		*frames[NFRAMES];
+	const char *key;
+	int         gone;
+	int         closing; /* found, but takes nothing */
+	int         nframes;
+	char       *frames[NFRAMES];
 };
 
 static struct fake_caller callers[NCALLERS] = {
@@ -40,7 +40,7 @@ static struct fake_caller callers[NCALLERS] = {
 static void *
 fake_lookup(void *arg, const char *key)
 {
-	int	i;
+	int i;
 
 	(void)arg;
 	for (i = 0; i < NCALLERS; i++)
@@ -52,8 +52,8 @@ fake_lookup(void *arg, const char *key)
 static int
 fake_send(void *arg, void *caller, struct json_object *frame)
 {
-	struct fake_caller	*fc = caller;
-	size_t			 len;
+	struct fake_caller *fc = caller;
+	size_t              len;
 
 	(void)arg;
 	if (fc->closing || fc->nframes == NFRAMES)
@@ -70,8 +70,8 @@ static struct gw_transport here = { fake_lookup, fake_send, NULL, 0 };
  * Its lookup hands the key itself to send: the frame does not name its
  * caller.
  */
-static char	*pipe_msgs[NFRAMES];
-static int	 npipe;
+static char *pipe_msgs[NFRAMES];
+static int   npipe;
 
 static void *
 remote_lookup(void *arg, const char *key)
@@ -83,8 +83,8 @@ remote_lookup(void *arg, const char *key)
 static int
 remote_send(void *arg, void *caller, struct json_object *frame)
 {
-	struct json_object	*m;
-	size_t			 len;
+	struct json_object *m;
+	size_t              len;
 
 	(void)arg;
 	m = json_object_new_object();
@@ -100,7 +100,7 @@ static struct gw_transport there = { remote_lookup, remote_send, NULL, 0 };
 static void
 reset(void)
 {
-	int	i, j;
+	int i, j;
 
 	for (i = 0; i < NCALLERS; i++) {
 		for (j = 0; j < callers[i].nframes; j++)
@@ -118,17 +118,16 @@ static struct gw_call *
 new_call(const char *key, const char *id, const char *method)
 {
 	static const char *const scopes[] = { "operator.read" };
-	struct gw_caller	 who = { key, 0, scopes, 1, "cli", "cli" };
+	struct gw_caller         who = { key, 0, scopes, 1, "cli", "cli" };
 
-	return gw_call_new(&here, &who, id, method,
-	    json_object_new_object());
+	return gw_call_new(&here, &who, id, method, json_object_new_object());
 }
 
 /* The params reference is the call's own: drop ours at once. */
 static struct gw_call *
 call_for(const char *key, const char *id, const char *method)
 {
-	struct gw_call		*call = new_call(key, id, method);
+	struct gw_call *call = new_call(key, id, method);
 
 	json_object_put(gw_call_params(call));
 	return call;
@@ -137,7 +136,7 @@ call_for(const char *key, const char *id, const char *method)
 static void
 test_immediate(void)
 {
-	struct gw_call	*call;
+	struct gw_call *call;
 
 	reset();
 	call = call_for("conn-a", "1", "health");
@@ -157,7 +156,7 @@ test_immediate(void)
 	gw_call_free(call);
 }
 
-static struct gw_call	*held;
+static struct gw_call *held;
 
 /* A handler that answers later: it keeps the call. */
 static void
@@ -171,7 +170,7 @@ m_later(struct gw_call *call, void *ctx)
 static void
 test_deferred(void)
 {
-	struct gw_call	*call;
+	struct gw_call *call;
 
 	reset();
 	call = call_for("conn-b", "2", "later");
@@ -181,17 +180,19 @@ test_deferred(void)
 	/* ... a timer fires ... */
 	is_int(gw_call_error(held, "UNAVAILABLE", "not yet"), 0,
 	    "answered later");
-	is_str(callers[1].frames[0], "{\"type\":\"res\",\"id\":\"2\","
+	is_str(callers[1].frames[0],
+	    "{\"type\":\"res\",\"id\":\"2\","
 	    "\"ok\":false,\"error\":{\"code\":\"UNAVAILABLE\","
-	    "\"message\":\"not yet\"}}", "an error frame");
+	    "\"message\":\"not yet\"}}",
+	    "an error frame");
 	gw_call_free(held);
 }
 
 static void
 test_twice(void)
 {
-	struct gw_call		*call;
-	struct json_object	*st;
+	struct gw_call     *call;
+	struct json_object *st;
 
 	reset();
 	call = call_for("conn-a", "3", "agent");
@@ -206,22 +207,26 @@ test_twice(void)
 	is_int(gw_call_ok(call, NULL), -1, "a third answer refused");
 	is_int(gw_call_ack(call, NULL), -1, "an ack after the final refused");
 	is_int(callers[0].nframes, 2, "two frames reached the caller");
-	is_str(callers[0].frames[0], "{\"type\":\"res\",\"id\":\"3\","
-	    "\"ok\":true,\"payload\":{\"status\":\"accepted\"}}", "the ack");
-	is_str(callers[0].frames[1], "{\"type\":\"res\",\"id\":\"3\","
-	    "\"ok\":true,\"payload\":\"done\"}", "the final answer");
+	is_str(callers[0].frames[0],
+	    "{\"type\":\"res\",\"id\":\"3\","
+	    "\"ok\":true,\"payload\":{\"status\":\"accepted\"}}",
+	    "the ack");
+	is_str(callers[0].frames[1],
+	    "{\"type\":\"res\",\"id\":\"3\","
+	    "\"ok\":true,\"payload\":\"done\"}",
+	    "the final answer");
 	gw_call_free(call);
 }
 
 static void
 test_vanished(void)
 {
-	struct gw_call	*call;
+	struct gw_call *call;
 
 	reset();
 	call = call_for("conn-c", "4", "later");
 	gw_call_defer(call);
-	callers[2].gone = 1;	/* the connection closed meanwhile */
+	callers[2].gone = 1; /* the connection closed meanwhile */
 	is_int(gw_call_ack(call, json_object_new_int(1)), 1, "ack dropped");
 	is_int(gw_call_ok(call, json_object_new_int(2)), 1, "final dropped");
 	is_int(here.dropped, 2, "both drops counted");
@@ -229,8 +234,8 @@ test_vanished(void)
 	ok(gw_call_done(call), "the call is done all the same");
 	is_int(gw_call_ok(call, NULL), -1, "and answers no more");
 	gw_call_free(call);
-	is_int(gw_call_route(&here, "no-such-conn",
-	    json_object_new_object()) , 1, "a reply for an unknown key");
+	is_int(gw_call_route(&here, "no-such-conn", json_object_new_object()),
+	    1, "a reply for an unknown key");
 	is_int(here.dropped, 3, "is counted too");
 	call = call_for("conn-a", "4b", "health");
 	callers[0].closing = 1;
@@ -243,8 +248,8 @@ test_vanished(void)
 static void
 remote_handle(const char *wire)
 {
-	struct json_object	*o;
-	struct gw_call		*call;
+	struct json_object *o;
+	struct gw_call     *call;
 
 	o = json_tokener_parse(wire);
 	call = gw_call_from_json(&there, o);
@@ -256,8 +261,9 @@ remote_handle(const char *wire)
 	is_str(gw_call_method(call), "agent", "its method");
 	ok(gw_call_has_scope(call, "operator.read"), "the caller's scopes");
 	is_str(gw_call_client_mode(call), "cli", "and client");
-	is_int(json_object_get_int(json_object_object_get(gw_call_params(call),
-	    "n")), 9, "and params");
+	is_int(json_object_get_int(
+	           json_object_object_get(gw_call_params(call), "n")),
+	    9, "and params");
 	gw_call_ack(call, json_object_new_string("accepted"));
 	gw_call_ok(call, json_object_new_string("result"));
 	is_int(npipe, 2, "two replies went back over the channel");
@@ -268,8 +274,8 @@ remote_handle(const char *wire)
 static void
 route_replies(void)
 {
-	struct json_object	*m;
-	int			 i;
+	struct json_object *m;
+	int                 i;
 
 	for (i = 0; i < npipe; i++) {
 		m = json_tokener_parse(pipe_msgs[i]);
@@ -282,10 +288,10 @@ route_replies(void)
 static void
 test_forwarded(void)
 {
-	struct gw_call		*call;
-	struct json_object	*wire;
-	char			*text;
-	size_t			 len;
+	struct gw_call     *call;
+	struct json_object *wire;
+	char               *text;
+	size_t              len;
 
 	reset();
 	call = new_call("conn-b", "5", "agent");
@@ -295,13 +301,15 @@ test_forwarded(void)
 	wire = gw_call_to_json(call);
 	text = strdup(frame_text(wire, &len));
 	json_object_put(wire);
-	gw_call_free(call);	/* this side keeps nothing but the key */
+	gw_call_free(call); /* this side keeps nothing but the key */
 	remote_handle(text);
 	free(text);
 	route_replies();
 	is_int(callers[1].nframes, 2, "the caller got both answers");
-	is_str(callers[1].frames[1], "{\"type\":\"res\",\"id\":\"5\","
-	    "\"ok\":true,\"payload\":\"result\"}", "the final one last");
+	is_str(callers[1].frames[1],
+	    "{\"type\":\"res\",\"id\":\"5\","
+	    "\"ok\":true,\"payload\":\"result\"}",
+	    "the final one last");
 	callers[1].gone = 1;
 	route_replies();
 	is_int(here.dropped, 2, "replies after the caller left: dropped");
@@ -311,28 +319,30 @@ test_forwarded(void)
 static void
 test_method_table(void)
 {
-	struct json_object	*names;
-	const struct gw_method	*m;
-	const char		*name;
-	size_t			 i, n;
+	struct json_object     *names;
+	const struct gw_method *m;
+	const char             *name;
+	size_t                  i, n;
 
 	names = ws_methods_list();
 	n = json_object_array_length(names);
 	ok(n >= 6, "the table has today's methods");
 	is_str(json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN),
 	    "[\"health\",\"status\",\"system-presence\",\"system-event\","
-	    "\"last-heartbeat\",\"config.get\"]", "in hello-ok's order");
+	    "\"last-heartbeat\",\"config.get\"]",
+	    "in hello-ok's order");
 	for (i = 0; i < n; i++) {
-		name = json_object_get_string(json_object_array_get_idx(names,
-		    i));
+		name = json_object_get_string(
+		    json_object_array_get_idx(names, i));
 		m = ws_method_lookup(name);
-		ok(m != NULL && m->fn != NULL, "%s: a row with a handler", name);
+		ok(m != NULL && m->fn != NULL, "%s: a row with a handler",
+		    name);
 		if (m == NULL)
 			continue;
 		is_str(m->scope, proto_method_scope(name),
 		    "%s: scope as method-scopes.tsv", name);
-		ok(proto_schema_exists(m->schema), "%s: schema %s exists",
-		    name, m->schema);
+		ok(proto_schema_exists(m->schema), "%s: schema %s exists", name,
+		    m->schema);
 	}
 	ok(ws_method_lookup("chat.send") == NULL, "no row: not served");
 	json_object_put(names);

@@ -18,17 +18,17 @@
 static const char *
 parse(const char *text, int flags)
 {
-	static char		 out[256];
-	struct json_object	*o;
-	const char		*why;
-	size_t			 len;
+	static char         out[256];
+	struct json_object *o;
+	const char         *why;
+	size_t              len;
 
 	o = frame_json_parse(text, strlen(text), flags, &why);
 	if (why != NULL)
 		snprintf(out, sizeof(out), "!%s", why);
 	else
-		snprintf(out, sizeof(out), "%s", o == NULL ? "null" :
-		    frame_text(o, &len));
+		snprintf(out, sizeof(out), "%s",
+		    o == NULL ? "null" : frame_text(o, &len));
 	json_object_put(o);
 	return out;
 }
@@ -36,8 +36,8 @@ parse(const char *text, int flags)
 static char *
 nested(int depth)
 {
-	char	*s = malloc((size_t)depth * 2 + 1);
-	int	 i;
+	char *s = malloc((size_t)depth * 2 + 1);
+	int   i;
 
 	for (i = 0; i < depth; i++) {
 		s[i] = '[';
@@ -50,8 +50,8 @@ nested(int depth)
 static void
 test_parse(void)
 {
-	const char	*why = NULL;
-	char		*deep;
+	const char *why = NULL;
+	char       *deep;
 
 	is_str(parse("{\"a\":[1,\"x\"]}", 0), "{\"a\":[1,\"x\"]}", "object");
 	is_str(parse("{\"a\":1} \n", 0), "{\"a\":1}",
@@ -71,8 +71,8 @@ test_parse(void)
 	    "whitespace around a whole input");
 	ok(parse("[1] x", FRAME_JSON_WHOLE)[0] == '!', "but nothing else");
 	ok(parse("\"a\"x", 0)[0] == '!', "a value then bytes");
-	ok(frame_json_parse("{}\0x", 4, 0, &why) == NULL &&
-	    why != NULL, "a value, NUL, bytes: %s", why);
+	ok(frame_json_parse("{}\0x", 4, 0, &why) == NULL && why != NULL,
+	    "a value, NUL, bytes: %s", why);
 	is_str(parse("null", FRAME_JSON_WHOLE), "null",
 	    "null is a value, not an error");
 	is_str(parse("null", 0), "!unexpected end of input",
@@ -90,7 +90,7 @@ test_parse(void)
 static void
 test_parse_pure(void)
 {
-	const int	fl = FRAME_JSON_WHOLE | FRAME_JSON_PURE;
+	const int fl = FRAME_JSON_WHOLE | FRAME_JSON_PURE;
 
 	is_str(parse("{'a': 1}", FRAME_JSON_WHOLE), "{\"a\":1}",
 	    "json-c takes single quotes even when strict");
@@ -127,24 +127,24 @@ J(const char *text)
 static void
 test_classify(void)
 {
-	struct json_object	*o;
-	struct frame		 f;
+	struct json_object *o;
+	struct frame        f;
 
 	o = J("{\"type\":\"req\",\"id\":\"1\",\"method\":\"health\","
-	    "\"params\":{\"probe\":true}}");
+	      "\"params\":{\"probe\":true}}");
 	is_int(frame_classify(o, &f), FRAME_REQ, "req");
 	is_str(f.id, "1", "req id");
 	is_str(f.method, "health", "req method");
 	ok(json_object_is_type(f.params, json_type_object), "req params");
 	json_object_put(o);
 	o = J("{\"type\":\"res\",\"id\":\"2\",\"ok\":false,"
-	    "\"error\":{\"code\":\"X\",\"message\":\"m\"}}");
+	      "\"error\":{\"code\":\"X\",\"message\":\"m\"}}");
 	is_int(frame_classify(o, &f), FRAME_RES, "res");
 	ok(!f.ok && f.error != NULL, "res error");
 	is_str(frame_str(f.error, "code"), "X", "res error code");
 	json_object_put(o);
 	o = J("{\"type\":\"event\",\"event\":\"tick\",\"payload\":{},"
-	    "\"seq\":5}");
+	      "\"seq\":5}");
 	is_int(frame_classify(o, &f), FRAME_EVENT, "event");
 	is_str(f.event, "tick", "event name");
 	is_int(f.seq, 5, "event seq");
@@ -164,7 +164,7 @@ test_classify(void)
 static void
 is_frame(struct json_object *o, const char *want, const char *what)
 {
-	size_t	len;
+	size_t len;
 
 	is_str(frame_text(o, &len), want, "%s", what);
 	json_object_put(o);
@@ -173,20 +173,22 @@ is_frame(struct json_object *o, const char *want, const char *what)
 static void
 test_build(void)
 {
-	struct json_object	*e, *sv;
+	struct json_object *e, *sv;
 
 	is_frame(frame_req("7", "status", NULL),
 	    "{\"type\":\"req\",\"id\":\"7\",\"method\":\"status\"}", "req");
 	is_frame(frame_req("7", "health", json_object_new_object()),
 	    "{\"type\":\"req\",\"id\":\"7\",\"method\":\"health\","
-	    "\"params\":{}}", "req with params");
+	    "\"params\":{}}",
+	    "req with params");
 	is_frame(frame_res("1", NULL),
 	    "{\"type\":\"res\",\"id\":\"1\",\"ok\":true,\"payload\":null}",
 	    "res without payload: null");
 	e = frame_error("FORBIDDEN", "missing scope: a/b");
 	json_object_object_add(e, "retryable", json_object_new_boolean(0));
 	frame_error_details(e, json_object_new_object());
-	is_frame(frame_res_err("1", e), "{\"type\":\"res\",\"id\":\"1\","
+	is_frame(frame_res_err("1", e),
+	    "{\"type\":\"res\",\"id\":\"1\","
 	    "\"ok\":false,\"error\":{\"code\":\"FORBIDDEN\",\"message\":"
 	    "\"missing scope: a/b\",\"retryable\":false,\"details\":{}}}",
 	    "error res (no slash escapes)");
@@ -197,7 +199,8 @@ test_build(void)
 	json_object_object_add(sv, "presence", json_object_new_int(1));
 	is_frame(frame_event("presence", NULL, 3, sv),
 	    "{\"type\":\"event\",\"event\":\"presence\",\"payload\":null,"
-	    "\"seq\":3,\"stateVersion\":{\"presence\":1}}", "event with seq");
+	    "\"seq\":3,\"stateVersion\":{\"presence\":1}}",
+	    "event with seq");
 	is_int(PROTO_VERSION, 4, "protocol v4");
 	ok(PROTO_MIN_PROBE <= PROTO_VERSION && PROTO_MIN_NODE <= PROTO_VERSION,
 	    "older versions below it");

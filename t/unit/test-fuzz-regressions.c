@@ -28,13 +28,12 @@
 #include "protocol/validate.h"
 #include "t/unit/tap.h"
 
-
 /* Run fn(arg) in a child: ok if it exits 0. */
 static void
 in_child(int (*fn)(const void *), const void *arg, const char *name)
 {
-	pid_t	 pid;
-	int	 st;
+	pid_t pid;
+	int   st;
 
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
@@ -59,8 +58,8 @@ in_child(int (*fn)(const void *), const void *arg, const char *name)
 /* ------------------------------------------------------------ parsers */
 
 struct input {
-	const char	*data;
-	size_t		 len;
+	const char *data;
+	size_t      len;
 };
 
 static int
@@ -73,17 +72,17 @@ ws_nop(void *arg, int op, const uint8_t *data, size_t len)
 	return 0;
 }
 
-static const struct ws_decoder_cb	 ws_cb = { ws_nop, ws_nop };
+static const struct ws_decoder_cb ws_cb = { ws_nop, ws_nop };
 
 /* fuzz-ws-frame: 4 parameter bytes, then the stream; whole and bytewise. */
 static int
 run_ws_frame(const void *p)
 {
-	const struct input	*in = p;
-	const uint8_t		*d = (const uint8_t *)in->data + 4;
-	struct ws_decoder	 a, b;
-	size_t			 i, n;
-	int			 server, ra, rb = 0;
+	const struct input *in = p;
+	const uint8_t      *d = (const uint8_t *)in->data + 4;
+	struct ws_decoder   a, b;
+	size_t              i, n;
+	int                 server, ra, rb = 0;
 
 	if (in->len < 4)
 		return 0;
@@ -106,9 +105,9 @@ run_ws_frame(const void *p)
 static int
 head_status(const char *d, size_t n, size_t step)
 {
-	struct http_head	 h;
-	size_t			 off, k, used;
-	int			 rv = HTTP_HEAD_MORE;
+	struct http_head h;
+	size_t           off, k, used;
+	int              rv = HTTP_HEAD_MORE;
 
 	http_head_init(&h);
 	for (off = 0; off < n && rv == HTTP_HEAD_MORE; off += k) {
@@ -125,8 +124,8 @@ head_status(const char *d, size_t n, size_t step)
 static int
 run_http_head(const void *p)
 {
-	const struct input	*in = p;
-	int			 a, b;
+	const struct input *in = p;
+	int                 a, b;
 
 	if (in->len < 2)
 		return 0;
@@ -143,9 +142,9 @@ run_http_head(const void *p)
 static int
 run_json_frame(const void *p)
 {
-	const struct input	*in = p;
-	struct json_object	*frame, *params;
-	char			 err[256];
+	const struct input *in = p;
+	struct json_object *frame, *params;
+	char                err[256];
 
 	if (proto_schemas_load() == -1)
 		return 1;
@@ -164,8 +163,8 @@ run_json_frame(const void *p)
 static void
 dirty_stack(void)
 {
-	volatile char	 junk[4096];
-	size_t		 i;
+	volatile char junk[4096];
+	size_t        i;
 
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = 'A';
@@ -175,9 +174,9 @@ dirty_stack(void)
 static int
 run_config(const struct input *in, const char *path)
 {
-	struct gw_config	 cfg;
-	char			 err[512];
-	int			 rv;
+	struct gw_config cfg;
+	char             err[512];
+	int              rv;
 
 	config_init(&cfg);
 	err[0] = '\0';
@@ -185,8 +184,10 @@ run_config(const struct input *in, const char *path)
 	rv = config_parse(&cfg, path, in->data, in->len, err, sizeof(err));
 	config_free(&cfg);
 	/* an error names the file and says something after it */
-	if (rv == -1 && (strncmp(err, path, strlen(path)) != 0 ||
-	    strlen(err) < strlen(path) + 3 || strstr(err, "AAAA") != NULL)) {
+	if (rv == -1 &&
+	    (strncmp(err, path, strlen(path)) != 0 ||
+	        strlen(err) < strlen(path) + 3 ||
+	        strstr(err, "AAAA") != NULL)) {
 		printf("#   message: '%s'\n", err);
 		return 1;
 	}
@@ -208,8 +209,8 @@ run_config_yaml(const void *p)
 /* ------------------------------------------------------------ saved inputs */
 
 static const struct {
-	const char	*dir;
-	int		(*fn)(const void *);
+	const char *dir;
+	int (*fn)(const void *);
 } targets[] = {
 	{ "ws-frame", run_ws_frame },
 	{ "http-head", run_http_head },
@@ -227,12 +228,12 @@ name_cmp(const void *a, const void *b)
 static void
 replay_saved(void)
 {
-	const char	*top;
-	char		 dir[4096], path[8192], *names[256], name[300];
-	struct dirent	*de;
-	struct input	 in;
-	size_t		 t, i, n, len;
-	DIR		*dp;
+	const char    *top;
+	char           dir[4096], path[8192], *names[256], name[300];
+	struct dirent *de;
+	struct input   in;
+	size_t         t, i, n, len;
+	DIR           *dp;
 
 	if ((top = getenv("OPENCLAW_TOP_SRCDIR")) == NULL)
 		top = ".";
@@ -276,8 +277,8 @@ replay_saved(void)
 static int
 null_root_json(const void *p)
 {
-	char			 err[64];
-	struct json_object	*o;
+	char                err[64];
+	struct json_object *o;
 
 	(void)p;
 	memset(err, 'Z', sizeof(err));
@@ -296,18 +297,19 @@ null_root_json(const void *p)
 static int
 null_root_yaml(const void *p)
 {
-	static const char *const docs[] = { "~\n", "null\n", "---\n", "--- ~\n" };
-	char			 err[64];
-	struct json_object	*o;
-	size_t			 i;
+	static const char *const docs[] = { "~\n", "null\n", "---\n",
+		"--- ~\n" };
+	char                     err[64];
+	struct json_object      *o;
+	size_t                   i;
 
 	(void)p;
 	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		memset(err, 'Z', sizeof(err));
 		o = yaml_to_json(docs[i], strlen(docs[i]), err, sizeof(err));
 		json_object_put(o);
-		if (o == NULL && (memchr(err, '\0', sizeof(err)) == NULL ||
-		    err[0] == 'Z'))
+		if (o == NULL &&
+		    (memchr(err, '\0', sizeof(err)) == NULL || err[0] == 'Z'))
 			return 1;
 	}
 	return 0;
@@ -317,7 +319,7 @@ static int
 null_root_config(const void *p)
 {
 	static const struct {
-		const char	*path, *text;
+		const char *path, *text;
 	} c[] = {
 		{ "/x/openclaw.json", "null\n" },
 		{ "/x/openclaw.json", "  null  " },
@@ -325,10 +327,10 @@ null_root_config(const void *p)
 		{ "/x/openclaw.yaml", "---\n" },
 		{ "/x/openclaw.yml", "null" },
 	};
-	struct gw_config	 cfg;
-	char			 err[512];
-	size_t			 i;
-	int			 rv;
+	struct gw_config cfg;
+	char             err[512];
+	size_t           i;
+	int              rv;
 
 	(void)p;
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -337,9 +339,11 @@ null_root_config(const void *p)
 		rv = config_parse(&cfg, c[i].path, c[i].text, strlen(c[i].text),
 		    err, sizeof(err));
 		config_free(&cfg);
-		if (rv != -1 || strncmp(err, c[i].path, strlen(c[i].path)) != 0 ||
+		if (rv != -1 ||
+		    strncmp(err, c[i].path, strlen(c[i].path)) != 0 ||
 		    strlen(err) < strlen(c[i].path) + 3 || strlen(err) > 200 ||
-		    strchr(err, 'A') != NULL || strstr(err, "success") != NULL) {
+		    strchr(err, 'A') != NULL ||
+		    strstr(err, "success") != NULL) {
 			printf("#   %s '%s': message '%.200s'\n", c[i].path,
 			    c[i].text, err);
 			return 1;
@@ -357,15 +361,16 @@ null_root_config(const void *p)
 static int
 head_status_cuts(const void *p)
 {
-	char	 buf[2048];
-	size_t	 n;
-	int	 i, a, b;
+	char   buf[2048];
+	size_t n;
+	int    i, a, b;
 
 	(void)p;
 	n = (size_t)snprintf(buf, sizeof(buf),
 	    "GET / HTTP/1.1\r\nA: b\r\n c\r\n");
 	for (i = 0; i < 100; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X%d: v\r\n", i);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X%d: v\r\n",
+		    i);
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\r\n");
 	a = head_status(buf, n, 0);
 	b = head_status(buf, n, 1);

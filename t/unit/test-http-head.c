@@ -6,10 +6,10 @@
 #include "common/http/head.h"
 #include "t/unit/tap.h"
 
-#define GET_SIMPLE \
+#define GET_SIMPLE                     \
 	"GET /index.html HTTP/1.1\r\n" \
-	"Host: example.com\r\n" \
-	"User-Agent: tap  \r\n" \
+	"Host: example.com\r\n"        \
+	"User-Agent: tap  \r\n"        \
 	"\r\n"
 
 /* Feed a whole string at once; returns the feed result. */
@@ -24,8 +24,8 @@ static int
 feed_chunks(struct http_head *h, const char *s, size_t len, size_t n,
     size_t *total)
 {
-	size_t	 off, k, used;
-	int	 r = HTTP_HEAD_MORE;
+	size_t off, k, used;
+	int    r = HTTP_HEAD_MORE;
 
 	*total = 0;
 	for (off = 0; off < len; off += k) {
@@ -42,8 +42,8 @@ static char *
 big_head(size_t value_len)
 {
 	static const char pre[] = "GET / HTTP/1.1\r\nX-Big: ";
-	char	*s;
-	size_t	 n;
+	char             *s;
+	size_t            n;
 
 	n = strlen(pre);
 	if ((s = malloc(n + value_len + 5)) == NULL)
@@ -57,9 +57,9 @@ big_head(size_t value_len)
 static char *
 many_fields(int nfields)
 {
-	char	*s;
-	size_t	 len;
-	int	 i;
+	char  *s;
+	size_t len;
+	int    i;
 
 	if ((s = malloc(32 + (size_t)nfields * 16)) == NULL)
 		abort();
@@ -73,11 +73,12 @@ many_fields(int nfields)
 static void
 test_simple(void)
 {
-	struct http_head	 h;
-	size_t			 used;
+	struct http_head h;
+	size_t           used;
 
 	http_head_init(&h);
-	is_int(feed_all(&h, GET_SIMPLE, &used), HTTP_HEAD_DONE, "simple GET: done");
+	is_int(feed_all(&h, GET_SIMPLE, &used), HTTP_HEAD_DONE,
+	    "simple GET: done");
 	is_int(used, strlen(GET_SIMPLE), "simple GET: whole feed used");
 	is_int(h.method, HTTP_GET, "simple GET: method");
 	is_str(h.method_name, "GET", "simple GET: method name");
@@ -98,10 +99,10 @@ test_simple(void)
 static void
 test_byte_at_a_time(void)
 {
-	struct http_head	 h;
-	const char		*s = GET_SIMPLE;
-	size_t			 i, len, used, total = 0;
-	int			 r = HTTP_HEAD_MORE, early = 0;
+	struct http_head h;
+	const char      *s = GET_SIMPLE;
+	size_t           i, len, used, total = 0;
+	int              r = HTTP_HEAD_MORE, early = 0;
 
 	http_head_init(&h);
 	len = strlen(s);
@@ -111,7 +112,8 @@ test_byte_at_a_time(void)
 		if (r != HTTP_HEAD_MORE && i + 1 < len)
 			early = 1;
 	}
-	ok(r == HTTP_HEAD_DONE && !early, "byte at a time: done on the last byte");
+	ok(r == HTTP_HEAD_DONE && !early,
+	    "byte at a time: done on the last byte");
 	is_int(total, len, "byte at a time: every byte used");
 	is_str(h.url, "/index.html", "byte at a time: url glued");
 	is_str(http_head_get(&h, "host"), "example.com",
@@ -125,9 +127,9 @@ test_all_splits(void)
 	static const char s[] =
 	    "POST /api/x?y=1 HTTP/1.1\r\nHost: h\r\nEmpty:\r\n"
 	    "Content-Length: 3\r\nConnection: a, b\r\n\r\nabc";
-	struct http_head	 h;
-	size_t			 len, cut, used1, used2;
-	int			 r, bad = 0;
+	struct http_head h;
+	size_t           len, cut, used1, used2;
+	int              r, bad = 0;
 
 	len = strlen(s);
 	for (cut = 1; cut < len; cut++) {
@@ -151,11 +153,10 @@ test_all_splits(void)
 static void
 test_pipelined(void)
 {
-	static const char s[] =
-	    "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
-	    "GET /two HTTP/1.1\r\nHost: b\r\n\r\n";
-	struct http_head	 h;
-	size_t			 used, used2;
+	static const char s[] = "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+	                        "GET /two HTTP/1.1\r\nHost: b\r\n\r\n";
+	struct http_head  h;
+	size_t            used, used2;
 
 	http_head_init(&h);
 	is_int(feed_all(&h, s, &used), HTTP_HEAD_DONE, "pipelined: first done");
@@ -183,10 +184,11 @@ test_upgrade(void)
 	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 	    "Sec-WebSocket-Version: 13\r\n"
 	    "\r\n";
-	static const char frame[] = "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";
-	struct http_head	 h;
-	char			 buf[512];
-	size_t			 hlen, flen, used;
+	static const char frame[] =
+	    "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";
+	struct http_head h;
+	char             buf[512];
+	size_t           hlen, flen, used;
 
 	hlen = strlen(head);
 	flen = sizeof(frame) - 1;
@@ -213,21 +215,24 @@ test_upgrade(void)
 
 	http_head_init(&h);
 	feed_all(&h, "GET / HTTP/1.1\r\nConnection: Upgrade\r\n\r\n", &used);
-	is_int(h.upgrade, 0, "Connection: upgrade without Upgrade is no upgrade");
+	is_int(h.upgrade, 0,
+	    "Connection: upgrade without Upgrade is no upgrade");
 	http_head_free(&h);
 }
 
 static void
 test_limits(void)
 {
-	struct http_head	 h;
-	size_t			 used, total;
-	char			*s;
+	struct http_head h;
+	size_t           used, total;
+	char            *s;
 
 	/* 16384 bytes exactly is allowed, one more is not */
-	s = big_head(HTTP_HEAD_MAX_BYTES - strlen("GET / HTTP/1.1\r\nX-Big: ") - 4);
+	s = big_head(
+	    HTTP_HEAD_MAX_BYTES - strlen("GET / HTTP/1.1\r\nX-Big: ") - 4);
 	http_head_init(&h);
-	is_int(feed_all(&h, s, &used), HTTP_HEAD_DONE, "16384-byte head accepted");
+	is_int(feed_all(&h, s, &used), HTTP_HEAD_DONE,
+	    "16384-byte head accepted");
 	is_int(used, HTTP_HEAD_MAX_BYTES, "... all of it used");
 	http_head_free(&h);
 	free(s);
@@ -262,9 +267,9 @@ test_limits(void)
 static int
 status_of(const char *s)
 {
-	struct http_head	 h;
-	size_t			 used;
-	int			 r;
+	struct http_head h;
+	size_t           used;
+	int              r;
 
 	http_head_init(&h);
 	r = feed_all(&h, s, &used);
@@ -279,22 +284,23 @@ status_of(const char *s)
 static void
 test_errors(void)
 {
-	struct http_head	 h;
-	size_t			 used;
+	struct http_head h;
+	size_t           used;
 
 	is_int(status_of("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), 400,
 	    "garbage (a TLS hello) is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n"), 400,
 	    "space in a field name is 400");
-	is_int(status_of("POST / HTTP/1.1\r\nContent-Length : 4\r\n\r\n"),
-	    400, "blank before the colon is 400");
+	is_int(status_of("POST / HTTP/1.1\r\nContent-Length : 4\r\n\r\n"), 400,
+	    "blank before the colon is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nX-A: a\rContent-Length: 4\r\n\r\n"),
 	    400, "bare CR is 400");
 	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 4\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n"), 400,
-	    "Content-Length with Transfer-Encoding is 400");
+	                 "Transfer-Encoding: chunked\r\n\r\n"),
+	    400, "Content-Length with Transfer-Encoding is 400");
 	is_int(status_of("POST / HTTP/1.1\r\nContent-Length: 4\r\n"
-	    "Content-Length: 4\r\n\r\n"), 400, "duplicate Content-Length is 400");
+	                 "Content-Length: 4\r\n\r\n"),
+	    400, "duplicate Content-Length is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
 	    "two Host fields is 400");
 	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
@@ -303,7 +309,8 @@ test_errors(void)
 	    "tab in the request target is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nX-A: one\r\n two\r\n\r\n"), 400,
 	    "obsolete line folding is 400");
-	is_int(status_of("GET / HTTP/2.0\r\n\r\n"), 505, "HTTP/2.0 text is 505");
+	is_int(status_of("GET / HTTP/2.0\r\n\r\n"), 505,
+	    "HTTP/2.0 text is 505");
 
 	http_head_init(&h);
 	feed_all(&h, "BLAH\r\n", &used);
@@ -319,8 +326,8 @@ test_body_and_versions(void)
 {
 	static const char post[] =
 	    "POST /v1/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
-	struct http_head	 h;
-	size_t			 used;
+	struct http_head h;
+	size_t           used;
 
 	http_head_init(&h);
 	is_int(http_head_feed(&h, "", 0, &used), HTTP_HEAD_MORE,
@@ -357,10 +364,10 @@ test_body_and_versions(void)
 static void
 test_empty_values(void)
 {
-	struct http_head	 h;
-	const char		*s = "GET / HTTP/1.1\r\nX-A:\r\nX-B: v\r\n\r\n";
-	size_t			 i, used;
-	int			 mode, r = HTTP_HEAD_MORE;
+	struct http_head h;
+	const char      *s = "GET / HTTP/1.1\r\nX-A:\r\nX-B: v\r\n\r\n";
+	size_t           i, used;
+	int              mode, r = HTTP_HEAD_MORE;
 
 	for (mode = 0; mode < 2; mode++) {
 		http_head_init(&h);

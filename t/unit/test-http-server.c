@@ -27,29 +27,29 @@
 #include "common/sockio.h"
 #include "t/unit/tap.h"
 
-static struct event_base	*base;
-static struct sockio_base	*sb;
-static struct http_server	*srv;
-static int			 root_fd = -1;
+static struct event_base  *base;
+static struct sockio_base *sb;
+static struct http_server *srv;
+static int                 root_fd = -1;
 
 /* The client end of the current exchange and what it received. */
-static int		 cfd = -1;
-static char		 got[1 << 20];
-static size_t		 ngot;
-static size_t		 ntotal;	/* over the whole exchange */
-static int		 got_eof;
-static const char	*want;		/* stop once this many ... */
-static int		 want_n;	/* ... occurrences arrived */
-static int		 reading = 1;	/* the client reads */
+static int         cfd = -1;
+static char        got[1 << 20];
+static size_t      ngot;
+static size_t      ntotal; /* over the whole exchange */
+static int         got_eof;
+static const char *want;        /* stop once this many ... */
+static int         want_n;      /* ... occurrences arrived */
+static int         reading = 1; /* the client reads */
 
-static int		 sse_calls, sse_sent, big_calls;
+static int sse_calls, sse_sent, big_calls;
 
-static void	route_echo(struct http_conn *, void *);
-static void	route_path(struct http_conn *, void *);
-static void	route_chunked(struct http_conn *, void *);
-static void	route_sse(struct http_conn *, void *);
-static void	route_big(struct http_conn *, void *);
-static void	route_static(struct http_conn *, void *);
+static void route_echo(struct http_conn *, void *);
+static void route_path(struct http_conn *, void *);
+static void route_chunked(struct http_conn *, void *);
+static void route_sse(struct http_conn *, void *);
+static void route_big(struct http_conn *, void *);
+static void route_static(struct http_conn *, void *);
 
 static const struct http_route r_echo = { route_echo, NULL, 64, 0 };
 static const struct http_route r_slow = { route_echo, NULL, 64, 200 };
@@ -62,8 +62,8 @@ static const struct http_route r_static = { route_static, NULL, 0, 0 };
 static void
 route_echo(struct http_conn *c, void *arg)
 {
-	struct evbuffer	*b = http_conn_body(c);
-	size_t		 len = evbuffer_get_length(b);
+	struct evbuffer *b = http_conn_body(c);
+	size_t           len = evbuffer_get_length(b);
 
 	(void)arg;
 	http_respond(c, 200, NULL, "text/plain", evbuffer_pullup(b, -1), len);
@@ -72,7 +72,7 @@ route_echo(struct http_conn *c, void *arg)
 static void
 route_path(struct http_conn *c, void *arg)
 {
-	const char	*p = http_conn_head(c)->path;
+	const char *p = http_conn_head(c)->path;
 
 	(void)arg;
 	http_respond(c, 200, NULL, "text/plain", p, strlen(p));
@@ -92,7 +92,7 @@ route_chunked(struct http_conn *c, void *arg)
 static void
 sse_write(struct http_conn *c, void *arg)
 {
-	char	data[32];
+	char data[32];
 
 	(void)arg;
 	sse_calls++;
@@ -114,7 +114,7 @@ route_sse(struct http_conn *c, void *arg)
 static void
 big_write(struct http_conn *c, void *arg)
 {
-	static char	piece[256 * 1024];
+	static char piece[256 * 1024];
 
 	(void)arg;
 	memset(piece, 'x', sizeof(piece));
@@ -135,7 +135,7 @@ route_big(struct http_conn *c, void *arg)
 static void
 route_static(struct http_conn *c, void *arg)
 {
-	const char	*p = http_conn_head(c)->path;
+	const char *p = http_conn_head(c)->path;
 
 	(void)arg;
 	http_static_serve(c, root_fd, p + strlen("/static/"), p);
@@ -144,7 +144,7 @@ route_static(struct http_conn *c, void *arg)
 static const struct http_route *
 test_route(struct http_conn *c, void *arg)
 {
-	const char	*p = http_conn_head(c)->path;
+	const char *p = http_conn_head(c)->path;
 
 	(void)arg;
 	if (strcmp(p, "/echo") == 0)
@@ -167,7 +167,7 @@ static const struct http_server_cb test_cb = { .route = test_route };
 static int
 count(const char *hay, const char *needle)
 {
-	int	n = 0;
+	int n = 0;
 
 	while ((hay = strstr(hay, needle)) != NULL) {
 		n++;
@@ -179,7 +179,7 @@ count(const char *hay, const char *needle)
 static void
 client_read(evutil_socket_t fd, short ev, void *arg)
 {
-	ssize_t	n;
+	ssize_t n;
 
 	(void)ev;
 	(void)arg;
@@ -207,8 +207,8 @@ client_read(evutil_socket_t fd, short ev, void *arg)
 static void
 run(const char *w, int n, int ms)
 {
-	struct event	*rev;
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event  *rev;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	want = w;
 	want_n = n;
@@ -226,8 +226,8 @@ run(const char *w, int n, int ms)
 static void
 start(const char *req)
 {
-	size_t	len = strlen(req);
-	int	sv[2];
+	size_t len = strlen(req);
+	int    sv[2];
 
 	if (cfd != -1)
 		close(cfd);
@@ -256,51 +256,56 @@ static void
 test_bodies(void)
 {
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
-	    "hello", "hello", 1, 2000);
+	         "hello",
+	    "hello", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 200 OK\r\n", 17) == 0 &&
-	    strstr(got, "\r\n\r\nhello") != NULL,
+	        strstr(got, "\r\n\r\nhello") != NULL,
 	    "Content-Length body read and echoed");
 	ok(strstr(got, "Connection: keep-alive\r\n") != NULL,
 	    "... and the connection is kept");
 
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2;x=y\r\nlo\r\n"
-	    "0\r\nTrailer: t\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+	         "Transfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2;x=y\r\nlo\r\n"
+	         "0\r\nTrailer: t\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
 	    "/after", 1, 2000);
 	ok(strstr(got, "Content-Length: 5\r\n") != NULL &&
-	    strstr(got, "\r\n\r\nhello") != NULL,
+	        strstr(got, "\r\n\r\nhello") != NULL,
 	    "chunked body (extension, trailer) decoded");
 	ok(strstr(got, "hello") < strstr(got, "/after"),
 	    "the request after a chunked body is read and answered next");
 
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-	    "Expect: 100-continue\r\n\r\nok", "\r\n\r\nok", 1, 2000);
+	         "Expect: 100-continue\r\n\r\nok",
+	    "\r\n\r\nok", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ", 38) == 0,
 	    "Expect: 100-continue gets its interim answer first");
 
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 65\r\n\r\n",
 	    "\r\n\r\n", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 413 ", 13) == 0 &&
-	    strstr(got, "Connection: close") != NULL,
+	        strstr(got, "Connection: close") != NULL,
 	    "Content-Length over the route's limit: 413, close");
 
 	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
-	    "chunked\r\n\r\n20\r\n0123456789abcdef0123456789abcdef\r\n"
-	    "20\r\n0123456789abcdef0123456789abcdef\r\n1\r\nx\r\n",
+	         "chunked\r\n\r\n20\r\n0123456789abcdef0123456789abcdef\r\n"
+	         "20\r\n0123456789abcdef0123456789abcdef\r\n1\r\nx\r\n",
 	    "\r\n\r\n", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 413 ", 13) == 0,
 	    "chunked body over the limit: 413");
 
 	exchange("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
-	    "abc", "\r\n\r\n", 1, 3000);
+	         "abc",
+	    "\r\n\r\n", 1, 3000);
 	ok(strncmp(got, "HTTP/1.1 408 ", 13) == 0 &&
-	    strstr(got, "request body timeout") != NULL,
+	        strstr(got, "request body timeout") != NULL,
 	    "stalled body: 408 after the route's body timeout");
 
 	exchange("POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n"
-	    "abcGET /x HTTP/1.1\r\n\r\n", "\r\n\r\n", 2, 2000);
+	         "abcGET /x HTTP/1.1\r\n\r\n",
+	    "\r\n\r\n", 2, 2000);
 	ok(strncmp(got, "HTTP/1.1 200 ", 13) == 0 &&
-	    strstr(got, "Connection: close") != NULL && count(got, "HTTP/") == 1,
+	        strstr(got, "Connection: close") != NULL &&
+	        count(got, "HTTP/") == 1,
 	    "a route taking no body answers, then closes (body never read)");
 }
 
@@ -308,13 +313,13 @@ static void
 test_pipelining(void)
 {
 	exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\n"
-	    "Host: x\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: x\r\n\r\n"
-	    "GET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+	         "Host: x\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: x\r\n\r\n"
+	         "GET /4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 	    NULL, 0, 2000);
 	ok(strstr(got, "\r\n\r\n/1") < strstr(got, "\r\n\r\n/2") &&
-	    strstr(got, "\r\n\r\n/2") != NULL &&
-	    strstr(got, "\r\n\r\n/4") != NULL &&
-	    strstr(got, "\r\n\r\n/2") < strstr(got, "\r\n\r\n/4"),
+	        strstr(got, "\r\n\r\n/2") != NULL &&
+	        strstr(got, "\r\n\r\n/4") != NULL &&
+	        strstr(got, "\r\n\r\n/2") < strstr(got, "\r\n\r\n/4"),
 	    "pipelined requests answered in order");
 	is_int(count(got, "HTTP/1.1 200"), 4, "four answers");
 	ok(strstr(got, "/3") == NULL, "HEAD got headers only");
@@ -330,19 +335,21 @@ test_pipelining(void)
 static void
 test_streams(void)
 {
-	int	i;
+	int i;
 
 	exchange("GET /chunked HTTP/1.1\r\nHost: x\r\n\r\n", "0\r\n\r\n", 1,
 	    2000);
 	ok(strstr(got, "Transfer-Encoding: chunked\r\n") != NULL &&
-	    strstr(got, "\r\n\r\n5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n") !=
-	    NULL, "chunked response");
+	        strstr(got, "\r\n\r\n5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n") !=
+	            NULL,
+	    "chunked response");
 
 	exchange("GET /sse HTTP/1.1\r\nHost: x\r\n\r\n", "0\r\n\r\n", 1, 2000);
 	ok(strstr(got, "Content-Type: text/event-stream") != NULL,
 	    "SSE: event-stream");
 	ok(strstr(got, "event: tick\ndata: n=1\ndata: line2\n\n") != NULL &&
-	    strstr(got, "data: n=3\n") != NULL, "SSE: events, lines split");
+	        strstr(got, "data: n=3\n") != NULL,
+	    "SSE: events, lines split");
 	is_int(sse_calls, 3, "SSE: the writer ran at each drain");
 
 	start("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -361,8 +368,8 @@ test_streams(void)
 static void
 test_static(void)
 {
-	char	dir[] = "/tmp/test-http-server.XXXXXX", path[128];
-	int	fd;
+	char dir[] = "/tmp/test-http-server.XXXXXX", path[128];
+	int  fd;
 
 	if (mkdtemp(dir) == NULL)
 		fatal(1, "mkdtemp");
@@ -378,32 +385,38 @@ test_static(void)
 	exchange("GET /static/f.txt HTTP/1.1\r\nHost: x\r\n\r\n", "0123456789",
 	    1, 2000);
 	ok(strncmp(got, "HTTP/1.1 200 ", 13) == 0 &&
-	    strstr(got, "Content-Type: text/plain") != NULL &&
-	    strstr(got, "Cache-Control: no-cache") != NULL,
+	        strstr(got, "Content-Type: text/plain") != NULL &&
+	        strstr(got, "Cache-Control: no-cache") != NULL,
 	    "static file, its type, no-cache");
 	exchange("GET /static/f.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4"
-	    "\r\n\r\n", "\r\n\r\n234", 1, 2000);
+	         "\r\n\r\n",
+	    "\r\n\r\n234", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 206 ", 13) == 0 &&
-	    strstr(got, "Content-Range: bytes 2-4/10\r\n") != NULL &&
-	    strstr(got, "Content-Length: 3\r\n") != NULL, "Range: 206");
+	        strstr(got, "Content-Range: bytes 2-4/10\r\n") != NULL &&
+	        strstr(got, "Content-Length: 3\r\n") != NULL,
+	    "Range: 206");
 	exchange("GET /static/f.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=-3"
-	    "\r\n\r\n", "\r\n\r\n789", 1, 2000);
+	         "\r\n\r\n",
+	    "\r\n\r\n789", 1, 2000);
 	ok(strstr(got, "Content-Range: bytes 7-9/10\r\n") != NULL,
 	    "suffix range");
 	exchange("GET /static/f.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=10-"
-	    "\r\n\r\n", "}}", 1, 2000);
+	         "\r\n\r\n",
+	    "}}", 1, 2000);
 	ok(strncmp(got, "HTTP/1.1 416 ", 13) == 0 &&
-	    strstr(got, "Content-Range: bytes */10\r\n") != NULL,
+	        strstr(got, "Content-Range: bytes */10\r\n") != NULL,
 	    "unsatisfiable range: 416");
 	exchange("GET /static/sub?q=1 HTTP/1.1\r\nHost: x\r\n\r\n", "\r\n\r\n",
 	    1, 2000);
 	ok(strncmp(got, "HTTP/1.1 301 ", 13) == 0 &&
-	    strstr(got, "Location: /static/sub/?q=1\r\n") != NULL,
+	        strstr(got, "Location: /static/sub/?q=1\r\n") != NULL,
 	    "a directory: 301 to its slash form");
 	exchange("GET /static/nope HTTP/1.1\r\nHost: x\r\n\r\n", "}}", 1, 2000);
-	ok(strncmp(got, "HTTP/1.1 404 ", 13) == 0 && strstr(got,
-	    "{\"error\":{\"message\":\"not found\",\"type\":\"not_found\"}}") !=
-	    NULL, "404 with the one error body");
+	ok(strncmp(got, "HTTP/1.1 404 ", 13) == 0 &&
+	        strstr(got,
+	            "{\"error\":{\"message\":\"not found\",\"type\":\"not_found\"}}") !=
+	            NULL,
+	    "404 with the one error body");
 	close(root_fd);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
@@ -416,8 +429,8 @@ test_static(void)
 static void
 test_drain(void)
 {
-	struct timeval	 tv = { 0, 100000 };
-	int		 sv[2], idle;
+	struct timeval tv = { 0, 100000 };
+	int            sv[2], idle;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		fatal(1, "socketpair");
@@ -433,9 +446,9 @@ test_drain(void)
 		fatal(1, "write");
 	run(NULL, 0, 2000);
 	ok(strstr(got, "Connection: close\r\n") != NULL &&
-	    strstr(got, "\r\n\r\n/last") != NULL && got_eof,
+	        strstr(got, "\r\n\r\n/last") != NULL && got_eof,
 	    "the one reading a head answered with Connection: close, closed");
-	close(cfd);		/* ends its lingering close */
+	close(cfd); /* ends its lingering close */
 	cfd = -1;
 	event_base_loopexit(base, &tv);
 	event_base_dispatch(base);

@@ -19,18 +19,18 @@
 #include "common/log.h"
 #include "t/unit/tap.h"
 
-#define N	300
+#define N 300
 
-static struct event_base	*base;
-static int			 got, bad, eofs, fds_ok;
-static const uint32_t		 allow[] = { 10, 11, 0 };
+static struct event_base *base;
+static int                got, bad, eofs, fds_ok;
+static const uint32_t     allow[] = { 10, 11, 0 };
 
 /* A descriptor whose content names the message it rides with. */
 static int
 fd_with(size_t v)
 {
-	char	path[] = "/tmp/ocgw-ipc-XXXXXX", b[32];
-	int	fd;
+	char path[] = "/tmp/ocgw-ipc-XXXXXX", b[32];
+	int  fd;
 
 	if ((fd = mkstemp(path)) == -1)
 		return -1;
@@ -44,8 +44,8 @@ fd_with(size_t v)
 static void
 check_fd(const struct ipc_msg *m, size_t idx)
 {
-	char	buf[32];
-	ssize_t	n;
+	char    buf[32];
+	ssize_t n;
 
 	if (m->fd == -1) {
 		bad++;
@@ -63,7 +63,7 @@ check_fd(const struct ipc_msg *m, size_t idx)
 static void
 cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
 {
-	size_t	i, idx;
+	size_t i, idx;
 
 	(void)arg;
 	if (m == NULL) {
@@ -91,9 +91,9 @@ cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
 static void
 test_stream(uint8_t *buf)
 {
-	struct ipc_chan	*a, *b;
-	int		 sv[2], sz = 4096, i, fd;
-	size_t		 len, j, idx;
+	struct ipc_chan *a, *b;
+	int              sv[2], sz = 4096, i, fd;
+	size_t           len, j, idx;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	/* small socket buffers force partial writes and split reads */
@@ -103,8 +103,9 @@ test_stream(uint8_t *buf)
 	b = ipc_chan_new(base, sv[1], "b", allow, cb, NULL);
 	for (i = 0; i < N; i++) {
 		idx = (size_t)i;
-		len = sizeof(idx) + (i % 7 == 0 ? (size_t)rand() % 200000 :
-		    (size_t)rand() % 100);
+		len = sizeof(idx) +
+		    (i % 7 == 0 ? (size_t)rand() % 200000 :
+		                  (size_t)rand() % 100);
 		if (i == 5)
 			len = IPC_MAX_PAYLOAD;
 		memcpy(buf, &idx, sizeof(idx));
@@ -139,10 +140,10 @@ test_stream(uint8_t *buf)
  * answers each with ipc_send_batched, and the sender gets one reply for
  * the burst, carrying the last value.
  */
-#define BURST	20
-static const uint32_t	 allow_ack[] = { 12, 0 };
-static int		 acks;
-static size_t		 last_ack;
+#define BURST 20
+static const uint32_t allow_ack[] = { 12, 0 };
+static int            acks;
+static size_t         last_ack;
 
 static void
 ack_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
@@ -162,7 +163,7 @@ ack_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
 static void
 burst_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
 {
-	size_t	idx;
+	size_t idx;
 
 	(void)arg;
 	if (m == NULL || m->len != sizeof(idx)) {
@@ -178,10 +179,10 @@ burst_cb(struct ipc_chan *c, const struct ipc_msg *m, void *arg)
 static void
 test_batched(void)
 {
-	struct ipc_chan	*a, *b;
-	uint8_t		 big[IPC_BATCHED_MAX + 1];
-	int		 sv[2], fd, lent = 0, bad0 = bad, ok0 = fds_ok;
-	size_t		 i;
+	struct ipc_chan *a, *b;
+	uint8_t          big[IPC_BATCHED_MAX + 1];
+	int              sv[2], fd, lent = 0, bad0 = bad, ok0 = fds_ok;
+	size_t           i;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	a = ipc_chan_new(base, sv[0], "sender", allow_ack, ack_cb, NULL);
@@ -215,7 +216,7 @@ test_batched(void)
 static void
 test_rogue(const struct ipc_hdr *h, const char *name)
 {
-	int	sv[2], before = eofs;
+	int sv[2], before = eofs;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	ipc_chan_new(base, sv[1], "rogue", allow, cb, NULL);
@@ -229,11 +230,11 @@ test_rogue(const struct ipc_hdr *h, const char *name)
 int
 main(void)
 {
-	struct ipc_hdr	 big = { 10, IPC_MAX_PAYLOAD + 1, 0, 0 };
-	struct ipc_hdr	 nofd = { 11, 0, IPC_F_FD, 0 };
-	struct ipc_chan	*a;
-	uint8_t		*buf;
-	int		 sv[2];
+	struct ipc_hdr   big = { 10, IPC_MAX_PAYLOAD + 1, 0, 0 };
+	struct ipc_hdr   nofd = { 11, 0, IPC_F_FD, 0 };
+	struct ipc_chan *a;
+	uint8_t         *buf;
+	int              sv[2];
 
 	log_init("test", 0);
 	srand(1);

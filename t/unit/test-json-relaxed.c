@@ -19,8 +19,8 @@ parse(const char *s, char *err, size_t len)
 static void
 test_relaxed(void)
 {
-	struct json_object	*o;
-	char			 err[256];
+	struct json_object *o;
+	char                err[256];
 
 	o = parse("{\"a\": 1}", err, sizeof(err));
 	ok(o != NULL, "plain JSON");
@@ -40,14 +40,14 @@ test_relaxed(void)
 	json_object_put(o);
 	o = parse("{\n  'a': 1\n}", err, sizeof(err));
 	ok(o == NULL, "single quotes refused");
-	is_str(strncmp(err, "2:3:", 4) == 0 ? "2:3:" : err, "2:3:",
-	    "error names line 2 column 3");
+	is_str(strncmp(err, "2:3:", 4) == 0 ? "2:3:" : err,
+	    "2:3:", "error names line 2 column 3");
 	o = parse("{\n  a: 1\n}", err, sizeof(err));
 	ok(o == NULL && strncmp(err, "2:", 2) == 0, "unquoted key refused: %s",
 	    err);
 	o = parse("{\"a\": 1} x", err, sizeof(err));
-	ok(o == NULL && strncmp(err, "1:", 2) == 0,
-	    "trailing text refused: %s", err);
+	ok(o == NULL && strncmp(err, "1:", 2) == 0, "trailing text refused: %s",
+	    err);
 	o = parse("{\"a\": /* open", err, sizeof(err));
 	ok(o == NULL && strstr(err, "unterminated comment") != NULL,
 	    "unterminated comment: %s", err);
@@ -61,19 +61,24 @@ test_relaxed(void)
 static void
 test_yaml(void)
 {
-	struct json_object	*o;
-	char			 err[256];
-	const char		*y = "gateway:\n  mode: local\n  port: 19001\n"
-	    "  auth:\n    token: \"007\"\n  list: [a, b]\n";
+	struct json_object *o;
+	char                err[256];
+	const char         *y = "gateway:\n  mode: local\n  port: 19001\n"
+	                        "  auth:\n    token: \"007\"\n  list: [a, b]\n";
 
 	o = yaml_to_json(y, strlen(y), err, sizeof(err));
 	ok(o != NULL, "YAML parses");
-	is_int(json_object_get_int(json_object_object_get(
-	    json_object_object_get(o, "gateway"), "port")), 19001,
-	    "plain scalar typed as integer");
-	ok(json_object_is_type(json_object_object_get(json_object_object_get(
-	    json_object_object_get(o, "gateway"), "auth"), "token"),
-	    json_type_string), "quoted scalar stays a string");
+	is_int(json_object_get_int(
+	           json_object_object_get(json_object_object_get(o, "gateway"),
+	               "port")),
+	    19001, "plain scalar typed as integer");
+	ok(json_object_is_type(json_object_object_get(
+	                           json_object_object_get(json_object_object_get(o,
+	                                                      "gateway"),
+	                               "auth"),
+	                           "token"),
+	       json_type_string),
+	    "quoted scalar stays a string");
 	json_object_put(o);
 	o = yaml_to_json("a: [1, 2\n", 9, err, sizeof(err));
 	ok(o == NULL && err[0] != '\0', "broken YAML: %s", err);
@@ -84,41 +89,47 @@ test_yaml(void)
 static void
 test_config(void)
 {
-	struct gw_config	 cfg;
-	char			 err[256];
-	const char		*ok_cfg = "{\"gateway\": {\"mode\": \"local\", "
+	struct gw_config cfg;
+	char             err[256];
+	const char      *ok_cfg =
+	    "{\"gateway\": {\"mode\": \"local\", "
 	    "\"port\": 19001, \"bind\": \"lan\", \"controlUi\": "
 	    "{\"allowedOrigins\": [\"https://a\"]}}, \"unknown\": {\"x\": 1}}";
-	struct json_object	*j;
+	struct json_object *j;
 
 	config_init(&cfg);
 	is_int(cfg.port, 18789, "default port");
 	is_int(cfg.tick_ms, 30000, "default tick");
 	ok(config_parse(&cfg, "t.json", ok_cfg, strlen(ok_cfg), err,
-	    sizeof(err)) == 0, "config parses");
+	       sizeof(err)) == 0,
+	    "config parses");
 	is_int(cfg.port, 19001, "gateway.port");
 	is_str(cfg.bind, "lan", "gateway.bind");
 	is_int(cfg.allowed_origins.n, 1, "allowedOrigins");
 	j = config_to_json(&cfg);
 	config_free(&cfg);
 	ok(config_from_json(&cfg, j) == 0 && cfg.port == 19001 &&
-	    cfg.allowed_origins.n == 1, "round trip through the worker message");
+	        cfg.allowed_origins.n == 1,
+	    "round trip through the worker message");
 	json_object_put(j);
 	config_free(&cfg);
 
 	config_init(&cfg);
 	ok(config_parse(&cfg, "t.json", "{\"gateway\": {\"port\": \"x\"}}", 27,
-	    err, sizeof(err)) == -1 && strstr(err, "gateway.port") != NULL,
+	       err, sizeof(err)) == -1 &&
+	        strstr(err, "gateway.port") != NULL,
 	    "wrong type names the key: %s", err);
 	config_free(&cfg);
 	config_init(&cfg);
 	ok(config_parse(&cfg, "t.json", "{\"gateway\": {\"bind\": \"moon\"}}",
-	    29, err, sizeof(err)) == -1 && strstr(err, "loopback|lan") != NULL,
+	       29, err, sizeof(err)) == -1 &&
+	        strstr(err, "loopback|lan") != NULL,
 	    "enum lists the choices: %s", err);
 	config_free(&cfg);
 	config_init(&cfg);
 	ok(config_parse(&cfg, "t.json", "{\"gateway\": {\"port\": 70000}}", 28,
-	    err, sizeof(err)) == -1, "out of range port refused");
+	       err, sizeof(err)) == -1,
+	    "out of range port refused");
 	config_free(&cfg);
 }
 

@@ -27,26 +27,28 @@ in_band(const uint32_t *l, uint32_t lo, uint32_t hi)
 static void
 test_rows(void)
 {
-	const struct role	*r;
-	int			 n = 0, gate = 0;
+	const struct role *r;
+	int                n = 0, gate = 0;
 
 	for (r = roles; r->r_name != NULL; r++, n++) {
 		ok(r->r_role > 0 && r->r_role < ROLE_MAX, "%s: number in range",
 		    r->r_name);
 		ok(role_get(r->r_role) == r, "%s: found by number", r->r_name);
-		ok(role_by_name(r->r_name) == r, "%s: found by name", r->r_name);
+		ok(role_by_name(r->r_name) == r, "%s: found by name",
+		    r->r_name);
 		is_str(role_name(r->r_role), r->r_name, "%s: named", r->r_name);
 		ok(r->r_ops != NULL && r->r_subsys != NULL,
 		    "%s: entry point and log subsystem", r->r_name);
 		ok(r->r_listen < ROLE_LISTENS(LISTEN_MAX) &&
-		    !(r->r_listen & ROLE_LISTENS(0)), "%s: listener kinds",
-		    r->r_name);
+		        !(r->r_listen & ROLE_LISTENS(0)),
+		    "%s: listener kinds", r->r_name);
 		gate += r->r_gates_ready;
 	}
 	is_int(n, ROLE_MAX - 1, "one row per role");
 	ok(gate > 0, "some role gates readiness");
 	ok(role_get(0) == NULL && role_get(ROLE_MAX) == NULL &&
-	    role_by_name("nope") == NULL, "no row for what is no role");
+	        role_by_name("nope") == NULL,
+	    "no row for what is no role");
 	is_str(role_name(ROLE_MAX), "?", "a number that is no role");
 	is_int(roles[0].r_role, ROLE_WS, "ws spawns first");
 }
@@ -54,21 +56,22 @@ test_rows(void)
 static void
 test_pairs(void)
 {
-	const struct role_pair	*p, *q;
-	int			 dup = 0;
+	const struct role_pair *p, *q;
+	int                     dup = 0;
 
 	for (p = role_pairs; p->p_a != 0; p++) {
 		ok(role_get(p->p_a) != NULL && role_get(p->p_b) != NULL &&
-		    p->p_a != p->p_b, "pair %s-%s: two roles",
-		    role_name(p->p_a), role_name(p->p_b));
+		        p->p_a != p->p_b,
+		    "pair %s-%s: two roles", role_name(p->p_a),
+		    role_name(p->p_b));
 		ok(in_band(p->p_a_accepts, 300, 399) &&
-		    in_band(p->p_b_accepts, 300, 399),
-		    "pair %s-%s: worker messages both ways",
-		    role_name(p->p_a), role_name(p->p_b));
+		        in_band(p->p_b_accepts, 300, 399),
+		    "pair %s-%s: worker messages both ways", role_name(p->p_a),
+		    role_name(p->p_b));
 		ok(role_peer_accepts(p->p_a, p->p_b) == p->p_a_accepts &&
-		    role_peer_accepts(p->p_b, p->p_a) == p->p_b_accepts,
-		    "pair %s-%s: looked up from either side",
-		    role_name(p->p_a), role_name(p->p_b));
+		        role_peer_accepts(p->p_b, p->p_a) == p->p_b_accepts,
+		    "pair %s-%s: looked up from either side", role_name(p->p_a),
+		    role_name(p->p_b));
 		for (q = p + 1; q->p_a != 0; q++)
 			if ((q->p_a == p->p_a && q->p_b == p->p_b) ||
 			    (q->p_a == p->p_b && q->p_b == p->p_a))
@@ -76,8 +79,8 @@ test_pairs(void)
 	}
 	is_int(dup, 0, "no pair twice");
 	ok(role_peer_accepts(ROLE_WS, ROLE_CANVAS) == NULL &&
-	    role_peer_accepts(ROLE_HTTP, ROLE_HTTP) == NULL &&
-	    role_peer_accepts(ROLE_HTTP, ROLE_MAX) == NULL,
+	        role_peer_accepts(ROLE_HTTP, ROLE_HTTP) == NULL &&
+	        role_peer_accepts(ROLE_HTTP, ROLE_MAX) == NULL,
 	    "no channel between roles the table does not pair");
 	is_int(role_peer_accepts(ROLE_WS, ROLE_HTTP)[0], IMSG_HANDOFF,
 	    "ws takes hand-offs from http");
@@ -90,11 +93,12 @@ test_pairs(void)
 static void
 test_wanted(void)
 {
-	struct gw_config	cfg;
+	struct gw_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	ok(role_wanted(role_get(ROLE_HTTP), &cfg) &&
-	    role_wanted(role_get(ROLE_WS), &cfg), "http and ws always run");
+	        role_wanted(role_get(ROLE_WS), &cfg),
+	    "http and ws always run");
 	ok(!role_wanted(role_get(ROLE_CANVAS), &cfg), "canvas off");
 	cfg.canvas_enabled = 1;
 	ok(role_wanted(role_get(ROLE_CANVAS), &cfg), "canvas when enabled");

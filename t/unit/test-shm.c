@@ -28,7 +28,7 @@ fill(char *buf, size_t len, char c)
 static int
 consistent(const struct shm_presence *p)
 {
-	size_t	i;
+	size_t i;
 
 	for (i = 1; i < p->data_len; i++)
 		if (p->data[i] != p->data[0])
@@ -39,14 +39,15 @@ consistent(const struct shm_presence *p)
 static void
 test_basic(struct shm_region *r)
 {
-	struct shm_presence	p;
-	char			buf[64];
+	struct shm_presence p;
+	char                buf[64];
 
 	ok(shm_presence_get(r, 3, &p) == 0, "empty row");
 	fill(buf, 10, 'a');
 	ok(shm_presence_put(r, 3, "a", 42, buf, 10) == 0, "put");
 	ok(shm_presence_get(r, 3, &p) == 1 && p.ts == 42 &&
-	    strcmp(p.data, buf) == 0, "get returns what was put");
+	        strcmp(p.data, buf) == 0,
+	    "get returns what was put");
 	shm_presence_clear(r, 3);
 	ok(shm_presence_get(r, 3, &p) == 0, "cleared");
 	ok(shm_presence_put(r, 3, "k", 1, buf, SHM_PRESENCE_DATA) == -1,
@@ -60,10 +61,10 @@ test_basic(struct shm_region *r)
 static void
 test_torn(int fd, size_t size, struct shm_region *r)
 {
-	struct shm_layout	*l;
-	struct shm_presence	 p;
+	struct shm_layout        *l;
+	struct shm_presence       p;
 	struct shm_presence_slot *spare;
-	char			 buf[64];
+	char                      buf[64];
 
 	fill(buf, 20, 'b');
 	shm_presence_put(r, 5, "b", 7, buf, 20);
@@ -73,12 +74,12 @@ test_torn(int fd, size_t size, struct shm_region *r)
 	memset(spare->data, 'x', 10);
 	spare->data_len = 30;
 	ok(shm_presence_get(r, 5, &p) == 1 && consistent(&p) &&
-	    p.data_len == 20 && p.data[0] == 'b',
+	        p.data_len == 20 && p.data[0] == 'b',
 	    "a torn spare slot is never read");
 	fill(buf, 25, 'c');
 	shm_presence_put(r, 5, "c", 8, buf, 25);
 	ok(shm_presence_get(r, 5, &p) == 1 && consistent(&p) &&
-	    p.data[0] == 'c' && p.data_len == 25,
+	        p.data[0] == 'c' && p.data_len == 25,
 	    "the next writer repairs the slot");
 	munmap(l, size);
 }
@@ -87,10 +88,10 @@ test_torn(int fd, size_t size, struct shm_region *r)
 static void
 test_kill_writer(struct shm_region *r)
 {
-	struct shm_presence	p;
-	char			buf[SHM_PRESENCE_DATA];
-	int			round, i, bad = 0, reads = 0, st;
-	pid_t			pid;
+	struct shm_presence p;
+	char                buf[SHM_PRESENCE_DATA];
+	int                 round, i, bad = 0, reads = 0, st;
+	pid_t               pid;
 
 	for (round = 0; round < 40; round++) {
 		if ((pid = fork()) == 0) {
@@ -116,9 +117,9 @@ test_kill_writer(struct shm_region *r)
 int
 main(void)
 {
-	struct shm_region	*r;
-	size_t			 size;
-	int			 fd;
+	struct shm_region *r;
+	size_t             size;
+	int                fd;
 
 	fd = shm_create(&size);
 	ok(fd != -1, "region created");

@@ -26,32 +26,32 @@
 #include "common/sockio.h"
 #include "t/unit/tap.h"
 
-#define BIG	(4 * 1024 * 1024)
+#define BIG (4 * 1024 * 1024)
 
-static struct event_base	*base;
-static struct sockio_base	*sb;
+static struct event_base  *base;
+static struct sockio_base *sb;
 
 /* What the callbacks of one connection saw, and what they should do. */
 struct probe {
-	struct sockio	*so;
-	size_t		 nread;
-	char		 data[256];
-	int		 reads, drains, closes, error;
-	int		 reply;		/* on_read: append three pieces */
-	int		 peer;		/* the other end, or -1 */
-	int		 early;		/* the peer had bytes before the end */
-	size_t		 queued;	/* at the end of on_read */
-	int		 free_on_read, free_on_drain;
-	int		 reply_on_eof;	/* on_close(0): answer, free on drain */
-	int		 after_free;	/* a callback after the free */
-	int		 freed;
+	struct sockio *so;
+	size_t         nread;
+	char           data[256];
+	int            reads, drains, closes, error;
+	int            reply;  /* on_read: append three pieces */
+	int            peer;   /* the other end, or -1 */
+	int            early;  /* the peer had bytes before the end */
+	size_t         queued; /* at the end of on_read */
+	int            free_on_read, free_on_drain;
+	int            reply_on_eof; /* on_close(0): answer, free on drain */
+	int            after_free;   /* a callback after the free */
+	int            freed;
 };
 
 static void
 probe_read(struct sockio *so, struct evbuffer *in, void *arg)
 {
-	struct probe	*p = arg;
-	size_t		 n = evbuffer_get_length(in);
+	struct probe *p = arg;
+	size_t        n = evbuffer_get_length(in);
 
 	if (p->freed)
 		p->after_free++;
@@ -64,8 +64,8 @@ probe_read(struct sockio *so, struct evbuffer *in, void *arg)
 		evbuffer_add(sockio_output(so), "one ", 4);
 		evbuffer_add(sockio_output(so), "two ", 4);
 		evbuffer_add_printf(sockio_output(so), "%s", "three");
-		if (p->peer != -1 && recv(p->peer, p->data, 1,
-		    MSG_DONTWAIT | MSG_PEEK) != -1)
+		if (p->peer != -1 &&
+		    recv(p->peer, p->data, 1, MSG_DONTWAIT | MSG_PEEK) != -1)
 			p->early++;
 		p->queued = sockio_queued(so);
 	}
@@ -81,7 +81,7 @@ probe_read(struct sockio *so, struct evbuffer *in, void *arg)
 static void
 probe_drain(struct sockio *so, void *arg)
 {
-	struct probe	*p = arg;
+	struct probe *p = arg;
 
 	if (p->freed)
 		p->after_free++;
@@ -96,7 +96,7 @@ probe_drain(struct sockio *so, void *arg)
 static void
 probe_close(struct sockio *so, int error, void *arg)
 {
-	struct probe	*p = arg;
+	struct probe *p = arg;
 
 	if (p->freed)
 		p->after_free++;
@@ -134,9 +134,9 @@ spin_done(evutil_socket_t fd, short ev, void *arg)
 static void
 spin_loop(int ms, int all)
 {
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-	struct event	*t;
-	int		 expired = 0;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct event  *t;
+	int            expired = 0;
 
 	t = evtimer_new(base, spin_done, &expired);
 	evtimer_add(t, &tv);
@@ -147,8 +147,8 @@ spin_loop(int ms, int all)
 	event_free(t);
 }
 
-#define spin(ms)	spin_loop((ms), 0)
-#define spin_all(ms)	spin_loop((ms), 1)
+#define spin(ms)     spin_loop((ms), 0)
+#define spin_all(ms) spin_loop((ms), 1)
 
 /* Test bytes from the peer; MSG_NOSIGNAL, as the other end may be gone. */
 static void
@@ -171,10 +171,10 @@ probe_start(struct probe *p, int fd)
 static void
 test_read_and_coalesce(void)
 {
-	struct probe	 p;
-	char		 buf[256];
-	ssize_t		 n;
-	int		 sv[2];
+	struct probe p;
+	char         buf[256];
+	ssize_t      n;
+	int          sv[2];
 
 	/* SEQPACKET: each sendmsg arrives as one record */
 	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
@@ -202,22 +202,23 @@ test_read_and_coalesce(void)
 
 /* The peer reads everything, then stops the loop. */
 struct sink {
-	int		 fd;
-	size_t		 got;
-	int		 bad;
+	int    fd;
+	size_t got;
+	int    bad;
 };
 
 static void
 sink_read(evutil_socket_t fd, short ev, void *arg)
 {
-	struct sink	*k = arg;
-	unsigned char	 buf[65536];
-	ssize_t		 n, i;
+	struct sink  *k = arg;
+	unsigned char buf[65536];
+	ssize_t       n, i;
 
 	(void)ev;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (i = 0; i < n; i++)
-			if (buf[i] != (unsigned char)((k->got + (size_t)i) % 251))
+			if (buf[i] !=
+			    (unsigned char)((k->got + (size_t)i) % 251))
 				k->bad++;
 		k->got += (size_t)n;
 	}
@@ -240,10 +241,10 @@ probe_pair(struct probe *p, int sv[2])
 static void
 test_half_close(void)
 {
-	struct probe	 p;
-	char		 buf[64];
-	ssize_t		 n;
-	int		 sv[2];
+	struct probe p;
+	char         buf[64];
+	ssize_t      n;
+	int          sv[2];
 
 	probe_pair(&p, sv);
 	p.reply_on_eof = 1;
@@ -255,7 +256,7 @@ test_half_close(void)
 	ok(p.drains == 1 && p.freed, "output after EOF drains");
 	n = read(sv[1], buf, sizeof(buf));
 	ok(n == 3 && memcmp(buf, "bye", 3) == 0 &&
-	    read(sv[1], buf, sizeof(buf)) == 0,
+	        read(sv[1], buf, sizeof(buf)) == 0,
 	    "the half-closed peer reads the answer, then EOF");
 	is_int(p.after_free, 0, "no callback after the free");
 	close(sv[1]);
@@ -264,12 +265,12 @@ test_half_close(void)
 static void
 test_big_output(void)
 {
-	struct probe	 p;
-	struct sink	 k;
-	struct event	*ev;
-	unsigned char	*big;
-	size_t		 i;
-	int		 sv[2], sz = 8192;
+	struct probe   p;
+	struct sink    k;
+	struct event  *ev;
+	unsigned char *big;
+	size_t         i;
+	int            sv[2], sz = 8192;
 
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
@@ -289,7 +290,7 @@ test_big_output(void)
 	ev = event_new(base, sv[1], EV_READ | EV_PERSIST, sink_read, &k);
 	event_add(ev, NULL);
 	spin(10000);
-	spin_all(100);		/* the write event's last flush */
+	spin_all(100); /* the write event's last flush */
 	is_int(k.got, BIG, "all of it arrives once the peer reads");
 	is_int(k.bad, 0, "in order, uncorrupted");
 	is_int(sockio_queued(p.so), 0, "the output is empty");
@@ -302,11 +303,11 @@ test_big_output(void)
 static void
 test_errors(void)
 {
-	struct sockaddr_in	 sin;
-	struct linger		 lg = { 1, 0 };
-	struct probe		 p;
-	socklen_t		 len = sizeof(sin);
-	int			 sv[2], l, c, s, one = 1;
+	struct sockaddr_in sin;
+	struct linger      lg = { 1, 0 };
+	struct probe       p;
+	socklen_t          len = sizeof(sin);
+	int                sv[2], l, c, s, one = 1;
 
 	/* a write to a gone peer: EPIPE, and no SIGPIPE kills us */
 	probe_pair(&p, sv);
@@ -314,8 +315,10 @@ test_errors(void)
 	close(sv[1]);
 	evbuffer_add(sockio_output(p.so), "x", 1);
 	spin(2000);
-	ok(p.closes == 1 && p.error == EPIPE, "a write error reaches on_close "
-	    "(%s)", strerror(p.error));
+	ok(p.closes == 1 && p.error == EPIPE,
+	    "a write error reaches on_close "
+	    "(%s)",
+	    strerror(p.error));
 
 	/* a reset on loopback TCP: a read error */
 	l = socket(AF_INET, SOCK_STREAM, 0);
@@ -348,10 +351,10 @@ test_errors(void)
 static void
 test_free_inside(void)
 {
-	struct probe	 p;
-	char		 buf[64];
-	ssize_t		 n;
-	int		 sv[2];
+	struct probe p;
+	char         buf[64];
+	ssize_t      n;
+	int          sv[2];
 
 	probe_pair(&p, sv);
 	p.free_on_read = 1;

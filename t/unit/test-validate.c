@@ -18,14 +18,14 @@
  * J() turns them into double quotes before parsing.
  */
 
-static char	 err[512];
+static char err[512];
 
 static struct json_object *
 J(const char *text)
 {
-	struct json_object	*v;
-	enum json_tokener_error	 jerr;
-	char			*s, *p;
+	struct json_object     *v;
+	enum json_tokener_error jerr;
+	char                   *s, *p;
 
 	if ((s = strdup(text)) == NULL)
 		abort();
@@ -45,28 +45,30 @@ J(const char *text)
 static int
 check(const char *id, const char *text)
 {
-	struct json_object	*v = J(text);
-	int			 r;
+	struct json_object *v = J(text);
+	int                 r;
 
 	r = proto_validate(id, v, err, sizeof(err));
 	json_object_put(v);
 	return r;
 }
 
-#define valid(id, text, ...) do {					\
-	int valid_r_ = check(id, text);					\
-	is_int(valid_r_, 0, __VA_ARGS__);				\
-	if (valid_r_ != 0)						\
-		printf("#   error: %s\n", err);				\
-} while (0)
+#define valid(id, text, ...)                            \
+	do {                                            \
+		int valid_r_ = check(id, text);         \
+		is_int(valid_r_, 0, __VA_ARGS__);       \
+		if (valid_r_ != 0)                      \
+			printf("#   error: %s\n", err); \
+	} while (0)
 
-#define invalid(id, text, want, ...) do {				\
-	int invalid_r_ = check(id, text);				\
-	ok(invalid_r_ == -1 && strcmp(err, want) == 0, __VA_ARGS__);	\
-	if (invalid_r_ != -1 || strcmp(err, want) != 0)			\
-		printf("#   got %d '%s', want '%s'\n", invalid_r_, err,	\
-		    want);						\
-} while (0)
+#define invalid(id, text, want, ...)                                         \
+	do {                                                                 \
+		int invalid_r_ = check(id, text);                            \
+		ok(invalid_r_ == -1 && strcmp(err, want) == 0, __VA_ARGS__); \
+		if (invalid_r_ != -1 || strcmp(err, want) != 0)              \
+			printf("#   got %d '%s', want '%s'\n", invalid_r_,   \
+			    err, want);                                      \
+	} while (0)
 
 /* The connect frame of protocol.md 10.1, as the CLI sends it. */
 static const char cli_frame[] =
@@ -81,7 +83,7 @@ static const char cli_frame[] =
 static void
 test_frames(void)
 {
-	struct json_object	*frame, *params;
+	struct json_object *frame, *params;
 
 	valid("frame.req", cli_frame, "10.1 connect frame is a valid req");
 	frame = J(cli_frame);
@@ -95,7 +97,8 @@ test_frames(void)
 	valid("frame.req",
 	    "{'type':'req','id':'1','method':'x','params':[1,null]}",
 	    "params may be any value");
-	valid("frame.req", "{'type':'req','id':'1','method':'x','params':null,"
+	valid("frame.req",
+	    "{'type':'req','id':'1','method':'x','params':null,"
 	    "'traceparent':'00-abc','expectedProfileId':'p'}",
 	    "req with traceparent and expectedProfileId");
 	invalid("frame.req", "{'type':'res','id':'1','method':'x'}",
@@ -109,7 +112,8 @@ test_frames(void)
 	invalid("frame.req", "{'type':'req','id':'1','method':'x','foo':1}",
 	    "at /: must NOT have additional properties (foo)",
 	    "req frame is closed");
-	invalid("frame.req", "{'type':'req','id':'1','method':'x',"
+	invalid("frame.req",
+	    "{'type':'req','id':'1','method':'x',"
 	    "'expectedProfileId':''}",
 	    "at /expectedProfileId: must NOT have fewer than 1 characters",
 	    "empty expectedProfileId");
@@ -127,48 +131,60 @@ test_frames(void)
 static void
 test_traceparent(void)
 {
-	char	 doc[512];
+	char doc[512];
 
-	snprintf(doc, sizeof(doc), "{'type':'req','id':'1','method':'x',"
-	    "'traceparent':'%0128d'}", 0);
+	snprintf(doc, sizeof(doc),
+	    "{'type':'req','id':'1','method':'x',"
+	    "'traceparent':'%0128d'}",
+	    0);
 	valid("frame.req", doc, "traceparent of 128 characters");
-	snprintf(doc, sizeof(doc), "{'type':'req','id':'1','method':'x',"
-	    "'traceparent':'%0129d'}", 0);
+	snprintf(doc, sizeof(doc),
+	    "{'type':'req','id':'1','method':'x',"
+	    "'traceparent':'%0129d'}",
+	    0);
 	invalid("frame.req", doc,
 	    "at /traceparent: must NOT have more than 128 characters",
 	    "traceparent of 129 characters");
 }
 
-#define CLIENT	"'client':{'id':'cli','version':'1','platform':'linux'," \
-		"'mode':'cli'}"
-#define PROTO	"'minProtocol':4,'maxProtocol':4"
+#define CLIENT                                                   \
+	"'client':{'id':'cli','version':'1','platform':'linux'," \
+	"'mode':'cli'}"
+#define PROTO "'minProtocol':4,'maxProtocol':4"
 
 static void
 test_connect_variants(void)
 {
-	valid("connect.params", "{'minProtocol':3,'maxProtocol':4,"
+	valid("connect.params",
+	    "{'minProtocol':3,'maxProtocol':4,"
 	    "'client':{'id':'cli','version':'dev','platform':'linux',"
 	    "'mode':'probe'},'caps':[],'auth':{'token':'t'},"
 	    "'role':'operator','scopes':['operator.read']}",
 	    "gateway probe variant (mode probe, protocol 3..4)");
-	valid("connect.params", "{" PROTO ",'client':{'id':'gateway-client',"
+	valid("connect.params",
+	    "{" PROTO ",'client':{'id':'gateway-client',"
 	    "'displayName':'gateway:agent','version':'2026.9.6',"
 	    "'platform':'linux','mode':'backend'},'caps':[],"
 	    "'auth':{'token':'t'},'role':'operator',"
-	    "'scopes':['operator.admin']}", "agent backend variant");
-	valid("connect.params", "{" PROTO "," CLIENT ",'device':{'id':'d',"
+	    "'scopes':['operator.admin']}",
+	    "agent backend variant");
+	valid("connect.params",
+	    "{" PROTO "," CLIENT ",'device':{'id':'d',"
 	    "'publicKey':'k','signature':'s','signedAt':1737000000000,"
 	    "'nonce':'n'},'role':'operator','scopes':['operator.read']}",
 	    "device identity instead of auth");
-	valid("connect.params", "{" PROTO ",'client':{'id':'node-host',"
+	valid("connect.params",
+	    "{" PROTO ",'client':{'id':'node-host',"
 	    "'version':'1','platform':'linux','mode':'node',"
 	    "'buildId':'b','deviceFamily':'Linux','modelIdentifier':'m',"
 	    "'timeZone':'Europe/Paris'},'role':'node',"
 	    "'caps':['camera','canvas'],'commands':['system.run'],"
 	    "'permissions':{'camera':true},'pathEnv':'/bin',"
 	    "'workerRuns':{},'computerUse':{'a':[1,{'b':null}]},"
-	    "'locale':'fr','userAgent':'ua'}", "node variant");
-	valid("connect.params", "{" PROTO "," CLIENT ",'auth':{'token':'t',"
+	    "'locale':'fr','userAgent':'ua'}",
+	    "node variant");
+	valid("connect.params",
+	    "{" PROTO "," CLIENT ",'auth':{'token':'t',"
 	    "'bootstrapToken':'b','deviceToken':'d','password':'p',"
 	    "'approvalRuntimeToken':'a','agentRuntimeIdentityToken':'i'}}",
 	    "every auth field");
@@ -182,36 +198,59 @@ static void
 test_client_enums(void)
 {
 	static const char *const ids[] = {
-		"webchat-ui", "openclaw-control-ui", "openclaw-browser-copilot",
-		"openclaw-tui", "webchat", "cli", "gateway-client",
-		"openclaw-macos", "openclaw-linux", "openclaw-ios",
-		"openclaw-watchos", "openclaw-android", "node-host",
-		"openclaw-worker", "test", "fingerprint", "openclaw-probe",
+		"webchat-ui",
+		"openclaw-control-ui",
+		"openclaw-browser-copilot",
+		"openclaw-tui",
+		"webchat",
+		"cli",
+		"gateway-client",
+		"openclaw-macos",
+		"openclaw-linux",
+		"openclaw-ios",
+		"openclaw-watchos",
+		"openclaw-android",
+		"node-host",
+		"openclaw-worker",
+		"test",
+		"fingerprint",
+		"openclaw-probe",
 	};
 	static const char *const modes[] = {
-		"webchat", "cli", "ui", "backend", "node", "worker", "probe",
+		"webchat",
+		"cli",
+		"ui",
+		"backend",
+		"node",
+		"worker",
+		"probe",
 		"test",
 	};
-	char	 doc[512];
-	size_t	 i;
-	int	 bad = 0;
+	char   doc[512];
+	size_t i;
+	int    bad = 0;
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		snprintf(doc, sizeof(doc), "{" PROTO ",'client':{'id':'%s',"
-		    "'version':'1','platform':'linux','mode':'probe'}}", ids[i]);
+		snprintf(doc, sizeof(doc),
+		    "{" PROTO ",'client':{'id':'%s',"
+		    "'version':'1','platform':'linux','mode':'probe'}}",
+		    ids[i]);
 		if (check("connect.params", doc) != 0)
 			bad++;
 	}
 	is_int(bad, 0, "all 17 client ids are accepted");
 	bad = 0;
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		snprintf(doc, sizeof(doc), "{" PROTO ",'client':{'id':'cli',"
-		    "'version':'1','platform':'linux','mode':'%s'}}", modes[i]);
+		snprintf(doc, sizeof(doc),
+		    "{" PROTO ",'client':{'id':'cli',"
+		    "'version':'1','platform':'linux','mode':'%s'}}",
+		    modes[i]);
 		if (check("connect.params", doc) != 0)
 			bad++;
 	}
 	is_int(bad, 0, "all 8 client modes are accepted");
-	valid("connect.params", "{'minProtocol':3,'maxProtocol':4,"
+	valid("connect.params",
+	    "{'minProtocol':3,'maxProtocol':4,"
 	    "'client':{'id':'openclaw-probe','version':'dev',"
 	    "'platform':'darwin','mode':'probe'},'scopes':['operator.read']}",
 	    "openclaw-probe client without credentials");
@@ -232,7 +271,8 @@ test_connect_errors(void)
 	invalid("connect.params",
 	    "{'minProtocol':0,'maxProtocol':4," CLIENT "}",
 	    "at /minProtocol: must be >= 1", "minProtocol below 1");
-	invalid("connect.params", "{" PROTO ",'client':{'id':'cli',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'version':'1','platform':'linux','mode':'cli',"
 	    "'transports':['ws']}}",
 	    "at /client: must NOT have additional properties (transports)",
@@ -240,49 +280,55 @@ test_connect_errors(void)
 	invalid("connect.params", "{" PROTO "," CLIENT ",'extra':1}",
 	    "at /: must NOT have additional properties (extra)",
 	    "params are closed");
-	invalid("connect.params", "{" PROTO ",'client':{'id':'cli',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'version':'1','platform':'linux','mode':'operator'}}",
 	    "at /client/mode: must be equal to one of the allowed values",
 	    "client.mode enum (docs' 'operator')");
-	invalid("connect.params", "{" PROTO ",'client':{'id':'ios-node',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'id':'ios-node',"
 	    "'version':'1','platform':'ios','mode':'node'}}",
 	    "at /client/id: must be equal to one of the allowed values",
 	    "client.id enum (docs' 'ios-node')");
-	invalid("connect.params", "{" PROTO ",'client':{'id':'cli',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'version':'','platform':'linux','mode':'cli'}}",
 	    "at /client/version: must NOT have fewer than 1 characters",
 	    "empty client.version through $ref");
-	invalid("connect.params", "{" PROTO ",'client':{'id':'cli',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'platform':'linux','mode':'cli'}}",
 	    "at /client: must have required property 'version'",
 	    "nested required");
 	invalid("connect.params", "{" PROTO ",'client':[]}",
 	    "at /client: must be object", "client not an object");
-	invalid("connect.params", "{" PROTO "," CLIENT
-	    ",'scopes':['operator.read','']}",
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'scopes':['operator.read','']}",
 	    "at /scopes/1: must NOT have fewer than 1 characters",
 	    "array item pointer");
 	invalid("connect.params", "{" PROTO "," CLIENT ",'caps':['a',7]}",
 	    "at /caps/1: must be string", "array item type");
 	invalid("connect.params", "{" PROTO "," CLIENT ",'caps':'camera'}",
 	    "at /caps: must be array", "caps not an array");
-	invalid("connect.params", "{" PROTO "," CLIENT ",'device':{'id':'d',"
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'device':{'id':'d',"
 	    "'publicKey':'k','signature':'s','signedAt':1}}",
 	    "at /device: must have required property 'nonce'",
 	    "device without nonce");
-	invalid("connect.params", "{" PROTO "," CLIENT ",'device':{'id':'d',"
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'device':{'id':'d',"
 	    "'publicKey':'k','signature':'s','signedAt':-1,'nonce':'n'}}",
 	    "at /device/signedAt: must be >= 0", "negative signedAt");
-	invalid("connect.params", "{" PROTO "," CLIENT
-	    ",'auth':{'token':'t','apiKey':'k'}}",
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'auth':{'token':'t','apiKey':'k'}}",
 	    "at /auth: must NOT have additional properties (apiKey)",
 	    "auth is closed");
-	invalid("connect.params", "{" PROTO "," CLIENT
-	    ",'permissions':{'camera':'yes'}}",
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'permissions':{'camera':'yes'}}",
 	    "at /permissions/camera: must be boolean",
 	    "additionalProperties schema");
-	invalid("connect.params", "{" PROTO "," CLIENT
-	    ",'permissions':{'a/b~c':1}}",
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT ",'permissions':{'a/b~c':1}}",
 	    "at /permissions/a~1b~0c: must be boolean",
 	    "pointer escapes ~ and /");
 	invalid("connect.params", "null", "at /: must be object",
@@ -295,11 +341,13 @@ test_order(void)
 	invalid("connect.params", "{'minProtocol':'x'}",
 	    "at /: must have required property 'maxProtocol'",
 	    "required is checked before properties");
-	invalid("connect.params", "{'zzz':1," PROTO ",'client':{'id':'cli',"
+	invalid("connect.params",
+	    "{'zzz':1," PROTO ",'client':{'id':'cli',"
 	    "'version':'1','platform':'linux','mode':'x'}}",
 	    "at /client/mode: must be equal to one of the allowed values",
 	    "properties are checked before additionalProperties");
-	invalid("connect.params", "{" PROTO ",'client':{'mode':'x','id':'y',"
+	invalid("connect.params",
+	    "{" PROTO ",'client':{'mode':'x','id':'y',"
 	    "'version':'1','platform':'linux'}}",
 	    "at /client/id: must be equal to one of the allowed values",
 	    "properties follow schema order, not instance order");
@@ -308,19 +356,21 @@ test_order(void)
 static void
 test_lengths(void)
 {
-	char	 doc[1024], tz[512];
-	int	 i;
+	char doc[1024], tz[512];
+	int  i;
 
 	/* 64 code points of two bytes each: 128 bytes, still 64 characters. */
 	tz[0] = '\0';
 	for (i = 0; i < 64; i++)
 		strcat(tz, "\xc3\xa9");
-	snprintf(doc, sizeof(doc), "{" PROTO ",'client':{'id':'cli',"
+	snprintf(doc, sizeof(doc),
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'version':'1','platform':'linux','mode':'cli','timeZone':'%s'}}",
 	    tz);
 	valid("connect.params", doc, "length counts code points, not bytes");
 	strcat(tz, "\xc3\xa9");
-	snprintf(doc, sizeof(doc), "{" PROTO ",'client':{'id':'cli',"
+	snprintf(doc, sizeof(doc),
+	    "{" PROTO ",'client':{'id':'cli',"
 	    "'version':'1','platform':'linux','mode':'cli','timeZone':'%s'}}",
 	    tz);
 	invalid("connect.params", doc,
@@ -333,13 +383,16 @@ test_anyof(void)
 {
 	valid("connect.params", "{" PROTO "," CLIENT ",'modelCatalog':{}}",
 	    "modelCatalog first form (empty)");
-	valid("connect.params", "{" PROTO "," CLIENT
+	valid("connect.params",
+	    "{" PROTO "," CLIENT
 	    ",'modelCatalog':{'agentId':'a','sessionKey':'s'}}",
 	    "modelCatalog first form");
-	valid("connect.params", "{" PROTO "," CLIENT
+	valid("connect.params",
+	    "{" PROTO "," CLIENT
 	    ",'modelCatalog':{'agentId':'a','shortId':'x','slugHint':'h'}}",
 	    "modelCatalog second form");
-	invalid("connect.params", "{" PROTO "," CLIENT
+	invalid("connect.params",
+	    "{" PROTO "," CLIENT
 	    ",'modelCatalog':{'sessionKey':'s','shortId':'x'}}",
 	    "at /modelCatalog: must match a schema in anyOf",
 	    "modelCatalog mixing both forms");
@@ -352,7 +405,7 @@ test_anyof(void)
 static struct json_object *
 nested_arrays(int n)
 {
-	struct json_object	*v = json_object_new_int(1), *a;
+	struct json_object *v = json_object_new_int(1), *a;
 
 	while (n-- > 0) {
 		a = json_object_new_array();
@@ -365,9 +418,9 @@ nested_arrays(int n)
 static void
 test_depth(void)
 {
-	struct json_object	*params, *frame;
-	char			 want[512];
-	int			 i, r;
+	struct json_object *params, *frame;
+	char                want[512];
+	int                 i, r;
 
 	params = J("{" PROTO "," CLIENT "}");
 	json_object_object_add(params, "computerUse", nested_arrays(60));
@@ -408,8 +461,10 @@ test_methods(void)
 	    "health params must be an object");
 
 	valid("method.status", "{}", "status without params");
-	valid("method.status", "{'includeChannelSummary':false,"
-	    "'includeCliProjection':true}", "status with both flags");
+	valid("method.status",
+	    "{'includeChannelSummary':false,"
+	    "'includeCliProjection':true}",
+	    "status with both flags");
 	invalid("method.status", "{'verbose':true}",
 	    "at /: must NOT have additional properties (verbose)",
 	    "status params are closed");
@@ -426,7 +481,8 @@ test_methods(void)
 	invalid("method.system-event", "{}",
 	    "at /: must have required property 'text'",
 	    "system-event without text");
-	valid("method.system-event", "{'text':'Node: h (10.0.0.2) · app 1 · "
+	valid("method.system-event",
+	    "{'text':'Node: h (10.0.0.2) · app 1 · "
 	    "mode ui · reason periodic','idempotencyKey':'k','sessionKey':'s',"
 	    "'wake':false,'deviceId':'d','instanceId':'i','host':'h',"
 	    "'ip':'10.0.0.2','mode':'ui','version':'1','platform':'linux',"
@@ -449,8 +505,8 @@ test_methods(void)
 static void
 test_api_edges(void)
 {
-	struct json_object	*v = J("{}");
-	char			 small[8];
+	struct json_object *v = J("{}");
+	char                small[8];
 
 	is_int(proto_validate("no.such", v, err, sizeof(err)), -2,
 	    "unknown schema id");
@@ -474,7 +530,7 @@ test_scopes(void)
 	static const char *const a[] = { "operator.admin" };
 	static const char *const rp[] = { "operator.read", "operator.pairing" };
 	static const char *const t[] = { "operator.talk" };
-	size_t	 i, sorted = 1;
+	size_t                   i, sorted = 1;
 
 	is_str(proto_method_scope("health"), "operator.read", "health scope");
 	is_str(proto_method_scope("status"), "operator.read", "status scope");
@@ -490,7 +546,7 @@ test_scopes(void)
 	ok(proto_method_scope(NULL) == NULL, "NULL method");
 	for (i = 1; i < proto_method_scopes_count; i++)
 		if (strcmp(proto_method_scopes[i - 1].method,
-		    proto_method_scopes[i].method) >= 0)
+		        proto_method_scopes[i].method) >= 0)
 			sorted = 0;
 	ok(sorted && proto_method_scopes_count > 400,
 	    "generated table is sorted and complete");
@@ -540,12 +596,12 @@ main(void)
 	is_int(proto_schemas_load(), 0, "schemas load");
 	is_int(proto_schemas_load(), 0, "loading again is a no-op");
 	ok(proto_schema_exists("frame.req") &&
-	    proto_schema_exists("frame.any") &&
-	    proto_schema_exists("method.health") &&
-	    proto_schema_exists("method.status") &&
-	    proto_schema_exists("method.system-presence") &&
-	    proto_schema_exists("method.system-event") &&
-	    proto_schema_exists("method.last-heartbeat"),
+	        proto_schema_exists("frame.any") &&
+	        proto_schema_exists("method.health") &&
+	        proto_schema_exists("method.status") &&
+	        proto_schema_exists("method.system-presence") &&
+	        proto_schema_exists("method.system-event") &&
+	        proto_schema_exists("method.last-heartbeat"),
 	    "every schema id is indexed");
 
 	test_frames();

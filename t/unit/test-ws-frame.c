@@ -7,25 +7,25 @@
 #include "common/ws-frame.h"
 #include "t/unit/tap.h"
 
-#define MAXEV	16
+#define MAXEV 16
 
 /* What the callbacks saw, in order. */
 struct rec {
-	int		 n;
-	int		 ctl[MAXEV];
-	int		 op[MAXEV];
-	size_t		 len[MAXEV];
-	uint8_t		*data[MAXEV];
-	int		 null_data;	/* a callback got a NULL pointer */
-	int		 stop_at;	/* return -1 on this event (1-based) */
+	int      n;
+	int      ctl[MAXEV];
+	int      op[MAXEV];
+	size_t   len[MAXEV];
+	uint8_t *data[MAXEV];
+	int      null_data; /* a callback got a NULL pointer */
+	int      stop_at;   /* return -1 on this event (1-based) */
 };
 
-static struct rec	 rec;
+static struct rec rec;
 
 static int
 record(int ctl, int op, const uint8_t *data, size_t len)
 {
-	int	 i = rec.n;
+	int i = rec.n;
 
 	if (data == NULL)
 		rec.null_data = 1;
@@ -56,12 +56,12 @@ on_control(void *arg, int op, const uint8_t *data, size_t len)
 	return record(1, op, data, len);
 }
 
-static const struct ws_decoder_cb	 cb = { on_message, on_control };
+static const struct ws_decoder_cb cb = { on_message, on_control };
 
 static void
 rec_clear(void)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < rec.n && i < MAXEV; i++)
 		free(rec.data[i]);
@@ -71,7 +71,7 @@ rec_clear(void)
 static int
 feed_bytewise(struct ws_decoder *d, const uint8_t *buf, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 		if (ws_decoder_feed(d, buf + i, 1) == -1)
@@ -84,8 +84,8 @@ static size_t
 mkframe(uint8_t *out, int fin, int op, const void *payload, size_t len,
     int masked)
 {
-	static const uint8_t	 key[4] = { 0x37, 0xfa, 0x21, 0x3d };
-	size_t			 n;
+	static const uint8_t key[4] = { 0x37, 0xfa, 0x21, 0x3d };
+	size_t               n;
 
 	n = ws_frame_header(out, fin, op, len, masked ? key : NULL);
 	if (len > 0)
@@ -97,10 +97,10 @@ mkframe(uint8_t *out, int fin, int op, const void *payload, size_t len,
 
 /* Feed bytes that must fail with code: three assertions. */
 static void
-expect_error(const char *name, int server, uint64_t max,
-    const uint8_t *buf, size_t len, int code)
+expect_error(const char *name, int server, uint64_t max, const uint8_t *buf,
+    size_t len, int code)
 {
-	struct ws_decoder	 d;
+	struct ws_decoder d;
 
 	rec_clear();
 	ws_decoder_init(&d, &cb, NULL, server, max);
@@ -115,17 +115,15 @@ expect_error(const char *name, int server, uint64_t max,
 static void
 test_rfc_examples(void)
 {
-	static const uint8_t	 hello[] = { 0x81, 0x05, 'H', 'e', 'l', 'l',
-	    'o' };
-	static const uint8_t	 mhello[] = { 0x81, 0x85, 0x37, 0xfa, 0x21,
-	    0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58 };
-	static const uint8_t	 frag[] = { 0x01, 0x03, 'H', 'e', 'l', 0x80,
-	    0x02, 'l', 'o' };
-	static const uint8_t	 ping[] = { 0x89, 0x05, 'H', 'e', 'l', 'l',
-	    'o' };
-	static const uint8_t	 mpong[] = { 0x8a, 0x85, 0x37, 0xfa, 0x21,
-	    0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58 };
-	struct ws_decoder	 d;
+	static const uint8_t hello[] = { 0x81, 0x05, 'H', 'e', 'l', 'l', 'o' };
+	static const uint8_t mhello[] = { 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d,
+		0x7f, 0x9f, 0x4d, 0x51, 0x58 };
+	static const uint8_t frag[] = { 0x01, 0x03, 'H', 'e', 'l', 0x80, 0x02,
+		'l', 'o' };
+	static const uint8_t ping[] = { 0x89, 0x05, 'H', 'e', 'l', 'l', 'o' };
+	static const uint8_t mpong[] = { 0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d,
+		0x7f, 0x9f, 0x4d, 0x51, 0x58 };
+	struct ws_decoder    d;
 
 	ws_decoder_init(&d, &cb, NULL, 0, 1024);
 	is_int(ws_decoder_feed(&d, hello, sizeof(hello)), 0,
@@ -176,12 +174,12 @@ test_rfc_examples(void)
 static void
 test_lengths(void)
 {
-	static const uint8_t	 nonmin[] = { 0x81, 0x7e, 0x00, 0x05, 'H',
-	    'e', 'l', 'l', 'o' };
-	struct ws_decoder	 d;
-	uint8_t			*buf, *payload;
-	size_t			 i, n, sizes[] = { 256, 65536 };
-	int			 k, good;
+	static const uint8_t nonmin[] = { 0x81, 0x7e, 0x00, 0x05, 'H', 'e', 'l',
+		'l', 'o' };
+	struct ws_decoder    d;
+	uint8_t             *buf, *payload;
+	size_t               i, n, sizes[] = { 256, 65536 };
+	int                  k, good;
 
 	payload = malloc(65536);
 	buf = malloc(65536 + 14);
@@ -216,9 +214,9 @@ test_lengths(void)
 static void
 test_bytewise(void)
 {
-	struct ws_decoder	 d;
-	uint8_t			 buf[1024], text[300];
-	size_t			 n = 0, i;
+	struct ws_decoder d;
+	uint8_t           buf[1024], text[300];
+	size_t            n = 0, i;
 
 	for (i = 0; i < sizeof(text); i++)
 		text[i] = (uint8_t)('a' + i % 26);
@@ -226,16 +224,23 @@ test_bytewise(void)
 	n += mkframe(buf + n, 0, WS_OP_TEXT, text, 200, 1);
 	n += mkframe(buf + n, 1, WS_OP_PING, "p", 1, 1);
 	n += mkframe(buf + n, 1, WS_OP_CONT, text + 200, 100, 1);
-	n += mkframe(buf + n, 1, WS_OP_CLOSE, "\x03\xe8" "bye", 5, 1);
+	n += mkframe(buf + n, 1, WS_OP_CLOSE,
+	    "\x03\xe8"
+	    "bye",
+	    5, 1);
 	ws_decoder_init(&d, &cb, NULL, 1, 4096);
 	is_int(feed_bytewise(&d, buf, n), 0, "fed one byte at a time");
 	ok(rec.n == 3, "three events");
 	ok(rec.ctl[0] && rec.op[0] == WS_OP_PING && rec.len[0] == 1,
 	    "bytewise: ping first");
 	ok(!rec.ctl[1] && rec.op[1] == WS_OP_TEXT && rec.len[1] == 300 &&
-	    memcmp(rec.data[1], text, 300) == 0, "bytewise: 300-byte text");
+	        memcmp(rec.data[1], text, 300) == 0,
+	    "bytewise: 300-byte text");
 	ok(rec.ctl[2] && rec.op[2] == WS_OP_CLOSE && rec.len[2] == 5 &&
-	    memcmp(rec.data[2], "\x03\xe8" "bye", 5) == 0,
+	        memcmp(rec.data[2],
+	            "\x03\xe8"
+	            "bye",
+	            5) == 0,
 	    "bytewise: close with code and reason");
 	ok(d.msg == NULL && d.msg_cap == 0, "idle decoder owns no memory");
 	ws_decoder_free(&d);
@@ -245,9 +250,9 @@ test_bytewise(void)
 static void
 test_interleaved(void)
 {
-	struct ws_decoder	 d;
-	uint8_t			 buf[256];
-	size_t			 n = 0;
+	struct ws_decoder d;
+	uint8_t           buf[256];
+	size_t            n = 0;
 
 	n += mkframe(buf + n, 0, WS_OP_BINARY, "ab", 2, 0);
 	n += mkframe(buf + n, 1, WS_OP_PING, "1", 1, 0);
@@ -259,9 +264,11 @@ test_interleaved(void)
 	is_int(ws_decoder_feed(&d, buf, n), 0, "controls between fragments");
 	is_int(rec.n, 4, "ping, pong, message, message");
 	ok(rec.op[0] == WS_OP_PING && rec.op[1] == WS_OP_PONG &&
-	    rec.len[1] == 0, "controls delivered as they come");
+	        rec.len[1] == 0,
+	    "controls delivered as they come");
 	ok(rec.op[2] == WS_OP_BINARY && rec.len[2] == 6 &&
-	    memcmp(rec.data[2], "abcdef", 6) == 0, "fragmented binary intact");
+	        memcmp(rec.data[2], "abcdef", 6) == 0,
+	    "fragmented binary intact");
 	is_str((char *)rec.data[3], "next", "second message in the same feed");
 	ws_decoder_free(&d);
 	rec_clear();
@@ -270,11 +277,10 @@ test_interleaved(void)
 static void
 test_empty(void)
 {
-	static const uint8_t	 empty[] = { 0x81, 0x00 };
-	static const uint8_t	 fempty[] = { 0x02, 0x00, 0x00, 0x00, 0x80,
-	    0x00 };
-	static const uint8_t	 close0[] = { 0x88, 0x00 };
-	struct ws_decoder	 d;
+	static const uint8_t empty[] = { 0x81, 0x00 };
+	static const uint8_t fempty[] = { 0x02, 0x00, 0x00, 0x00, 0x80, 0x00 };
+	static const uint8_t close0[] = { 0x88, 0x00 };
+	struct ws_decoder    d;
 
 	ws_decoder_init(&d, &cb, NULL, 0, 0);
 	is_int(ws_decoder_feed(&d, empty, sizeof(empty)), 0,
@@ -288,7 +294,8 @@ test_empty(void)
 	is_int(ws_decoder_feed(&d, fempty, sizeof(fempty)), 0,
 	    "empty fragmented binary");
 	ok(rec.n == 1 && rec.op[0] == WS_OP_BINARY && rec.len[0] == 0 &&
-	    !rec.null_data, "three empty fragments, one empty message");
+	        !rec.null_data,
+	    "three empty fragments, one empty message");
 	is_int(ws_decoder_feed(&d, close0, sizeof(close0)), 0, "empty close");
 	ok(rec.n == 2 && rec.op[1] == WS_OP_CLOSE && rec.len[1] == 0,
 	    "empty close reaches on_control");
@@ -299,41 +306,35 @@ test_empty(void)
 static void
 test_errors(void)
 {
-	static const uint8_t	 rsv1[] = { 0xc1, 0x00 };
-	static const uint8_t	 rsv2[] = { 0xa1, 0x00 };
-	static const uint8_t	 rsv3[] = { 0x91, 0x00 };
-	static const uint8_t	 op3[] = { 0x83, 0x00 };
-	static const uint8_t	 op7[] = { 0x87, 0x00 };
-	static const uint8_t	 opb[] = { 0x8b, 0x00 };
-	static const uint8_t	 opf[] = { 0x8f, 0x00 };
-	static const uint8_t	 unmasked[] = { 0x81, 0x01, 'a' };
-	static const uint8_t	 masked[] = { 0x81, 0x81, 1, 2, 3, 4, 'a' };
-	static const uint8_t	 ping126[] = { 0x89, 0x7e, 0x00, 0x7e };
-	static const uint8_t	 ping_nofin[] = { 0x09, 0x00 };
-	static const uint8_t	 cont[] = { 0x80, 0x01, 'a' };
-	static const uint8_t	 newmsg[] = { 0x01, 0x01, 'a', 0x02, 0x01,
-	    'b' };
-	static const uint8_t	 top[] = { 0x82, 0x7f, 0x80, 0, 0, 0, 0, 0,
-	    0, 1 };
-	static const uint8_t	 big[] = { 0x82, 0x0b };
-	static const uint8_t	 bigext[] = { 0x82, 0x7f, 0, 0, 0, 1, 0, 0,
-	    0, 0 };
-	static const uint8_t	 bigfrag[] = { 0x02, 0x06, 1, 2, 3, 4, 5,
-	    6, 0x80, 0x05 };
-	static const uint8_t	 overlong[] = { 0x81, 0x02, 0xc0, 0x80 };
-	static const uint8_t	 surrogate[] = { 0x81, 0x03, 0xed, 0xa0,
-	    0x80 };
-	static const uint8_t	 toohigh[] = { 0x81, 0x04, 0xf4, 0x90, 0x80,
-	    0x80 };
-	static const uint8_t	 truncated[] = { 0x81, 0x02, 0xe2, 0x82 };
-	static const uint8_t	 failfast[] = { 0x01, 0x03, 'a', 0xff, 'b' };
-	static const uint8_t	 close1[] = { 0x88, 0x01, 0x03 };
-	static const uint8_t	 close1005[] = { 0x88, 0x02, 0x03, 0xed };
-	static const uint8_t	 close999[] = { 0x88, 0x02, 0x03, 0xe7 };
-	static const uint8_t	 close1016[] = { 0x88, 0x02, 0x03, 0xf8 };
-	static const uint8_t	 close5000[] = { 0x88, 0x02, 0x13, 0x88 };
-	static const uint8_t	 closeutf[] = { 0x88, 0x04, 0x03, 0xe8, 0xce,
-	    'x' };
+	static const uint8_t rsv1[] = { 0xc1, 0x00 };
+	static const uint8_t rsv2[] = { 0xa1, 0x00 };
+	static const uint8_t rsv3[] = { 0x91, 0x00 };
+	static const uint8_t op3[] = { 0x83, 0x00 };
+	static const uint8_t op7[] = { 0x87, 0x00 };
+	static const uint8_t opb[] = { 0x8b, 0x00 };
+	static const uint8_t opf[] = { 0x8f, 0x00 };
+	static const uint8_t unmasked[] = { 0x81, 0x01, 'a' };
+	static const uint8_t masked[] = { 0x81, 0x81, 1, 2, 3, 4, 'a' };
+	static const uint8_t ping126[] = { 0x89, 0x7e, 0x00, 0x7e };
+	static const uint8_t ping_nofin[] = { 0x09, 0x00 };
+	static const uint8_t cont[] = { 0x80, 0x01, 'a' };
+	static const uint8_t newmsg[] = { 0x01, 0x01, 'a', 0x02, 0x01, 'b' };
+	static const uint8_t top[] = { 0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t big[] = { 0x82, 0x0b };
+	static const uint8_t bigext[] = { 0x82, 0x7f, 0, 0, 0, 1, 0, 0, 0, 0 };
+	static const uint8_t bigfrag[] = { 0x02, 0x06, 1, 2, 3, 4, 5, 6, 0x80,
+		0x05 };
+	static const uint8_t overlong[] = { 0x81, 0x02, 0xc0, 0x80 };
+	static const uint8_t surrogate[] = { 0x81, 0x03, 0xed, 0xa0, 0x80 };
+	static const uint8_t toohigh[] = { 0x81, 0x04, 0xf4, 0x90, 0x80, 0x80 };
+	static const uint8_t truncated[] = { 0x81, 0x02, 0xe2, 0x82 };
+	static const uint8_t failfast[] = { 0x01, 0x03, 'a', 0xff, 'b' };
+	static const uint8_t close1[] = { 0x88, 0x01, 0x03 };
+	static const uint8_t close1005[] = { 0x88, 0x02, 0x03, 0xed };
+	static const uint8_t close999[] = { 0x88, 0x02, 0x03, 0xe7 };
+	static const uint8_t close1016[] = { 0x88, 0x02, 0x03, 0xf8 };
+	static const uint8_t close5000[] = { 0x88, 0x02, 0x13, 0x88 };
+	static const uint8_t closeutf[] = { 0x88, 0x04, 0x03, 0xe8, 0xce, 'x' };
 
 	expect_error("RSV1", 0, 64, rsv1, sizeof(rsv1), 1002);
 	expect_error("RSV2", 0, 64, rsv2, sizeof(rsv2), 1002);
@@ -348,10 +349,10 @@ test_errors(void)
 	    1002);
 	expect_error("ping of 126 bytes", 0, 64, ping126, sizeof(ping126),
 	    1002);
-	expect_error("ping without FIN", 0, 64, ping_nofin,
-	    sizeof(ping_nofin), 1002);
-	expect_error("continuation without message", 0, 64, cont,
-	    sizeof(cont), 1002);
+	expect_error("ping without FIN", 0, 64, ping_nofin, sizeof(ping_nofin),
+	    1002);
+	expect_error("continuation without message", 0, 64, cont, sizeof(cont),
+	    1002);
 	expect_error("binary inside fragmented text", 0, 64, newmsg,
 	    sizeof(newmsg), 1002);
 	expect_error("64-bit length top bit", 0, UINT64_MAX, top, sizeof(top),
@@ -363,8 +364,7 @@ test_errors(void)
 	    sizeof(bigext), 1009);
 	expect_error("fragments adding up past max", 0, 10, bigfrag,
 	    sizeof(bigfrag), 1009);
-	expect_error("overlong UTF-8", 0, 64, overlong, sizeof(overlong),
-	    1007);
+	expect_error("overlong UTF-8", 0, 64, overlong, sizeof(overlong), 1007);
 	expect_error("UTF-16 surrogate", 0, 64, surrogate, sizeof(surrogate),
 	    1007);
 	expect_error("code point past U+10FFFF", 0, 64, toohigh,
@@ -376,8 +376,7 @@ test_errors(void)
 	expect_error("close of 1 byte", 0, 64, close1, sizeof(close1), 1002);
 	expect_error("close code 1005", 0, 64, close1005, sizeof(close1005),
 	    1002);
-	expect_error("close code 999", 0, 64, close999, sizeof(close999),
-	    1002);
+	expect_error("close code 999", 0, 64, close999, sizeof(close999), 1002);
 	expect_error("close code 1016", 0, 64, close1016, sizeof(close1016),
 	    1002);
 	expect_error("close code 5000", 0, 64, close5000, sizeof(close5000),
@@ -389,8 +388,8 @@ test_errors(void)
 static void
 test_callback_stop(void)
 {
-	static const uint8_t	 two[] = { 0x81, 0x01, 'a', 0x81, 0x01, 'b' };
-	struct ws_decoder	 d;
+	static const uint8_t two[] = { 0x81, 0x01, 'a', 0x81, 0x01, 'b' };
+	struct ws_decoder    d;
 
 	ws_decoder_init(&d, &cb, NULL, 0, 64);
 	rec.stop_at = 1;
@@ -406,11 +405,10 @@ test_callback_stop(void)
 static void
 test_utf8(void)
 {
-	static const uint8_t	 euro[] = { 0x01, 0x02, 'x', 0xe2, 0x00,
-	    0x01, 0x82, 0x80, 0x01, 0xac };
-	static const uint8_t	 bad[] = { 0x01, 0x01, 0xe2, 0x00, 0x01,
-	    0x28 };
-	struct ws_decoder	 d;
+	static const uint8_t euro[] = { 0x01, 0x02, 'x', 0xe2, 0x00, 0x01, 0x82,
+		0x80, 0x01, 0xac };
+	static const uint8_t bad[] = { 0x01, 0x01, 0xe2, 0x00, 0x01, 0x28 };
+	struct ws_decoder    d;
 
 	ws_decoder_init(&d, &cb, NULL, 0, 64);
 	is_int(feed_bytewise(&d, euro, sizeof(euro)), 0,
@@ -429,7 +427,9 @@ test_utf8(void)
 
 	ok(ws_utf8_valid((const uint8_t *)"", 0), "utf8: empty");
 	ok(ws_utf8_valid((const uint8_t *)"\xc2\xa9\xe2\x82\xac\xf0\x9f\x98"
-	    "\x80", 9), "utf8: 2, 3 and 4-byte characters");
+	                                  "\x80",
+	       9),
+	    "utf8: 2, 3 and 4-byte characters");
 	ok(ws_utf8_valid((const uint8_t *)"\xf4\x8f\xbf\xbf", 4),
 	    "utf8: U+10FFFF");
 	ok(ws_utf8_valid((const uint8_t *)"\xee\x80\x80", 3),
@@ -453,12 +453,12 @@ test_utf8(void)
 static void
 test_close_code_valid(void)
 {
-	static const uint16_t	 good[] = { 1000, 1001, 1002, 1003, 1007,
-	    1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999 };
-	static const uint16_t	 bad[] = { 0, 999, 1004, 1005, 1006, 1015,
-	    1016, 2999, 5000, 65535 };
-	size_t			 i;
-	int			 all;
+	static const uint16_t good[] = { 1000, 1001, 1002, 1003, 1007, 1008,
+		1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999 };
+	static const uint16_t bad[] = { 0, 999, 1004, 1005, 1006, 1015, 1016,
+		2999, 5000, 65535 };
+	size_t                i;
+	int                   all;
 
 	for (all = 1, i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		all &= ws_close_code_valid(good[i]);
@@ -471,9 +471,9 @@ test_close_code_valid(void)
 static void
 test_close_payload(void)
 {
-	uint8_t		 out[125];
-	char		 longr[201];
-	size_t		 n;
+	uint8_t out[125];
+	char    longr[201];
+	size_t  n;
 
 	/* "ab" then a 3-byte euro sign: 4 bytes would cut it */
 	n = ws_close_payload(out, 1001, "ab\xe2\x82\xac", 4);
@@ -495,7 +495,7 @@ test_close_payload(void)
 static void
 test_handshake(void)
 {
-	char	 acc[29], k1[25], k2[25];
+	char acc[29], k1[25], k2[25];
 
 	ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", acc);
 	/* the value printed in RFC 6455 section 1.3 */
@@ -510,13 +510,13 @@ test_handshake(void)
 static void
 test_roundtrip(void)
 {
-	static const size_t	 sizes[] = { 0, 125, 126, 65535, 65536 };
-	static const size_t	 hlen[] = { 6, 6, 8, 8, 14 };
-	static const uint8_t	 key[4] = { 0xde, 0xad, 0xbe, 0xef };
-	struct ws_decoder	 d;
-	uint8_t			*buf, *payload;
-	size_t			 i, k, n;
-	int			 good;
+	static const size_t  sizes[] = { 0, 125, 126, 65535, 65536 };
+	static const size_t  hlen[] = { 6, 6, 8, 8, 14 };
+	static const uint8_t key[4] = { 0xde, 0xad, 0xbe, 0xef };
+	struct ws_decoder    d;
+	uint8_t             *buf, *payload;
+	size_t               i, k, n;
+	int                  good;
 
 	payload = malloc(65536);
 	buf = malloc(65536 + 14);
@@ -548,10 +548,10 @@ test_roundtrip(void)
 static void
 test_growth(void)
 {
-	struct ws_decoder	 d;
-	uint8_t			 buf[64], chunk[10];
-	size_t			 n, i, maxcap = 0;
-	int			 rv = 0;
+	struct ws_decoder d;
+	uint8_t           buf[64], chunk[10];
+	size_t            n, i, maxcap = 0;
+	int               rv = 0;
 
 	memset(chunk, 'q', sizeof(chunk));
 	ws_decoder_init(&d, &cb, NULL, 0, 1000);

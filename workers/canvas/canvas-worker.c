@@ -17,14 +17,14 @@
 #include "workers/canvas/canvas.h"
 #include "workers/worker.h"
 
-#define CANVAS_DRAIN_POLL_MS	50
+#define CANVAS_DRAIN_POLL_MS 50
 
 struct canvas_worker {
-	struct worker		*w;
-	struct canvas_server	*srv;
-	struct sockio_base	*sio;
-	struct ipc_chan		*http;
-	struct event		*drain_poll;
+	struct worker        *w;
+	struct canvas_server *srv;
+	struct sockio_base   *sio;
+	struct ipc_chan      *http;
+	struct event         *drain_poll;
 };
 
 static struct canvas_worker cw;
@@ -33,7 +33,7 @@ static struct canvas_worker cw;
 static int
 canvas_mkdirs(const char *path, mode_t mode)
 {
-	char	*p, *s;
+	char *p, *s;
 
 	p = xstrdup(path);
 	for (s = p + 1; *s != '\0'; s++) {
@@ -51,7 +51,7 @@ canvas_mkdirs(const char *path, mode_t mode)
 static char *
 canvas_root(const struct gw_config *cfg)
 {
-	char	*root;
+	char *root;
 
 	if (cfg->workspace != NULL && *cfg->workspace != '\0')
 		xasprintf(&root, "%s/canvas", cfg->workspace);
@@ -63,8 +63,8 @@ canvas_root(const struct gw_config *cfg)
 static void
 canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
-	struct canvas_worker	*c = arg;
-	struct imsg_handoff	 h;
+	struct canvas_worker *c = arg;
+	struct imsg_handoff   h;
 
 	if (m == NULL) {
 		if (c->http == ch)
@@ -82,7 +82,7 @@ static void
 canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	struct canvas_worker	*c = arg;
+	struct canvas_worker *c = arg;
 
 	(void)lev;
 	(void)canvas_server_accept(c->srv, fd, sa, (socklen_t)socklen);
@@ -91,7 +91,7 @@ canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 static int
 canvas_start(struct worker *w)
 {
-	char	*root;
+	char *root;
 
 	memset(&cw, 0, sizeof(cw));
 	cw.w = w;
@@ -117,7 +117,7 @@ canvas_start(struct worker *w)
 static void
 canvas_peer(struct worker *w, int role, int fd)
 {
-	struct canvas_worker	*c = w->ctx;
+	struct canvas_worker *c = w->ctx;
 
 	/* The table pairs canvas with http only. */
 	if (c->http != NULL)
@@ -128,8 +128,8 @@ canvas_peer(struct worker *w, int role, int fd)
 static void
 canvas_drain_check(evutil_socket_t fd, short ev, void *arg)
 {
-	struct canvas_worker	*c = arg;
-	struct timeval		 tv = { 0, CANVAS_DRAIN_POLL_MS * 1000 };
+	struct canvas_worker *c = arg;
+	struct timeval        tv = { 0, CANVAS_DRAIN_POLL_MS * 1000 };
 
 	(void)fd;
 	(void)ev;
@@ -141,7 +141,7 @@ canvas_drain_check(evutil_socket_t fd, short ev, void *arg)
 static void
 canvas_drain(struct worker *w, const struct imsg_drain *d)
 {
-	struct canvas_worker	*c = w->ctx;
+	struct canvas_worker *c = w->ctx;
 
 	canvas_server_drain(c->srv);
 	worker_drain_deadline(w, d, NULL, NULL);
@@ -152,7 +152,7 @@ canvas_drain(struct worker *w, const struct imsg_drain *d)
 static void
 canvas_stop(struct worker *w)
 {
-	struct canvas_worker	*c = w->ctx;
+	struct canvas_worker *c = w->ctx;
 
 	if (c == NULL)
 		return;

@@ -22,12 +22,12 @@
 #include "workers/canvas/canvas.h"
 
 struct canvas_server {
-	struct event_base	*cs_base;
-	struct http_server	*cs_http;
-	struct http_route	 cs_route;
-	char			*cs_root;
-	int			 cs_root_fd;
-	int			 cs_root_warned;
+	struct event_base  *cs_base;
+	struct http_server *cs_http;
+	struct http_route   cs_route;
+	char               *cs_root;
+	int                 cs_root_fd;
+	int                 cs_root_warned;
 };
 
 /* The root is opened lazily, so a canvas directory created after start
@@ -50,7 +50,7 @@ srv_root_fd(struct canvas_server *srv)
 static const char *
 request_path(const char *path)
 {
-	const char	*p;
+	const char *p;
 
 	if (strncasecmp(path, "http://", 7) == 0)
 		p = path + 7;
@@ -64,10 +64,10 @@ request_path(const char *path)
 static void
 canvas_request(struct http_conn *c, void *arg)
 {
-	struct canvas_server	*srv = arg;
-	const struct http_head	*h = http_conn_head(c);
-	const char		*path;
-	size_t			 plen = strlen(CANVAS_PREFIX);
+	struct canvas_server   *srv = arg;
+	const struct http_head *h = http_conn_head(c);
+	const char             *path;
+	size_t                  plen = strlen(CANVAS_PREFIX);
 
 	path = request_path(h->path);
 	if (strncmp(path, CANVAS_PREFIX, plen) != 0 ||
@@ -85,7 +85,7 @@ canvas_request(struct http_conn *c, void *arg)
 static const struct http_route *
 canvas_route(struct http_conn *c, void *arg)
 {
-	struct canvas_server	*srv = arg;
+	struct canvas_server *srv = arg;
 
 	(void)c;
 	return &srv->cs_route;
@@ -99,7 +99,7 @@ struct canvas_server *
 canvas_server_new(struct event_base *base, struct sockio_base *sio,
     const char *root_dir)
 {
-	struct canvas_server	*srv;
+	struct canvas_server *srv;
 
 	srv = xcalloc(1, sizeof(*srv));
 	srv->cs_base = base;
@@ -108,7 +108,7 @@ canvas_server_new(struct event_base *base, struct sockio_base *sio,
 	srv->cs_route.fn = canvas_request;
 	srv->cs_route.arg = srv;
 	srv->cs_http = http_server_new(base, sio, &canvas_http_cb, srv);
-	(void)srv_root_fd(srv);		/* warn early if it is missing */
+	(void)srv_root_fd(srv); /* warn early if it is missing */
 	return srv;
 }
 
@@ -128,17 +128,17 @@ int
 canvas_server_accept(struct canvas_server *srv, int fd,
     const struct sockaddr *sa, socklen_t salen)
 {
-	return http_server_accept(srv->cs_http, fd, sa, salen) == NULL ?
-	    -1 : 0;
+	return http_server_accept(srv->cs_http, fd, sa, salen) == NULL ? -1 : 0;
 }
 
 int
 canvas_server_adopt(struct canvas_server *srv, int fd,
-    const struct sockaddr *sa, socklen_t salen, const void *pre,
-    size_t prelen)
+    const struct sockaddr *sa, socklen_t salen, const void *pre, size_t prelen)
 {
 	return http_server_adopt(srv->cs_http, fd, sa, salen, pre, prelen) ==
-	    NULL ? -1 : 0;
+	        NULL ?
+	    -1 :
+	    0;
 }
 
 void

@@ -20,17 +20,17 @@ struct canvas_server;
 /* canvas.c */
 /* root_dir need not exist yet: until it does, every file is 404. */
 struct canvas_server *canvas_server_new(struct event_base *,
-	    struct sockio_base *, const char *root_dir);
-void	 canvas_server_free(struct canvas_server *);
+    struct sockio_base *, const char *root_dir);
+void                  canvas_server_free(struct canvas_server *);
 /* Serve a socket just accepted (taken over, closed on failure). */
-int	 canvas_server_accept(struct canvas_server *, int fd,
-	    const struct sockaddr *, socklen_t);
+int canvas_server_accept(struct canvas_server *, int fd,
+    const struct sockaddr *, socklen_t);
 /* Serve an accepted socket (taken over, closed on failure) whose first
  * prelen bytes were already read by someone else. */
-int	 canvas_server_adopt(struct canvas_server *, int fd,
-	    const struct sockaddr *, socklen_t, const void *pre, size_t prelen);
+int canvas_server_adopt(struct canvas_server *, int fd, const struct sockaddr *,
+    socklen_t, const void *pre, size_t prelen);
 /* Stop accepting, close idle connections, finish in-flight responses. */
-void	 canvas_server_drain(struct canvas_server *);
-int	 canvas_server_nconns(struct canvas_server *);
+void canvas_server_drain(struct canvas_server *);
+int  canvas_server_nconns(struct canvas_server *);
 
 #endif

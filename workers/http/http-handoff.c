@@ -27,12 +27,12 @@
 #include "workers/http/http.h"
 #include "workers/worker.h"
 
-static void	handoff_wait(struct http_handoff *);
+static void handoff_wait(struct http_handoff *);
 
 static void
 handoff_unlink(struct http_handoff *ho)
 {
-	struct http_worker	*hw = ho->hw;
+	struct http_worker *hw = ho->hw;
 
 	if (ho->where == HO_HANDED)
 		TAILQ_REMOVE(&hw->handed, ho, entry);
@@ -48,7 +48,7 @@ handoff_unlink(struct http_handoff *ho)
 void
 http_handoff_forget(struct http_conn *c, void *arg)
 {
-	struct http_handoff	*ho = http_conn_data(c);
+	struct http_handoff *ho = http_conn_data(c);
 
 	(void)arg;
 	if (ho == NULL)
@@ -68,14 +68,14 @@ http_handoff_forget(struct http_conn *c, void *arg)
 static void
 handoff_acked(struct http_worker *hw, int role, const struct ipc_msg *m)
 {
-	struct http_handoff	*ho, *next;
-	uint64_t		 id;
+	struct http_handoff *ho, *next;
+	uint64_t             id;
 
 	if (m->len != sizeof(id))
 		return;
 	memcpy(&id, m->data, sizeof(id));
 	for (ho = TAILQ_FIRST(&hw->handed); ho != NULL && ho->id <= id;
-	    ho = next) {
+	     ho = next) {
 		next = TAILQ_NEXT(ho, entry);
 		if (ho->target == role)
 			http_conn_free(ho->c);
@@ -91,22 +91,23 @@ handoff_acked(struct http_worker *hw, int role, const struct ipc_msg *m)
 static void
 handoff_ack_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	struct http_worker	*hw = arg;
-	struct http_handoff	*ho;
-	struct timeval		 tv = { HTTP_ACK_WAIT_MS / 1000,
-				    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
-	int			 n = 0;
+	struct http_worker  *hw = arg;
+	struct http_handoff *ho;
+	struct timeval       tv = { HTTP_ACK_WAIT_MS / 1000,
+		      (HTTP_ACK_WAIT_MS % 1000) * 1000 };
+	int                  n = 0;
 
 	(void)fd;
 	(void)ev;
-	while ((ho = TAILQ_FIRST(&hw->handed)) != NULL &&
-	    ho->id <= hw->ack_due) {
+	while (
+	    (ho = TAILQ_FIRST(&hw->handed)) != NULL && ho->id <= hw->ack_due) {
 		http_conn_free(ho->c);
 		n++;
 	}
 	if (n > 0)
 		log_warnx("%d hand-off(s) not acknowledged in time; releasing "
-		    "our copies of the sockets", n);
+		          "our copies of the sockets",
+		    n);
 	if (!TAILQ_EMPTY(&hw->handed)) {
 		hw->ack_due = hw->handoff_seq;
 		evtimer_add(hw->ack_timer, &tv);
@@ -116,8 +117,8 @@ handoff_ack_timeout(evutil_socket_t fd, short ev, void *arg)
 static void
 handoff_ack_wait(struct http_worker *hw, uint64_t id)
 {
-	struct timeval	tv = { HTTP_ACK_WAIT_MS / 1000,
-			    (HTTP_ACK_WAIT_MS % 1000) * 1000 };
+	struct timeval tv = { HTTP_ACK_WAIT_MS / 1000,
+		(HTTP_ACK_WAIT_MS % 1000) * 1000 };
 
 	if (evtimer_pending(hw->ack_timer, NULL))
 		return;
@@ -132,7 +133,7 @@ handoff_ack_wait(struct http_worker *hw, uint64_t id)
 static void
 handoff_peer_lost(struct http_worker *hw, int role)
 {
-	struct http_handoff	*ho, *next;
+	struct http_handoff *ho, *next;
 
 	for (ho = TAILQ_FIRST(&hw->handed); ho != NULL; ho = next) {
 		next = TAILQ_NEXT(ho, entry);
@@ -146,8 +147,8 @@ handoff_peer_lost(struct http_worker *hw, int role)
 static void
 handoff_peer_cb(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
-	struct http_worker	*hw = arg;
-	int			 i;
+	struct http_worker *hw = arg;
+	int                 i;
 
 	for (i = 0; i < ROLE_MAX && hw->peer[i] != ch; i++)
 		;
@@ -173,7 +174,7 @@ http_handoff_peer(struct http_worker *hw, int role, int fd)
 	}
 	if (hw->ack_timer == NULL &&
 	    (hw->ack_timer = evtimer_new(hw->base, handoff_ack_timeout, hw)) ==
-	    NULL)
+	        NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (hand-off timer)");
 	hw->peer[role] = worker_peer_open(hw->w, role, fd, handoff_peer_cb, hw);
 	http_handoff_flush(hw);
@@ -182,7 +183,7 @@ http_handoff_peer(struct http_worker *hw, int role, int fd)
 void
 http_handoff_close_peers(struct http_worker *hw)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < ROLE_MAX; i++)
 		if (hw->peer[i] != NULL) {
@@ -204,14 +205,14 @@ http_handoff_close_peers(struct http_worker *hw)
 static int
 handoff_send(struct http_handoff *ho)
 {
-	struct http_worker	*hw = ho->hw;
-	struct evbuffer		*in = http_conn_input(ho->c);
-	struct imsg_handoff	 h;
-	const struct sockaddr	*sa;
-	socklen_t		 salen;
-	size_t			 total = evbuffer_get_length(in);
-	uint8_t			*msg;
-	int			 rv;
+	struct http_worker    *hw = ho->hw;
+	struct evbuffer       *in = http_conn_input(ho->c);
+	struct imsg_handoff    h;
+	const struct sockaddr *sa;
+	socklen_t              salen;
+	size_t                 total = evbuffer_get_length(in);
+	uint8_t               *msg;
+	int                    rv;
 
 	memset(&h, 0, sizeof(h));
 	sa = http_conn_peer(ho->c, &salen);
@@ -243,7 +244,7 @@ handoff_send(struct http_handoff *ho)
 static void
 handoff_unavailable(struct http_handoff *ho, const char *msg)
 {
-	struct http_conn	*c = ho->c;
+	struct http_conn *c = ho->c;
 
 	http_handoff_forget(c, NULL);
 	http_respond_close(c);
@@ -262,9 +263,9 @@ handoff_wait_timeout(evutil_socket_t fd, short ev, void *arg)
 static void
 handoff_wait(struct http_handoff *ho)
 {
-	struct http_worker	*hw = ho->hw;
-	struct timeval		 tv = { HTTP_PEER_WAIT_MS / 1000,
-				    (HTTP_PEER_WAIT_MS % 1000) * 1000 };
+	struct http_worker *hw = ho->hw;
+	struct timeval      tv = { HTTP_PEER_WAIT_MS / 1000,
+		     (HTTP_PEER_WAIT_MS % 1000) * 1000 };
 
 	if (hw->nwaiting >= HTTP_MAX_WAITING) {
 		handoff_unavailable(ho, "gateway busy");
@@ -286,7 +287,7 @@ handoff_go(struct http_handoff *ho)
 void
 http_handoff_flush(struct http_worker *hw)
 {
-	struct http_handoff	*ho, *next;
+	struct http_handoff *ho, *next;
 
 	for (ho = TAILQ_FIRST(&hw->waiting); ho != NULL; ho = next) {
 		next = TAILQ_NEXT(ho, entry);
@@ -301,14 +302,14 @@ http_handoff_flush(struct http_worker *hw)
 static struct http_handoff *
 handoff_new(struct http_conn *c, int role)
 {
-	struct http_handoff	*ho;
+	struct http_handoff *ho;
 
 	ho = xcalloc(1, sizeof(*ho));
 	ho->hw = http_conn_ctx(c);
 	ho->c = c;
 	ho->target = role;
-	if ((ho->timer = evtimer_new(ho->hw->base, handoff_wait_timeout,
-	    ho)) == NULL)
+	if ((ho->timer = evtimer_new(ho->hw->base, handoff_wait_timeout, ho)) ==
+	    NULL)
 		fatalx(EXIT_RUNTIME, "out of memory (hand-off)");
 	http_conn_set_data(c, ho);
 	http_conn_hold(c);
@@ -326,8 +327,8 @@ http_handoff_to(struct http_conn *c, void *arg)
 static int
 handoff_hostname(const char *host, char *out, size_t len)
 {
-	const char	*end;
-	size_t		 n, i;
+	const char *end;
+	size_t      n, i;
 
 	if (*host == '[') {
 		if ((end = strchr(host, ']')) == NULL)
@@ -347,10 +348,11 @@ handoff_hostname(const char *host, char *out, size_t len)
 static int
 handoff_host_allowed(struct http_conn *c, const char *host)
 {
-	const struct gw_config	*cfg = &((struct http_worker *)http_conn_ctx(c))->w->cfg;
-	struct in_addr		 a;
-	char			 name[256];
-	int			 i;
+	const struct gw_config *cfg =
+	    &((struct http_worker *)http_conn_ctx(c))->w->cfg;
+	struct in_addr a;
+	char           name[256];
+	int            i;
 
 	if (host == NULL || handoff_hostname(host, name, sizeof(name)) == -1)
 		return 0;
@@ -373,20 +375,22 @@ static int
 handoff_origin_allowed(struct http_conn *c, const char *origin,
     const char *host)
 {
-	const struct gw_config	*cfg = &((struct http_worker *)http_conn_ctx(c))->w->cfg;
-	int			 i;
+	const struct gw_config *cfg =
+	    &((struct http_worker *)http_conn_ctx(c))->w->cfg;
+	int i;
 
 	if (origin == NULL)
-		return 1;	/* not a browser */
+		return 1; /* not a browser */
 	for (i = 0; i < cfg->allowed_origins.n; i++)
 		if (strcmp(cfg->allowed_origins.v[i], "*") == 0 ||
 		    strcasecmp(cfg->allowed_origins.v[i], origin) == 0)
 			return 1;
 	/* Our own origin: the Control UI is served from this host:port. */
-	if (host != NULL && ((strncasecmp(origin, "http://", 7) == 0 &&
-	    strcasecmp(origin + 7, host) == 0) ||
-	    (strncasecmp(origin, "https://", 8) == 0 &&
-	    strcasecmp(origin + 8, host) == 0)))
+	if (host != NULL &&
+	    ((strncasecmp(origin, "http://", 7) == 0 &&
+	         strcasecmp(origin + 7, host) == 0) ||
+	        (strncasecmp(origin, "https://", 8) == 0 &&
+	            strcasecmp(origin + 8, host) == 0)))
 		return 1;
 	return 0;
 }
@@ -394,25 +398,30 @@ handoff_origin_allowed(struct http_conn *c, const char *origin,
 static int
 handoff_key_ok(const char *key)
 {
-	size_t	n;
+	size_t n;
 
 	if (key == NULL || (n = strlen(key)) != 24 || key[22] != '=' ||
 	    key[23] != '=')
 		return 0;
-	return strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
-	    "wxyz0123456789+/") == 22;
+	return strspn(key,
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
+	           "wxyz0123456789+/") == 22;
 }
 
 static void
 handoff_refuse(struct http_conn *c, int status, const char *extra,
     const char *msg)
 {
-	char	body[256];
+	char body[256];
 
 	log_info("websocket upgrade refused (%d): %s", status, msg);
-	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
-	    "\"type\":\"%s\"}}", msg, status == 403 ? "forbidden" :
-	    status == 404 ? "not_found" : "invalid_request_error");
+	snprintf(body, sizeof(body),
+	    "{\"error\":{\"message\":\"%s\","
+	    "\"type\":\"%s\"}}",
+	    msg,
+	    status == 403     ? "forbidden" :
+	        status == 404 ? "not_found" :
+	                        "invalid_request_error");
 	http_respond_close(c);
 	http_respond_json(c, status, extra, body);
 }
@@ -422,7 +431,7 @@ handoff_refuse(struct http_conn *c, int status, const char *extra,
 static void
 handoff_ws(struct http_conn *c, const char *key, const char *origin)
 {
-	struct http_handoff	*ho;
+	struct http_handoff *ho;
 
 	ho = handoff_new(c, ROLE_WS);
 	ws_accept_key(key, ho->ws_accept);
@@ -434,18 +443,19 @@ handoff_ws(struct http_conn *c, const char *key, const char *origin)
 void
 http_handoff_upgrade(struct http_conn *c, void *arg)
 {
-	const struct http_head	*h = http_conn_head(c);
-	const char		*host = http_head_get(h, "host");
-	const char		*ver = http_head_get(h, "sec-websocket-version");
-	const char		*key = http_head_get(h, "sec-websocket-key");
-	const char		*origin = http_head_get(h, "origin");
+	const struct http_head *h = http_conn_head(c);
+	const char             *host = http_head_get(h, "host");
+	const char             *ver = http_head_get(h, "sec-websocket-version");
+	const char             *key = http_head_get(h, "sec-websocket-key");
+	const char             *origin = http_head_get(h, "origin");
 
 	(void)arg;
 	if (strncmp(h->path, WORKER_PREFIX, strlen(WORKER_PREFIX)) == 0)
 		handoff_refuse(c, 404, NULL, "not found");
 	else if (h->method != HTTP_GET || h->http_major != 1 ||
 	    h->http_minor < 1)
-		handoff_refuse(c, 400, NULL, "websocket upgrade needs GET "
+		handoff_refuse(c, 400, NULL,
+		    "websocket upgrade needs GET "
 		    "and HTTP/1.1");
 	else if (!http_head_has_token(h, "upgrade", "websocket"))
 		handoff_refuse(c, 400, NULL, "unsupported upgrade");

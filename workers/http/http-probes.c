@@ -12,15 +12,18 @@
 static void
 probe_ready(struct http_conn *c, struct worker *w, uint64_t uptime)
 {
-	char		 body[256];
-	int		 ready = w->phase == PHASE_READY;
-	const char	*failing = w->phase == PHASE_STARTING ? "\"startup\"" :
-	    w->phase == PHASE_DRAINING ? "\"draining\"" : "";
+	char        body[256];
+	int         ready = w->phase == PHASE_READY;
+	const char *failing = w->phase == PHASE_STARTING ? "\"startup\"" :
+	    w->phase == PHASE_DRAINING                   ? "\"draining\"" :
+	                                                   "";
 
 	/* Anonymous remote callers learn only the verdict. */
 	if (http_conn_local(c))
-		snprintf(body, sizeof(body), "{\"ready\":%s,\"failing\":[%s],"
-		    "\"uptimeMs\":%llu}", ready ? "true" : "false", failing,
+		snprintf(body, sizeof(body),
+		    "{\"ready\":%s,\"failing\":[%s],"
+		    "\"uptimeMs\":%llu}",
+		    ready ? "true" : "false", failing,
 		    (unsigned long long)uptime);
 	else
 		snprintf(body, sizeof(body), "{\"ready\":%s}",
@@ -31,16 +34,17 @@ probe_ready(struct http_conn *c, struct worker *w, uint64_t uptime)
 static void
 probe_startup(struct http_conn *c, struct worker *w, uint64_t uptime)
 {
-	char		 body[256];
-	int		 started = w->phase != PHASE_STARTING;
-	const char	*status = started ? "started" : "starting";
+	char        body[256];
+	int         started = w->phase != PHASE_STARTING;
+	const char *status = started ? "started" : "starting";
 
 	if (http_conn_local(c))
-		snprintf(body, sizeof(body), "{\"ok\":%s,\"status\":\"%s\","
+		snprintf(body, sizeof(body),
+		    "{\"ok\":%s,\"status\":\"%s\","
 		    "\"version\":\"%s\",\"uptimeMs\":%llu%s}",
 		    started ? "true" : "false", status, PACKAGE_VERSION,
-		    (unsigned long long)uptime, started ? "" :
-		    ",\"pendingReason\":\"startup-sidecars\"");
+		    (unsigned long long)uptime,
+		    started ? "" : ",\"pendingReason\":\"startup-sidecars\"");
 	else
 		snprintf(body, sizeof(body), "{\"ok\":%s,\"status\":\"%s\"}",
 		    started ? "true" : "false", status);
@@ -50,10 +54,10 @@ probe_startup(struct http_conn *c, struct worker *w, uint64_t uptime)
 void
 http_probe(struct http_conn *c, void *kind)
 {
-	struct http_worker	*hw = http_conn_ctx(c);
-	struct worker		*w = hw->w;
-	uint64_t		 now = util_now_ms(), uptime;
-	int			 method = http_conn_head(c)->method;
+	struct http_worker *hw = http_conn_ctx(c);
+	struct worker      *w = hw->w;
+	uint64_t            now = util_now_ms(), uptime;
+	int                 method = http_conn_head(c)->method;
 
 	if (method != HTTP_GET && method != HTTP_HEAD) {
 		http_respond_error(c, 405, "Allow: GET, HEAD\r\n",

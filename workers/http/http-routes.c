@@ -12,17 +12,17 @@
 #include "workers/worker.h"
 
 enum route_match {
-	ROUTE_UPGRADE,		/* any path, Connection: upgrade */
+	ROUTE_UPGRADE, /* any path, Connection: upgrade */
 	ROUTE_EXACT,
-	ROUTE_PREFIX,		/* the path, or below it ("/x" or "/x/...") */
+	ROUTE_PREFIX, /* the path, or below it ("/x" or "/x/...") */
 };
 
 struct http_route_row {
-	const char		*path;
-	enum route_match	 match;
-	int			(*enabled)(const struct http_worker *); /* or NULL */
+	const char      *path;
+	enum route_match match;
+	int (*enabled)(const struct http_worker *); /* or NULL */
 	/* handler and arg, the body limit (0: no body read) and timeout */
-	struct http_route	 route;
+	struct http_route route;
 };
 
 static int
@@ -38,8 +38,10 @@ route_not_found(struct http_conn *c, void *arg)
 	http_respond_error(c, 404, NULL, "Not Found", "not_found");
 }
 
+/* clang-format off */
 #define PROBE_ROW(path, kind) \
 	{ path, ROUTE_EXACT, NULL, { http_probe, HTTP_PROBE(kind), 0, 0 } }
+/* clang-format on */
 
 /* First match wins: an upgrade goes to ws whatever its path. */
 static const struct http_route_row http_routes[] = {
@@ -59,7 +61,7 @@ static const struct http_route route_default = { route_not_found, NULL, 0, 0 };
 static int
 route_matches(const struct http_route_row *r, const struct http_head *h)
 {
-	size_t	n;
+	size_t n;
 
 	switch (r->match) {
 	case ROUTE_UPGRADE:
@@ -77,13 +79,13 @@ route_matches(const struct http_route_row *r, const struct http_head *h)
 static const struct http_route *
 http_route(struct http_conn *c, void *arg)
 {
-	const struct http_worker	*hw = arg;
-	const struct http_head		*h = http_conn_head(c);
-	size_t				 i;
+	const struct http_worker *hw = arg;
+	const struct http_head   *h = http_conn_head(c);
+	size_t                    i;
 
 	for (i = 0; i < sizeof(http_routes) / sizeof(http_routes[0]); i++)
 		if ((http_routes[i].enabled == NULL ||
-		    http_routes[i].enabled(hw)) &&
+		        http_routes[i].enabled(hw)) &&
 		    route_matches(&http_routes[i], h))
 			return &http_routes[i].route;
 	return &route_default;

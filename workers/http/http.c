@@ -20,7 +20,7 @@ static void
 http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int socklen, void *arg)
 {
-	struct http_worker	*hw = arg;
+	struct http_worker *hw = arg;
 
 	(void)lev;
 	(void)http_server_accept(hw->srv, fd, sa, (socklen_t)socklen);
@@ -29,8 +29,8 @@ http_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 static int
 http_start(struct worker *w)
 {
-	struct http_worker	*s = &http_wk;
-	const char		*host;
+	struct http_worker *s = &http_wk;
+	const char         *host;
 
 	memset(s, 0, sizeof(*s));
 	s->w = w;
@@ -70,7 +70,7 @@ http_worker_check_drained(struct http_worker *s)
 static void
 http_drain_deadline(void *arg)
 {
-	struct http_worker	*s = arg;
+	struct http_worker *s = arg;
 
 	log_info("drain deadline: closing %d connection(s)",
 	    http_server_nconns(s->srv));
@@ -80,7 +80,7 @@ http_drain_deadline(void *arg)
 static void
 http_drain(struct worker *w, const struct imsg_drain *d)
 {
-	struct http_worker	*s = w->ctx;
+	struct http_worker *s = w->ctx;
 
 	http_server_drain(s->srv);
 	worker_drain_deadline(w, d, http_drain_deadline, s);
@@ -90,7 +90,7 @@ http_drain(struct worker *w, const struct imsg_drain *d)
 static void
 http_stop(struct worker *w)
 {
-	struct http_worker	*s = w->ctx;
+	struct http_worker *s = w->ctx;
 
 	if (s == NULL)
 		return;

@@ -16,7 +16,7 @@
 static const char *
 auth_hint(struct json_object *params, const char *kind, int local)
 {
-	const char	*id = frame_str(json_object_object_get(params, "client"),
+	const char *id = frame_str(json_object_object_get(params, "client"),
 	    "id");
 
 	/* A CLI on this machine reads the same config file as we do. */
@@ -28,14 +28,16 @@ auth_hint(struct json_object *params, const char *kind, int local)
 		return strcmp(kind, "token") == 0 ?
 		    "set gateway.remote.token to match gateway.auth.token" :
 		    "set gateway.remote.password to match gateway.auth.password";
-	if (id != NULL && (strcmp(id, "openclaw-control-ui") == 0 ||
-	    strcmp(id, "webchat-ui") == 0 || strcmp(id, "webchat") == 0))
+	if (id != NULL &&
+	    (strcmp(id, "openclaw-control-ui") == 0 ||
+	        strcmp(id, "webchat-ui") == 0 || strcmp(id, "webchat") == 0))
 		return strcmp(kind, "token") == 0 ?
 		    "open the dashboard URL and paste the token in Control UI "
-		    "settings" : "enter the gateway password in Control UI "
+		    "settings" :
+		    "enter the gateway password in Control UI "
 		    "settings";
 	return strcmp(kind, "token") == 0 ? "provide gateway auth token" :
-	    "provide gateway auth password";
+	                                    "provide gateway auth password";
 }
 
 static void
@@ -53,28 +55,31 @@ static void
 auth_secret(struct ws_auth_result *r, struct json_object *params, int local,
     const char *kind, const char *expected, const char *given)
 {
-	int	tok = strcmp(kind, "token") == 0;
+	int tok = strcmp(kind, "token") == 0;
 
 	if (expected == NULL || *expected == '\0') {
-		auth_fail(r, tok ? "token_missing_config" :
-		    "password_missing_config", tok ?
-		    "AUTH_TOKEN_NOT_CONFIGURED" : "AUTH_PASSWORD_NOT_CONFIGURED",
+		auth_fail(r,
+		    tok ? "token_missing_config" : "password_missing_config",
+		    tok ? "AUTH_TOKEN_NOT_CONFIGURED" :
+		          "AUTH_PASSWORD_NOT_CONFIGURED",
 		    0, "%s", "");
-		snprintf(r->message, sizeof(r->message), "unauthorized: "
+		snprintf(r->message, sizeof(r->message),
+		    "unauthorized: "
 		    "gateway %s not configured on gateway (set gateway.auth.%s)",
 		    kind, kind);
 	} else if (given == NULL)
-		auth_fail(r, tok ? "token_missing" : "password_missing", tok ?
-		    "AUTH_TOKEN_MISSING" : "AUTH_PASSWORD_MISSING", 1, tok ?
-		    "unauthorized: gateway token missing (use this gateway's "
-		    "gateway.auth.token or pair the device)%s" :
-		    "unauthorized: gateway password missing (%s)",
+		auth_fail(r, tok ? "token_missing" : "password_missing",
+		    tok ? "AUTH_TOKEN_MISSING" : "AUTH_PASSWORD_MISSING", 1,
+		    tok ?
+		        "unauthorized: gateway token missing (use this gateway's "
+		        "gateway.auth.token or pair the device)%s" :
+		        "unauthorized: gateway password missing (%s)",
 		    tok ? "" : auth_hint(params, kind, local));
 	else if (!util_secret_eq(given, expected))
-		auth_fail(r, tok ? "token_mismatch" : "password_mismatch", tok ?
-		    "AUTH_TOKEN_MISMATCH" : "AUTH_PASSWORD_MISMATCH", 1, tok ?
-		    "unauthorized: gateway token mismatch (%s)" :
-		    "unauthorized: gateway password mismatch (%s)",
+		auth_fail(r, tok ? "token_mismatch" : "password_mismatch",
+		    tok ? "AUTH_TOKEN_MISMATCH" : "AUTH_PASSWORD_MISMATCH", 1,
+		    tok ? "unauthorized: gateway token mismatch (%s)" :
+		          "unauthorized: gateway password mismatch (%s)",
 		    auth_hint(params, kind, local));
 	else {
 		r->ok = 1;
@@ -86,9 +91,9 @@ void
 ws_auth_check(struct ws_conn *c, struct json_object *params,
     struct ws_auth_result *r)
 {
-	const struct gw_config	*cfg = &c->srv->w->cfg;
-	struct json_object	*auth = json_object_object_get(params, "auth");
-	const char		*mode = config_auth_mode(cfg);
+	const struct gw_config *cfg = &c->srv->w->cfg;
+	struct json_object     *auth = json_object_object_get(params, "auth");
+	const char             *mode = config_auth_mode(cfg);
 
 	memset(r, 0, sizeof(*r));
 	if (c->is_node && json_object_object_get(params, "device") == NULL) {

@@ -18,12 +18,12 @@
 struct json_object *
 ws_state_version(struct ws_server *s)
 {
-	struct json_object	*v = json_object_new_object();
+	struct json_object *v = json_object_new_object();
 
-	json_object_object_add(v, "presence", json_object_new_int64(
-	    (int64_t)shm_presence_version(s->w->shm)));
-	json_object_object_add(v, "health", json_object_new_int64(
-	    (int64_t)shm_health_version(s->w->shm)));
+	json_object_object_add(v, "presence",
+	    json_object_new_int64((int64_t)shm_presence_version(s->w->shm)));
+	json_object_object_add(v, "health",
+	    json_object_new_int64((int64_t)shm_health_version(s->w->shm)));
 	return v;
 }
 
@@ -34,11 +34,11 @@ ws_state_version(struct ws_server *s)
  * and no copy instead of 58 MB of JSON.
  */
 struct ws_event_out {
-	const char		*event;
-	struct json_object	*payload;	/* until serialized */
-	int			 with_state;
-	struct ws_shared	*env;		/* the frame up to its last '}' */
-	char			 state[128];	/* ,"stateVersion":{...} or "" */
+	const char         *event;
+	struct json_object *payload; /* until serialized */
+	int                 with_state;
+	struct ws_shared   *env;        /* the frame up to its last '}' */
+	char                state[128]; /* ,"stateVersion":{...} or "" */
 };
 
 static void
@@ -59,9 +59,9 @@ ws_event_init(struct ws_event_out *e, const char *event,
 static void
 ws_event_serialize(struct ws_server *s, struct ws_event_out *e)
 {
-	struct json_object	*o, *v;
-	const char		*str;
-	size_t			 len;
+	struct json_object *o, *v;
+	const char         *str;
+	size_t              len;
 
 	o = frame_event(e->event, e->payload, -1, NULL);
 	e->payload = NULL;
@@ -89,8 +89,8 @@ ws_event_done(struct ws_event_out *e)
 static int
 ws_event_send(struct ws_conn *c, struct ws_event_out *e, int droppable)
 {
-	char	tail[160];
-	int	n, rv;
+	char tail[160];
+	int  n, rv;
 
 	if (e->env == NULL)
 		ws_event_serialize(c->srv, e);
@@ -105,11 +105,11 @@ ws_event_send(struct ws_conn *c, struct ws_event_out *e, int droppable)
 
 /* Send one event; takes ownership of payload. */
 int
-ws_send_event(struct ws_conn *c, const char *event,
-    struct json_object *payload, int with_state, int droppable)
+ws_send_event(struct ws_conn *c, const char *event, struct json_object *payload,
+    int with_state, int droppable)
 {
-	struct ws_event_out	e;
-	int			rv;
+	struct ws_event_out e;
+	int                 rv;
 
 	ws_event_init(&e, event, payload, with_state);
 	rv = ws_event_send(c, &e, droppable);
@@ -121,8 +121,8 @@ void
 ws_broadcast(struct ws_server *s, const char *event,
     struct json_object *payload, int need_read, int with_state, int droppable)
 {
-	struct ws_event_out	 e;
-	struct ws_conn		*c, *next;
+	struct ws_event_out e;
+	struct ws_conn     *c, *next;
 
 	ws_event_init(&e, event, payload, with_state);
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
@@ -137,8 +137,8 @@ ws_broadcast(struct ws_server *s, const char *event,
 static void
 bc_presence_now(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_server	*s = arg;
-	struct json_object	*p;
+	struct ws_server   *s = arg;
+	struct json_object *p;
 
 	(void)fd;
 	(void)ev;
@@ -156,8 +156,8 @@ bc_presence_now(evutil_socket_t fd, short ev, void *arg)
 void
 ws_broadcast_presence_soon(struct ws_server *s)
 {
-	struct timeval	tv = { 0, 0 };
-	uint64_t	now = util_mono_ms(), due;
+	struct timeval tv = { 0, 0 };
+	uint64_t       now = util_mono_ms(), due;
 
 	if (s->presence_pending || s->presence_timer == NULL)
 		return;
@@ -171,14 +171,14 @@ ws_broadcast_presence_soon(struct ws_server *s)
 static void
 bc_tick(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_server	*s = arg;
-	struct json_object	*p;
+	struct ws_server   *s = arg;
+	struct json_object *p;
 
 	(void)fd;
 	(void)ev;
 	p = json_object_new_object();
-	json_object_object_add(p, "ts", json_object_new_int64(
-	    (int64_t)util_now_ms()));
+	json_object_object_add(p, "ts",
+	    json_object_new_int64((int64_t)util_now_ms()));
 	ws_broadcast(s, "tick", p, 0, 0, 0);
 }
 
@@ -186,8 +186,8 @@ bc_tick(evutil_socket_t fd, short ev, void *arg)
 static void
 bc_ping_sweep(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_server	*s = arg;
-	struct ws_conn		*c, *next;
+	struct ws_server *s = arg;
+	struct ws_conn   *c, *next;
 
 	(void)fd;
 	(void)ev;
@@ -208,8 +208,8 @@ bc_ping_sweep(evutil_socket_t fd, short ev, void *arg)
 static struct event *
 bc_every(struct ws_server *s, long ms, event_callback_fn fn)
 {
-	struct event	*ev;
-	struct timeval	 tv;
+	struct event  *ev;
+	struct timeval tv;
 
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -242,8 +242,8 @@ void
 ws_broadcast_shutdown(struct ws_server *s, const char *reason,
     uint32_t restart_expected_ms)
 {
-	struct ws_conn		*c, *next;
-	struct json_object	*p;
+	struct ws_conn     *c, *next;
+	struct json_object *p;
 
 	ws_broadcast_stop(s);
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {

@@ -15,7 +15,7 @@
 static struct ws_conn_bucket *
 ws_call_bucket(struct ws_server *s, const char *key)
 {
-	uint32_t	h = 2166136261u;
+	uint32_t h = 2166136261u;
 
 	for (; *key != '\0'; key++)
 		h = (h ^ (uint8_t)*key) * 16777619u;
@@ -25,27 +25,27 @@ ws_call_bucket(struct ws_server *s, const char *key)
 static void *
 ws_call_lookup(void *arg, const char *key)
 {
-	struct ws_server	*s = arg;
-	struct ws_conn		*c;
+	struct ws_server *s = arg;
+	struct ws_conn   *c;
 
 	LIST_FOREACH(c, ws_call_bucket(s, key), by_id)
-		if (strcmp(c->conn_id, key) == 0)
-			return c;
+	if (strcmp(c->conn_id, key) == 0)
+		return c;
 	return NULL;
 }
 
 static int
 ws_call_send(void *arg, void *caller, struct json_object *frame)
 {
-	struct ws_conn		*c = caller;
-	struct json_object	*err;
+	struct ws_conn     *c = caller;
+	struct json_object *err;
 
 	(void)arg;
 	if (log_verbose()) {
 		err = json_object_object_get(frame, "error");
 		log_debug("conn %s: res %.64s %s", c->conn_id,
-		    frame_str(frame, "id"), err == NULL ? "ok" :
-		    frame_str(err, "code"));
+		    frame_str(frame, "id"),
+		    err == NULL ? "ok" : frame_str(err, "code"));
 	}
 	return ws_conn_send_json(c, frame, 0) == 0 ? 0 : -1;
 }
@@ -53,7 +53,7 @@ ws_call_send(void *arg, void *caller, struct json_object *frame)
 void
 ws_call_init(struct ws_server *s)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < WS_CONN_BUCKETS; i++)
 		LIST_INIT(&s->by_id[i]);
@@ -79,7 +79,7 @@ struct gw_call *
 ws_call_new(struct ws_conn *c, const char *id, const char *method,
     struct json_object *params)
 {
-	struct gw_caller	who;
+	struct gw_caller who;
 
 	who.key = c->conn_id;
 	who.is_node = c->is_node;

@@ -23,10 +23,10 @@
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
-static int	ws_conn_on_message(void *, int, const uint8_t *, size_t);
-static int	ws_conn_on_control(void *, int, const uint8_t *, size_t);
-static void	ws_conn_out_cb(struct evbuffer *,
-		    const struct evbuffer_cb_info *, void *);
+static int ws_conn_on_message(void *, int, const uint8_t *, size_t);
+static int ws_conn_on_control(void *, int, const uint8_t *, size_t);
+static void
+ws_conn_out_cb(struct evbuffer *, const struct evbuffer_cb_info *, void *);
 
 static const struct ws_decoder_cb ws_conn_cb = {
 	ws_conn_on_message,
@@ -40,12 +40,11 @@ ws_conn_queued(struct ws_conn *c)
 }
 
 static void
-ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data,
-    size_t len)
+ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data, size_t len)
 {
-	struct evbuffer	*out = sockio_output(c->sio);
-	uint8_t		 hdr[14];
-	size_t		 n;
+	struct evbuffer *out = sockio_output(c->sio);
+	uint8_t          hdr[14];
+	size_t           n;
 
 	n = ws_frame_header(hdr, 1, opcode, len, NULL);
 	evbuffer_add(out, hdr, n);
@@ -60,16 +59,17 @@ ws_conn_send_frame(struct ws_conn *c, int opcode, const void *data,
 static int
 ws_conn_cut_largest(struct ws_conn *c)
 {
-	struct ws_conn	*v, *worst = c;
-	size_t		 q, most = 0;
+	struct ws_conn *v, *worst = c;
+	size_t          q, most = 0;
 
 	TAILQ_FOREACH(v, &c->srv->conns, entry)
-		if (v->state != WSC_CLOSING && (q = ws_conn_queued(v)) > most) {
-			most = q;
-			worst = v;
-		}
+	if (v->state != WSC_CLOSING && (q = ws_conn_queued(v)) > most) {
+		most = q;
+		worst = v;
+	}
 	log_info("conn %s: slow consumer (%zu bytes queued; outbound memory "
-	    "cap reached)", worst->conn_id, most);
+	         "cap reached)",
+	    worst->conn_id, most);
 	ws_conn_close(worst, WS_CLOSE_POLICY, "slow consumer");
 	return worst == c;
 }
@@ -82,12 +82,13 @@ ws_conn_cut_largest(struct ws_conn *c)
 static int
 ws_conn_room(struct ws_conn *c, size_t len)
 {
-	size_t	queued = ws_conn_queued(c);
-	size_t	cap = c->state == WSC_PREAUTH ? WS_MAX_PREAUTH_PAYLOAD :
-	    WS_MAX_BUFFERED;
+	size_t queued = ws_conn_queued(c);
+	size_t cap = c->state == WSC_PREAUTH ? WS_MAX_PREAUTH_PAYLOAD :
+	                                       WS_MAX_BUFFERED;
 
-	if (queued + len <= cap && c->srv->out_bytes + len <=
-	    (size_t)c->srv->w->cfg.max_outbound_bytes)
+	if (queued + len <= cap &&
+	    c->srv->out_bytes + len <=
+	        (size_t)c->srv->w->cfg.max_outbound_bytes)
 		return 1;
 	log_info("conn %s: slow consumer (%zu bytes queued, pinging)",
 	    c->conn_id, queued);
@@ -103,8 +104,8 @@ ws_conn_room(struct ws_conn *c, size_t len)
 static int
 ws_conn_admit(struct ws_conn *c, size_t len, int droppable)
 {
-	struct ws_server	*s = c->srv;
-	size_t			 queued, cap = (size_t)s->w->cfg.max_outbound_bytes;
+	struct ws_server *s = c->srv;
+	size_t            queued, cap = (size_t)s->w->cfg.max_outbound_bytes;
 
 	if (c->state == WSC_CLOSING)
 		return -1;
@@ -131,7 +132,7 @@ ws_conn_admit(struct ws_conn *c, size_t len, int droppable)
 int
 ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 {
-	int	rv;
+	int rv;
 
 	if ((rv = ws_conn_admit(c, len, droppable)) != 0)
 		return rv;
@@ -142,7 +143,7 @@ ws_conn_send(struct ws_conn *c, const char *text, size_t len, int droppable)
 struct ws_shared *
 ws_shared_new(const char *data, size_t len)
 {
-	struct ws_shared	*sh;
+	struct ws_shared *sh;
 
 	sh = xmalloc(sizeof(*sh) + len);
 	sh->refs = 1;
@@ -168,13 +169,13 @@ ws_shared_cleanup(const void *data, size_t len, void *arg)
 }
 
 int
-ws_conn_send_shared(struct ws_conn *c, struct ws_shared *sh,
-    const char *tail, size_t tail_len, int droppable)
+ws_conn_send_shared(struct ws_conn *c, struct ws_shared *sh, const char *tail,
+    size_t tail_len, int droppable)
 {
-	struct evbuffer	*out;
-	uint8_t		 hdr[14];
-	size_t		 len = sh->len + tail_len, n;
-	int		 rv;
+	struct evbuffer *out;
+	uint8_t          hdr[14];
+	size_t           len = sh->len + tail_len, n;
+	int              rv;
 
 	if ((rv = ws_conn_admit(c, len, droppable)) != 0)
 		return rv;
@@ -183,7 +184,7 @@ ws_conn_send_shared(struct ws_conn *c, struct ws_shared *sh,
 	evbuffer_add(out, hdr, n);
 	sh->refs++;
 	if (evbuffer_add_reference(out, sh->data, sh->len, ws_shared_cleanup,
-	    sh) == -1)
+	        sh) == -1)
 		fatalx(EXIT_RUNTIME, "out of memory (shared output)");
 	if (tail_len > 0)
 		evbuffer_add(out, tail, tail_len);
@@ -193,8 +194,8 @@ ws_conn_send_shared(struct ws_conn *c, struct ws_shared *sh,
 int
 ws_conn_send_json(struct ws_conn *c, struct json_object *o, int droppable)
 {
-	const char	*s;
-	size_t		 len;
+	const char *s;
+	size_t      len;
 
 	s = frame_text(o, &len);
 	return ws_conn_send(c, s, len, droppable);
@@ -224,10 +225,10 @@ ws_conn_grace(evutil_socket_t fd, short ev, void *arg)
 void
 ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason)
 {
-	uint8_t		payload[125];
-	size_t		n;
-	struct timeval	tv = { WS_CLOSE_GRACE_MS / 1000,
-	    (WS_CLOSE_GRACE_MS % 1000) * 1000 };
+	uint8_t        payload[125];
+	size_t         n;
+	struct timeval tv = { WS_CLOSE_GRACE_MS / 1000,
+		(WS_CLOSE_GRACE_MS % 1000) * 1000 };
 
 	if (c->state == WSC_CLOSING)
 		return;
@@ -256,8 +257,8 @@ ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason)
 void
 ws_conn_free(struct ws_conn *c)
 {
-	struct ws_server	*s = c->srv;
-	int			 i;
+	struct ws_server *s = c->srv;
+	int               i;
 
 	if (c->in_feed) {
 		c->dead = 1;
@@ -295,7 +296,7 @@ ws_conn_free(struct ws_conn *c)
 static int
 ws_conn_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn *c = arg;
 
 	/*
 	 * Binary frames are read like text, as the reference server does;
@@ -313,8 +314,8 @@ ws_conn_on_message(void *arg, int opcode, const uint8_t *data, size_t len)
 static int
 ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 {
-	struct ws_conn	*c = arg;
-	uint16_t	 code = WS_CLOSE_NORMAL;
+	struct ws_conn *c = arg;
+	uint16_t        code = WS_CLOSE_NORMAL;
 
 	switch (opcode) {
 	case WS_OP_PING:
@@ -331,7 +332,7 @@ ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 		break;
 	case WS_OP_CLOSE:
 		if (c->state == WSC_CLOSING) {
-			c->dead = 1;	/* answer to our close */
+			c->dead = 1; /* answer to our close */
 			return -1;
 		}
 		if (len >= 2)
@@ -347,7 +348,7 @@ ws_conn_on_control(void *arg, int opcode, const uint8_t *data, size_t len)
 static int
 ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 {
-	int	rv;
+	int rv;
 
 	c->in_feed = 1;
 	rv = ws_decoder_feed(&c->dec, data, len);
@@ -356,8 +357,9 @@ ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 		log_info("conn %s: %s", c->conn_id, c->dec.error);
 		ws_conn_close(c, c->dec.close_code,
 		    c->state == WSC_PREAUTH &&
-		    c->dec.close_code == WS_CLOSE_TOO_BIG ?
-		    "preauth payload too large" : c->dec.error);
+		            c->dec.close_code == WS_CLOSE_TOO_BIG ?
+		        "preauth payload too large" :
+		        c->dec.error);
 	}
 	if (rv == -1)
 		sockio_set_reading(c->sio, 0);
@@ -367,9 +369,9 @@ ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 static void
 ws_conn_read_cb(struct sockio *so, struct evbuffer *in, void *arg)
 {
-	struct ws_conn		*c = arg;
-	struct evbuffer_iovec	 v;
-	int			 rv = 0;
+	struct ws_conn       *c = arg;
+	struct evbuffer_iovec v;
+	int                   rv = 0;
 
 	(void)so;
 	while (rv == 0 && evbuffer_peek(in, -1, NULL, &v, 1) > 0) {
@@ -385,7 +387,7 @@ ws_conn_read_cb(struct sockio *so, struct evbuffer *in, void *arg)
 static void
 ws_conn_drain_cb(struct sockio *so, void *arg)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn *c = arg;
 
 	(void)so;
 	if (c->free_on_drain)
@@ -395,7 +397,7 @@ ws_conn_drain_cb(struct sockio *so, void *arg)
 static void
 ws_conn_close_cb(struct sockio *so, int error, void *arg)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn *c = arg;
 
 	(void)so;
 	if (error != 0 && log_verbose())
@@ -413,7 +415,7 @@ static void
 ws_conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn *c = arg;
 
 	(void)buf;
 	if (c->uncounted)
@@ -425,7 +427,7 @@ ws_conn_out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void
 ws_conn_handshake_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_conn	*c = arg;
+	struct ws_conn *c = arg;
 
 	(void)fd;
 	(void)ev;
@@ -437,15 +439,19 @@ ws_conn_handshake_timeout(evutil_socket_t fd, short ev, void *arg)
 static void
 ws_conn_refuse(int fd, const char *why)
 {
-	char	body[256], buf[512];
-	int	n;
+	char body[256], buf[512];
+	int  n;
 
-	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s\","
-	    "\"type\":\"unavailable\"}}", why);
-	n = snprintf(buf, sizeof(buf), "HTTP/1.1 503 Service Unavailable\r\n"
+	snprintf(body, sizeof(body),
+	    "{\"error\":{\"message\":\"%s\","
+	    "\"type\":\"unavailable\"}}",
+	    why);
+	n = snprintf(buf, sizeof(buf),
+	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: application/json; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nRetry-After: 1\r\nConnection: close\r\n"
-	    "\r\n%s", strlen(body), body);
+	    "\r\n%s",
+	    strlen(body), body);
 	if (write(fd, buf, (size_t)n) == -1)
 		log_debug("refusing upgrade: %s", strerror(errno));
 	close(fd);
@@ -454,13 +460,13 @@ ws_conn_refuse(int fd, const char *why)
 static void
 ws_conn_challenge(struct ws_conn *c)
 {
-	struct json_object	*o, *p, *caps;
+	struct json_object *o, *p, *caps;
 
 	util_uuid(c->nonce);
 	p = json_object_new_object();
 	json_object_object_add(p, "nonce", json_object_new_string(c->nonce));
-	json_object_object_add(p, "ts", json_object_new_int64(
-	    (int64_t)util_now_ms()));
+	json_object_object_add(p, "ts",
+	    json_object_new_int64((int64_t)util_now_ms()));
 	caps = json_object_new_array();
 	json_object_object_add(p, "capabilities", caps);
 	/* No seq: the challenge precedes the numbered events. */
@@ -472,7 +478,7 @@ ws_conn_challenge(struct ws_conn *c)
 static struct ws_conn *
 ws_conn_new(struct ws_server *s, int fd, const char *ip, int local)
 {
-	struct ws_conn	*c;
+	struct ws_conn *c;
 
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
@@ -495,11 +501,11 @@ void
 ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
     const uint8_t *data)
 {
-	struct gw_config	*cfg = &s->w->cfg;
-	struct ws_conn		*c;
-	struct timeval		 tv;
-	char			 ip[48];
-	int			 local, browser;
+	struct gw_config *cfg = &s->w->cfg;
+	struct ws_conn   *c;
+	struct timeval    tv;
+	char              ip[48];
+	int               local, browser;
 
 	/*
 	 * No fcntl here: the http worker accepts with SOCK_NONBLOCK, and

@@ -30,12 +30,12 @@ static int
 ws_connect_protocol_ok(struct json_object *params, const char *role,
     const char *mode)
 {
-	int64_t	lo, hi;
+	int64_t lo, hi;
 
-	lo = json_object_get_int64(json_object_object_get(params,
-	    "minProtocol"));
-	hi = json_object_get_int64(json_object_object_get(params,
-	    "maxProtocol"));
+	lo = json_object_get_int64(
+	    json_object_object_get(params, "minProtocol"));
+	hi = json_object_get_int64(
+	    json_object_object_get(params, "maxProtocol"));
 	if (hi >= PROTO_VERSION && lo <= PROTO_VERSION)
 		return 1;
 	if (strcmp(mode, "probe") == 0 && hi >= PROTO_MIN_PROBE &&
@@ -51,16 +51,16 @@ static void
 ws_connect_mismatch(struct ws_conn *c, const char *id,
     struct json_object *params)
 {
-	struct json_object	*err, *d;
+	struct json_object *err, *d;
 
 	err = frame_error("INVALID_REQUEST", "protocol mismatch");
 	d = json_object_new_object();
 	json_object_object_add(d, "code",
 	    json_object_new_string("PROTOCOL_MISMATCH"));
-	json_object_object_add(d, "clientMinProtocol", json_object_get(
-	    json_object_object_get(params, "minProtocol")));
-	json_object_object_add(d, "clientMaxProtocol", json_object_get(
-	    json_object_object_get(params, "maxProtocol")));
+	json_object_object_add(d, "clientMinProtocol",
+	    json_object_get(json_object_object_get(params, "minProtocol")));
+	json_object_object_add(d, "clientMaxProtocol",
+	    json_object_get(json_object_object_get(params, "maxProtocol")));
 	json_object_object_add(d, "expectedProtocol",
 	    json_object_new_int(PROTO_VERSION));
 	json_object_object_add(d, "minimumProbeProtocol",
@@ -73,14 +73,15 @@ ws_connect_mismatch(struct ws_conn *c, const char *id,
 static int
 ws_connect_phase_gate(struct ws_conn *c, const char *id)
 {
-	struct worker		*w = c->srv->w;
-	struct json_object	*err, *d;
+	struct worker      *w = c->srv->w;
+	struct json_object *err, *d;
 
 	if (w->phase == PHASE_READY && !w->draining)
 		return 0;
 	d = json_object_new_object();
 	if (w->phase == PHASE_STARTING) {
-		err = frame_error("UNAVAILABLE", "gateway starting; retry shortly");
+		err = frame_error("UNAVAILABLE",
+		    "gateway starting; retry shortly");
 		json_object_object_add(err, "retryAfterMs",
 		    json_object_new_int(500));
 		json_object_object_add(d, "reason",
@@ -101,15 +102,15 @@ ws_connect_phase_gate(struct ws_conn *c, const char *id)
 	frame_error_details(err, d);
 	ws_connect_fail(c, id, err, WS_CLOSE_TRY_LATER,
 	    w->phase == PHASE_STARTING ? "gateway starting" :
-	    "gateway restart in progress");
+	                                 "gateway restart in progress");
 	return -1;
 }
 
 static int
 ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 {
-	struct ws_auth_result	 r;
-	struct json_object	*err, *d;
+	struct ws_auth_result r;
+	struct json_object   *err, *d;
 
 	ws_auth_check(c, params, &r);
 	if (r.ok) {
@@ -121,11 +122,13 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 	log_info("conn %s from %s: auth failed (%s)", c->conn_id, c->ip,
 	    r.reason);
 	err = frame_error(strcmp(r.detail, "DEVICE_IDENTITY_REQUIRED") == 0 ?
-	    "NOT_PAIRED" : "INVALID_REQUEST", r.message);
+	        "NOT_PAIRED" :
+	        "INVALID_REQUEST",
+	    r.message);
 	d = json_object_new_object();
 	json_object_object_add(d, "code", json_object_new_string(r.detail));
-	json_object_object_add(d, "authReason", json_object_new_string(
-	    r.reason));
+	json_object_object_add(d, "authReason",
+	    json_object_new_string(r.reason));
 	/* No device tokens are issued yet: nothing to retry with. */
 	json_object_object_add(d, "canRetryWithDeviceToken",
 	    json_object_new_boolean(0));
@@ -133,8 +136,8 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 		json_object_object_add(err, "retryable",
 		    json_object_new_boolean(1));
 		json_object_object_add(err, "retryAfterMs",
-		    json_object_new_int64((int64_t)ws_ip_locked(c->srv, c->ip,
-		    c->rl_exempt)));
+		    json_object_new_int64(
+		        (int64_t)ws_ip_locked(c->srv, c->ip, c->rl_exempt)));
 		json_object_object_add(d, "recommendedNextStep",
 		    json_object_new_string("wait_then_retry"));
 	} else if (strstr(r.detail, "MISMATCH") != NULL)
@@ -152,10 +155,10 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 static void
 ws_connect_scopes(struct ws_conn *c, struct json_object *params)
 {
-	struct json_object	*a, *v;
-	const char		*s;
-	size_t			 i, n;
-	int			 j, dup;
+	struct json_object *a, *v;
+	const char         *s;
+	size_t              i, n;
+	int                 j, dup;
 
 	if (!json_object_object_get_ex(params, "scopes", &a) || c->is_node)
 		return;
@@ -164,8 +167,7 @@ ws_connect_scopes(struct ws_conn *c, struct json_object *params)
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(a, i);
 		s = json_object_get_string(v);
-		if (!proto_scope_known(s) ||
-		    strncmp(s, "operator.", 9) != 0)
+		if (!proto_scope_known(s) || strncmp(s, "operator.", 9) != 0)
 			continue;
 		for (dup = 0, j = 0; j < c->nscopes; j++)
 			dup |= strcmp(c->scopes[j], s) == 0;
@@ -179,8 +181,8 @@ ws_connect_scopes(struct ws_conn *c, struct json_object *params)
 static void
 ws_connect_admit(struct ws_conn *c, const char *id, struct json_object *params)
 {
-	struct ws_server	*s = c->srv;
-	struct json_object	*hello;
+	struct ws_server   *s = c->srv;
+	struct json_object *hello;
 
 	ws_connect_scopes(c, params);
 	ws_ip_preauth_dec(s, c->ip);
@@ -198,9 +200,9 @@ ws_connect_admit(struct ws_conn *c, const char *id, struct json_object *params)
 void
 ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 {
-	struct json_object	*frame, *params, *client;
-	const char		*id, *method, *role, *mode, *cid;
-	char			 err[256], msg[300];
+	struct json_object *frame, *params, *client;
+	const char         *id, *method, *role, *mode, *cid;
+	char                err[256], msg[300];
 
 	if ((frame = frame_json_parse(text, len, 0, NULL)) == NULL) {
 		log_info("conn %s from %s: malformed first frame", c->conn_id,
@@ -215,8 +217,9 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 	id = frame_str(frame, "id");
 	method = frame_str(frame, "method");
 	if (strcmp(method, "connect") != 0) {
-		ws_connect_fail(c, id, frame_error("INVALID_REQUEST",
-		    "invalid handshake: first request must be connect"),
+		ws_connect_fail(c, id,
+		    frame_error("INVALID_REQUEST",
+		        "invalid handshake: first request must be connect"),
 		    WS_CLOSE_POLICY,
 		    "invalid handshake: first request must be connect");
 		goto done;
@@ -232,7 +235,8 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		goto done;
 	}
 	client = json_object_object_get(params, "client");
-	role = frame_str(params, "role") ? frame_str(params, "role") : "operator";
+	role = frame_str(params, "role") ? frame_str(params, "role") :
+	                                   "operator";
 	mode = frame_str(client, "mode");
 	cid = frame_str(client, "id");
 	if (strcmp(role, "worker") == 0 || strcmp(mode, "worker") == 0 ||
@@ -241,8 +245,9 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 		goto done;
 	}
 	if (strcmp(role, "operator") != 0 && strcmp(role, "node") != 0) {
-		ws_connect_fail(c, id, frame_error("INVALID_REQUEST",
-		    "invalid role"), WS_CLOSE_POLICY, "invalid role");
+		ws_connect_fail(c, id,
+		    frame_error("INVALID_REQUEST", "invalid role"),
+		    WS_CLOSE_POLICY, "invalid role");
 		goto done;
 	}
 	c->is_node = strcmp(role, "node") == 0;

@@ -20,7 +20,7 @@
 void
 ws_send_res(struct ws_conn *c, const char *id, struct json_object *payload)
 {
-	struct json_object	*o = frame_res(id, payload);
+	struct json_object *o = frame_res(id, payload);
 
 	c->srv->calls.send(c->srv, c, o);
 	json_object_put(o);
@@ -29,7 +29,7 @@ ws_send_res(struct ws_conn *c, const char *id, struct json_object *payload)
 void
 ws_send_err(struct ws_conn *c, const char *id, struct json_object *err)
 {
-	struct json_object	*o = frame_res_err(id, err);
+	struct json_object *o = frame_res_err(id, err);
 
 	c->srv->calls.send(c->srv, c, o);
 	json_object_put(o);
@@ -40,8 +40,8 @@ static int
 dispatch_role_gate(struct ws_conn *c, const char *id, const char *method,
     const char *class)
 {
-	char	msg[64];
-	int	node_method = class != NULL && strcmp(class, "node") == 0;
+	char msg[64];
+	int  node_method = class != NULL && strcmp(class, "node") == 0;
 
 	if (strcmp(method, "health") == 0 || node_method == c->is_node) {
 		c->unauthorized = 0;
@@ -51,7 +51,8 @@ dispatch_role_gate(struct ws_conn *c, const char *id, const char *method,
 	    c->is_node ? "node" : "operator");
 	ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
 	if (++c->unauthorized > WS_MAX_UNAUTHORIZED)
-		ws_conn_close(c, WS_CLOSE_POLICY, "repeated unauthorized calls");
+		ws_conn_close(c, WS_CLOSE_POLICY,
+		    "repeated unauthorized calls");
 	return -1;
 }
 
@@ -59,9 +60,9 @@ static int
 dispatch_scope_gate(struct ws_conn *c, const char *id, const char *method,
     const char *class)
 {
-	struct json_object	*err, *d, *req;
-	const char		*need;
-	char			 msg[96];
+	struct json_object *err, *d, *req;
+	const char         *need;
+	char                msg[96];
 
 	if (c->is_node || strcmp(method, "health") == 0)
 		return 0;
@@ -73,13 +74,13 @@ dispatch_scope_gate(struct ws_conn *c, const char *id, const char *method,
 	else
 		need = class;
 	if (proto_scope_satisfied((const char *const *)c->scopes, c->nscopes,
-	    need))
+	        need))
 		return 0;
 	snprintf(msg, sizeof(msg), "missing scope: %s", need);
 	err = frame_error("FORBIDDEN", msg);
 	d = json_object_new_object();
-	json_object_object_add(d, "code", json_object_new_string(
-	    "MISSING_SCOPE"));
+	json_object_object_add(d, "code",
+	    json_object_new_string("MISSING_SCOPE"));
 	json_object_object_add(d, "missingScope", json_object_new_string(need));
 	req = json_object_new_array();
 	json_object_array_add(req, json_object_new_string(need));
@@ -93,10 +94,10 @@ static void
 dispatch_call(struct ws_conn *c, const char *id, const char *method,
     struct json_object *params)
 {
-	const struct gw_method	*m;
-	struct gw_call		*call;
-	struct json_object	*empty = NULL;
-	char			 verr[256], msg[400];
+	const struct gw_method *m;
+	struct gw_call         *call;
+	struct json_object     *empty = NULL;
+	char                    verr[256], msg[400];
 
 	if ((m = ws_method_lookup(method)) == NULL) {
 		snprintf(msg, sizeof(msg), "unknown method: %s", method);
@@ -106,7 +107,8 @@ dispatch_call(struct ws_conn *c, const char *id, const char *method,
 	if (params == NULL)
 		params = empty = json_object_new_object();
 	if (proto_validate(m->schema, params, verr, sizeof(verr)) == -1) {
-		snprintf(msg, sizeof(msg), "invalid %s params: %s", method, verr);
+		snprintf(msg, sizeof(msg), "invalid %s params: %s", method,
+		    verr);
 		ws_send_err(c, id, frame_error("INVALID_REQUEST", msg));
 		json_object_put(empty);
 		return;
@@ -125,10 +127,10 @@ dispatch_call(struct ws_conn *c, const char *id, const char *method,
 void
 ws_dispatch_frame(struct ws_conn *c, const char *text, size_t len)
 {
-	struct json_object	*o;
-	struct frame		 f;
-	const char		*id, *class;
-	char			 err[256], msg[300];
+	struct json_object *o;
+	struct frame        f;
+	const char         *id, *class;
+	char                err[256], msg[300];
 
 	if ((o = frame_json_parse(text, len, 0, NULL)) == NULL) {
 		log_info("conn %s: malformed JSON ignored", c->conn_id);

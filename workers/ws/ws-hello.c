@@ -13,28 +13,28 @@
 static struct json_object *
 hello_snapshot(struct ws_conn *c)
 {
-	struct ws_server	*s = c->srv;
-	struct json_object	*o, *d;
-	uint64_t		 now = util_now_ms();
+	struct ws_server   *s = c->srv;
+	struct json_object *o, *d;
+	uint64_t            now = util_now_ms();
 
 	o = json_object_new_object();
-	json_object_object_add(o, "presence", c->can_read ?
-	    ws_presence_list(s) : json_object_new_array());
+	json_object_object_add(o, "presence",
+	    c->can_read ? ws_presence_list(s) : json_object_new_array());
 	json_object_object_add(o, "health", ws_health_get(s, 0));
 	json_object_object_add(o, "stateVersion", ws_state_version(s));
-	json_object_object_add(o, "uptimeMs", json_object_new_int64(
-	    (int64_t)(now - s->w->hello.boot_ms)));
+	json_object_object_add(o, "uptimeMs",
+	    json_object_new_int64((int64_t)(now - s->w->hello.boot_ms)));
 	d = json_object_new_object();
 	json_object_object_add(d, "defaultAgentId",
 	    json_object_new_string("main"));
 	json_object_object_add(d, "mainKey", json_object_new_string("main"));
 	json_object_object_add(d, "mainSessionKey",
 	    json_object_new_string("agent:main:main"));
-	json_object_object_add(d, "scope", json_object_new_string(
-	    "per-sender"));
+	json_object_object_add(d, "scope",
+	    json_object_new_string("per-sender"));
 	json_object_object_add(o, "sessionDefaults", d);
 	if (proto_scope_satisfied((const char *const *)c->scopes, c->nscopes,
-	    "operator.admin"))
+	        "operator.admin"))
 		json_object_object_add(o, "configPath",
 		    json_object_new_string(s->w->cfg.path));
 	return o;
@@ -43,13 +43,14 @@ hello_snapshot(struct ws_conn *c)
 struct json_object *
 ws_hello_ok(struct ws_conn *c)
 {
-	struct ws_server	*s = c->srv;
-	struct json_object	*o, *srv, *f, *a, *sc, *p;
-	int			 i;
+	struct ws_server   *s = c->srv;
+	struct json_object *o, *srv, *f, *a, *sc, *p;
+	int                 i;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("hello-ok"));
-	json_object_object_add(o, "protocol", json_object_new_int(PROTO_VERSION));
+	json_object_object_add(o, "protocol",
+	    json_object_new_int(PROTO_VERSION));
 	srv = json_object_new_object();
 	json_object_object_add(srv, "version",
 	    json_object_new_string(PACKAGE_VERSION));
@@ -67,8 +68,8 @@ ws_hello_ok(struct ws_conn *c)
 	a = json_object_new_object();
 	json_object_object_add(a, "method",
 	    json_object_new_string(c->auth_method));
-	json_object_object_add(a, "role", json_object_new_string(c->is_node ?
-	    "node" : "operator"));
+	json_object_object_add(a, "role",
+	    json_object_new_string(c->is_node ? "node" : "operator"));
 	sc = json_object_new_array();
 	for (i = 0; i < c->nscopes; i++)
 		json_object_array_add(sc, json_object_new_string(c->scopes[i]));

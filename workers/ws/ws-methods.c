@@ -17,16 +17,20 @@ static const struct gw_method *const ws_families[] = {
 };
 
 static const char *const ws_events[] = {
-	"connect.challenge", "tick", "shutdown", "presence", "health",
+	"connect.challenge",
+	"tick",
+	"shutdown",
+	"presence",
+	"health",
 };
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 const struct gw_method *
 ws_method_lookup(const char *name)
 {
-	const struct gw_method	*m;
-	size_t			 i;
+	const struct gw_method *m;
+	size_t                  i;
 
 	for (i = 0; i < NELEM(ws_families); i++)
 		for (m = ws_families[i]; m->name != NULL; m++)
@@ -38,21 +42,22 @@ ws_method_lookup(const char *name)
 struct json_object *
 ws_methods_list(void)
 {
-	struct json_object	*a = json_object_new_array();
-	const struct gw_method	*m;
-	size_t			 i;
+	struct json_object     *a = json_object_new_array();
+	const struct gw_method *m;
+	size_t                  i;
 
 	for (i = 0; i < NELEM(ws_families); i++)
 		for (m = ws_families[i]; m->name != NULL; m++)
-			json_object_array_add(a, json_object_new_string(m->name));
+			json_object_array_add(a,
+			    json_object_new_string(m->name));
 	return a;
 }
 
 struct json_object *
 ws_events_list(void)
 {
-	struct json_object	*a = json_object_new_array();
-	size_t			 i;
+	struct json_object *a = json_object_new_array();
+	size_t              i;
 
 	for (i = 0; i < NELEM(ws_events); i++)
 		json_object_array_add(a, json_object_new_string(ws_events[i]));

@@ -24,13 +24,13 @@
 #include "protocol/frame.h"
 #include "workers/ws/ws.h"
 
-#define SELF_KEY	"\x01self"	/* cannot collide with a client key */
-#define EVENTS_MAX	100
+#define SELF_KEY   "\x01self" /* cannot collide with a client key */
+#define EVENTS_MAX 100
 
 static struct ws_presence *
 presence_find(struct ws_server *s, const char *key)
 {
-	int	i;
+	int i;
 
 	for (i = 0; i < s->npresence; i++)
 		if (strcmp(s->presence[i].key, key) == 0)
@@ -41,7 +41,7 @@ presence_find(struct ws_server *s, const char *key)
 static int
 presence_free_row(struct ws_server *s)
 {
-	int	row, i, used;
+	int row, i, used;
 
 	for (row = 0; row < shm_presence_rows(); row++) {
 		for (used = 0, i = 0; i < s->npresence && !used; i++)
@@ -56,8 +56,8 @@ presence_free_row(struct ws_server *s)
 static int
 presence_store(struct ws_server *s, struct ws_presence *p)
 {
-	const char	*text;
-	size_t		 len;
+	const char *text;
+	size_t      len;
 
 	text = json_object_to_json_string_length(p->entry,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
@@ -84,7 +84,7 @@ presence_changed(struct ws_server *s)
 static int
 presence_oldest(struct ws_server *s)
 {
-	int	i, o = -1;
+	int i, o = -1;
 
 	for (i = 0; i < s->npresence; i++)
 		if (strcmp(s->presence[i].key, SELF_KEY) != 0 &&
@@ -97,11 +97,11 @@ presence_oldest(struct ws_server *s)
 static int
 presence_put(struct ws_server *s, const char *key, struct json_object *entry)
 {
-	struct ws_presence	*p;
-	uint64_t		 now = util_now_ms();
+	struct ws_presence *p;
+	uint64_t            now = util_now_ms();
 
-	json_object_object_add(entry, "ts", json_object_new_int64(
-	    (int64_t)now));
+	json_object_object_add(entry, "ts",
+	    json_object_new_int64((int64_t)now));
 	if ((p = presence_find(s, key)) == NULL) {
 		if (s->npresence >= WS_PRESENCE_MAX + 1)
 			presence_remove(s, presence_oldest(s));
@@ -138,7 +138,7 @@ padd_str(struct json_object *o, const char *key, const char *v)
 static void
 presence_lan_ip(char *buf, size_t len, const char *fallback)
 {
-	struct ifaddrs	*ifa, *i;
+	struct ifaddrs *ifa, *i;
 
 	snprintf(buf, len, "%s", fallback);
 	if (getifaddrs(&ifa) == -1)
@@ -158,17 +158,19 @@ presence_lan_ip(char *buf, size_t len, const char *fallback)
 static void
 presence_self(struct ws_server *s)
 {
-	struct json_object	*e;
-	struct ws_presence	*old;
-	struct utsname		 u;
-	char			 ip[256], plat[300], text[900];
+	struct json_object *e;
+	struct ws_presence *old;
+	struct utsname      u;
+	char                ip[256], plat[300], text[900];
 
 	presence_lan_ip(ip, sizeof(ip), s->hostname);
 	if (uname(&u) == -1)
 		strcpy(u.release, "unknown");
 	snprintf(plat, sizeof(plat), "linux %s", u.release);
-	snprintf(text, sizeof(text), "Gateway: %s (%s) · app %s · mode "
-	    "gateway · reason self", s->hostname, ip, PACKAGE_VERSION);
+	snprintf(text, sizeof(text),
+	    "Gateway: %s (%s) · app %s · mode "
+	    "gateway · reason self",
+	    s->hostname, ip, PACKAGE_VERSION);
 	/* The instance id survives a ws respawn: it names the gateway run. */
 	old = presence_find(s, SELF_KEY);
 	if (old != NULL && frame_str(old->entry, "instanceId") != NULL)
@@ -192,10 +194,10 @@ presence_self(struct ws_server *s)
 static void
 presence_load(struct ws_server *s)
 {
-	struct shm_presence	 row;
-	struct json_object	*e;
-	struct ws_presence	*p;
-	int			 r;
+	struct shm_presence row;
+	struct json_object *e;
+	struct ws_presence *p;
+	int                 r;
 
 	for (r = 0; r < shm_presence_rows(); r++) {
 		if (shm_presence_get(s->w->shm, r, &row) != 1)
@@ -221,10 +223,10 @@ presence_load(struct ws_server *s)
 static void
 presence_prune(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_server	*s = arg;
-	uint64_t		 now = util_now_ms();
-	uint64_t		 ttl = (uint64_t)s->w->cfg.presence_ttl_ms;
-	int			 i, pruned = 0;
+	struct ws_server *s = arg;
+	uint64_t          now = util_now_ms();
+	uint64_t          ttl = (uint64_t)s->w->cfg.presence_ttl_ms;
+	int               i, pruned = 0;
 
 	(void)fd;
 	(void)ev;
@@ -242,8 +244,8 @@ presence_prune(evutil_socket_t fd, short ev, void *arg)
 void
 ws_presence_start(struct ws_server *s)
 {
-	struct timeval	tv;
-	long		ms = s->w->cfg.presence_ttl_ms / 4;
+	struct timeval tv;
+	long           ms = s->w->cfg.presence_ttl_ms / 4;
 
 	if (ms > 60000)
 		ms = 60000;
@@ -261,7 +263,7 @@ ws_presence_start(struct ws_server *s)
 void
 ws_presence_stop(struct ws_server *s)
 {
-	int	i;
+	int i;
 
 	if (s->prune_timer != NULL)
 		event_free(s->prune_timer);
@@ -276,10 +278,10 @@ ws_presence_stop(struct ws_server *s)
 static int
 presence_cmp(const void *a, const void *b)
 {
-	int64_t	x = json_object_get_int64(json_object_object_get(
-	    *(struct json_object *const *)a, "ts"));
-	int64_t	y = json_object_get_int64(json_object_object_get(
-	    *(struct json_object *const *)b, "ts"));
+	int64_t x = json_object_get_int64(
+	    json_object_object_get(*(struct json_object *const *)a, "ts"));
+	int64_t y = json_object_get_int64(
+	    json_object_object_get(*(struct json_object *const *)b, "ts"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -287,9 +289,9 @@ presence_cmp(const void *a, const void *b)
 struct json_object *
 ws_presence_list(struct ws_server *s)
 {
-	struct json_object	*a;
-	struct ws_presence	*self;
-	int			 i;
+	struct json_object *a;
+	struct ws_presence *self;
+	int                 i;
 
 	if ((self = presence_find(s, SELF_KEY)) != NULL) {
 		self->ts = util_now_ms();
@@ -307,10 +309,10 @@ ws_presence_list(struct ws_server *s)
 static struct json_object *
 presence_union(struct json_object *old, struct json_object *add)
 {
-	struct json_object	*a = json_object_new_array();
-	struct json_object	*lists[2] = { old, add };
-	size_t			 i, j, k, n;
-	int			 dup;
+	struct json_object *a = json_object_new_array();
+	struct json_object *lists[2] = { old, add };
+	size_t              i, j, k, n;
+	int                 dup;
 
 	for (k = 0; k < 2; k++) {
 		if (!json_object_is_type(lists[k], json_type_array))
@@ -322,7 +324,9 @@ presence_union(struct json_object *old, struct json_object *add)
 			n = json_object_array_length(a);
 			for (dup = 0, j = 0; j < n && !dup; j++)
 				dup = strcmp(json_object_get_string(
-				    json_object_array_get_idx(a, j)), v) == 0;
+				                 json_object_array_get_idx(a,
+				                     j)),
+				          v) == 0;
 			if (!dup)
 				json_object_array_add(a,
 				    json_object_new_string(v));
@@ -332,16 +336,17 @@ presence_union(struct json_object *old, struct json_object *add)
 }
 
 static void
-presence_connect_key(struct ws_conn *c, struct json_object *params,
-    char *key, size_t len)
+presence_connect_key(struct ws_conn *c, struct json_object *params, char *key,
+    size_t len)
 {
-	struct json_object	*dev = json_object_object_get(params, "device");
-	struct json_object	*cl = json_object_object_get(params, "client");
-	const char		*k = c->conn_id;
+	struct json_object *dev = json_object_object_get(params, "device");
+	struct json_object *cl = json_object_object_get(params, "client");
+	const char         *k = c->conn_id;
 
 	if (c->is_node)
-		k = frame_str(dev, "id") ? frame_str(dev, "id") :
-		    frame_str(cl, "instanceId") ? frame_str(cl, "instanceId") : k;
+		k = frame_str(dev, "id")        ? frame_str(dev, "id") :
+		    frame_str(cl, "instanceId") ? frame_str(cl, "instanceId") :
+		                                  k;
 	snprintf(key, len, "%s", k);
 	presence_lower(key);
 }
@@ -349,21 +354,21 @@ presence_connect_key(struct ws_conn *c, struct json_object *params,
 void
 ws_presence_connect(struct ws_conn *c, struct json_object *params)
 {
-	struct ws_server	*s = c->srv;
-	struct json_object	*cl = json_object_object_get(params, "client");
-	struct json_object	*e, *roles, *sc, *dev;
-	struct ws_presence	*old;
-	const char		*mode = frame_str(cl, "mode"), *host;
-	char			 key[128], text[300];
-	int			 i;
+	struct ws_server   *s = c->srv;
+	struct json_object *cl = json_object_object_get(params, "client");
+	struct json_object *e, *roles, *sc, *dev;
+	struct ws_presence *old;
+	const char         *mode = frame_str(cl, "mode"), *host;
+	char                key[128], text[300];
+	int                 i;
 
 	if (strcmp(mode, "cli") == 0 || strcmp(mode, "backend") == 0 ||
 	    strcmp(mode, "probe") == 0)
-		return;		/* ephemeral callers are not tracked */
+		return; /* ephemeral callers are not tracked */
 	presence_connect_key(c, params, key, sizeof(key));
 	dev = json_object_object_get(params, "device");
 	host = frame_str(cl, "displayName") ? frame_str(cl, "displayName") :
-	    frame_str(cl, "id");
+	                                      frame_str(cl, "id");
 	e = json_object_new_object();
 	padd_str(e, "host", host);
 	padd_str(e, "clientId", frame_str(cl, "id"));
@@ -376,22 +381,27 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 	padd_str(e, "timeZone", frame_str(cl, "timeZone"));
 	padd_str(e, "mode", mode);
 	padd_str(e, "deviceId", frame_str(dev, "id"));
-	padd_str(e, "instanceId", c->is_node && frame_str(dev, "id") ?
-	    frame_str(dev, "id") : frame_str(cl, "instanceId"));
+	padd_str(e, "instanceId",
+	    c->is_node && frame_str(dev, "id") ? frame_str(dev, "id") :
+	                                         frame_str(cl, "instanceId"));
 	padd_str(e, "reason", "connect");
 	snprintf(text, sizeof(text), "Node: %s · mode %s", host, mode);
 	padd_str(e, "text", text);
 	roles = json_object_new_array();
-	json_object_array_add(roles, json_object_new_string(c->is_node ?
-	    "node" : "operator"));
+	json_object_array_add(roles,
+	    json_object_new_string(c->is_node ? "node" : "operator"));
 	sc = json_object_new_array();
 	for (i = 0; i < c->nscopes; i++)
 		json_object_array_add(sc, json_object_new_string(c->scopes[i]));
 	old = presence_find(s, key);
-	json_object_object_add(e, "roles", presence_union(old ? 
-	    json_object_object_get(old->entry, "roles") : NULL, roles));
-	json_object_object_add(e, "scopes", presence_union(old ?
-	    json_object_object_get(old->entry, "scopes") : NULL, sc));
+	json_object_object_add(e, "roles",
+	    presence_union(old ? json_object_object_get(old->entry, "roles") :
+	                         NULL,
+	        roles));
+	json_object_object_add(e, "scopes",
+	    presence_union(old ? json_object_object_get(old->entry, "scopes") :
+	                         NULL,
+	        sc));
 	json_object_put(roles);
 	json_object_put(sc);
 	if (presence_put(s, key, e) == -1)
@@ -404,16 +414,16 @@ ws_presence_connect(struct ws_conn *c, struct json_object *params)
 void
 ws_presence_disconnect(struct ws_conn *c)
 {
-	struct ws_server	*s = c->srv;
-	struct ws_presence	*p;
-	struct json_object	*e;
+	struct ws_server   *s = c->srv;
+	struct ws_presence *p;
+	struct json_object *e;
 
 	if (c->presence_key == NULL ||
 	    (p = presence_find(s, c->presence_key)) == NULL)
 		return;
 	e = json_object_get(p->entry);
-	json_object_object_add(e, "reason", json_object_new_string(
-	    "disconnect"));
+	json_object_object_add(e, "reason",
+	    json_object_new_string("disconnect"));
 	if (presence_put(s, c->presence_key, e) == 0)
 		presence_changed(s);
 	free(c->presence_key);
@@ -424,14 +434,14 @@ ws_presence_disconnect(struct ws_conn *c)
 void
 ws_presence_touch(struct ws_conn *c)
 {
-	struct ws_presence	*p;
+	struct ws_presence *p;
 
 	if (c->presence_key == NULL ||
 	    (p = presence_find(c->srv, c->presence_key)) == NULL)
 		return;
 	p->ts = util_now_ms();
-	json_object_object_add(p->entry, "ts", json_object_new_int64(
-	    (int64_t)p->ts));
+	json_object_object_add(p->entry, "ts",
+	    json_object_new_int64((int64_t)p->ts));
 	presence_store(c->srv, p);
 }
 
@@ -442,8 +452,8 @@ ws_presence_touch(struct ws_conn *c)
 static void
 presence_parse_segment(const char *seg, int first, struct json_object *e)
 {
-	char	*buf, *p, *q;
-	long	 n;
+	char *buf, *p, *q;
+	long  n;
 
 	if (first) {
 		buf = xstrdup(seg);
@@ -473,9 +483,9 @@ presence_parse_segment(const char *seg, int first, struct json_object *e)
 static void
 presence_parse_node_line(const char *text, struct json_object *e)
 {
-	static const char	 sep[] = " \xc2\xb7 ";
-	char			*buf, *seg, *next;
-	int			 first = 1;
+	static const char sep[] = " \xc2\xb7 ";
+	char             *buf, *seg, *next;
+	int               first = 1;
 
 	if (strncmp(text, "Node: ", 6) != 0)
 		return;
@@ -490,22 +500,22 @@ presence_parse_node_line(const char *text, struct json_object *e)
 	free(buf);
 }
 
-static const char *const presence_event_fields[] = {
-	"host", "ip", "mode", "version", "platform", "deviceFamily",
-	"modelIdentifier", "reason", "deviceId", "instanceId", "roles",
-	"scopes", "tags", "lastInputSeconds", NULL
-};
+static const char *const presence_event_fields[] = { "host", "ip", "mode",
+	"version", "platform", "deviceFamily", "modelIdentifier", "reason",
+	"deviceId", "instanceId", "roles", "scopes", "tags", "lastInputSeconds",
+	NULL };
 
 static void
-presence_event_key(struct ws_server *s, struct json_object *e,
-    const char *text, char *key, size_t len)
+presence_event_key(struct ws_server *s, struct json_object *e, const char *text,
+    char *key, size_t len)
 {
-	const char	*k;
-	size_t		 n;
+	const char *k;
+	size_t      n;
 
 	if ((k = frame_str(e, "deviceId")) == NULL &&
 	    (k = frame_str(e, "instanceId")) == NULL &&
-	    (k = frame_str(e, "host")) == NULL && (k = frame_str(e, "ip")) == NULL)
+	    (k = frame_str(e, "host")) == NULL &&
+	    (k = frame_str(e, "ip")) == NULL)
 		k = *text != '\0' ? text : s->hostname;
 	/* The reference keys free text by its first 64 characters. */
 	n = strnlen(k, 64);
@@ -519,15 +529,16 @@ presence_event_key(struct ws_server *s, struct json_object *e,
 static void
 presence_queue_event(struct ws_server *s, struct json_object *params)
 {
-	struct json_object	*ev;
+	struct json_object *ev;
 
 	ev = json_object_new_object();
-	json_object_object_add(ev, "text", json_object_get(
-	    json_object_object_get(params, "text")));
-	json_object_object_add(ev, "ts", json_object_new_int64(
-	    (int64_t)util_now_ms()));
-	padd_str(ev, "sessionKey", frame_str(params, "sessionKey") ?
-	    frame_str(params, "sessionKey") : "agent:main:main");
+	json_object_object_add(ev, "text",
+	    json_object_get(json_object_object_get(params, "text")));
+	json_object_object_add(ev, "ts",
+	    json_object_new_int64((int64_t)util_now_ms()));
+	padd_str(ev, "sessionKey",
+	    frame_str(params, "sessionKey") ? frame_str(params, "sessionKey") :
+	                                      "agent:main:main");
 	if (json_object_array_length(s->events) >= EVENTS_MAX)
 		json_object_array_del_idx(s->events, 0, 1);
 	json_object_array_add(s->events, ev);
@@ -536,32 +547,33 @@ presence_queue_event(struct ws_server *s, struct json_object *params)
 int
 ws_presence_system_event(struct ws_server *s, struct json_object *params)
 {
-	struct json_object	*e, *v, *tags;
-	struct ws_presence	*old;
-	const char		*text = frame_str(params, "text");
-	char			 key[128];
-	size_t			 i;
-	int			 clear = 0;
+	struct json_object *e, *v, *tags;
+	struct ws_presence *old;
+	const char         *text = frame_str(params, "text");
+	char                key[128];
+	size_t              i;
+	int                 clear = 0;
 
 	e = json_object_new_object();
 	presence_parse_node_line(text, e);
 	for (i = 0; presence_event_fields[i] != NULL; i++)
 		if (json_object_object_get_ex(params, presence_event_fields[i],
-		    &v))
+		        &v))
 			json_object_object_add(e, presence_event_fields[i],
 			    json_object_get(v));
 	padd_str(e, "text", text);
 	tags = json_object_object_get(params, "tags");
 	for (i = 0; tags != NULL && i < json_object_array_length(tags); i++)
-		clear |= strcmp(json_object_get_string(json_object_array_get_idx(
-		    tags, i)), "system-presence-clear-last-input") == 0;
+		clear |= strcmp(json_object_get_string(
+		                    json_object_array_get_idx(tags, i)),
+		             "system-presence-clear-last-input") == 0;
 	presence_event_key(s, e, text, key, sizeof(key));
 	if ((old = presence_find(s, key)) != NULL) {
 		/* Merge: what the beacon does not say stays as it was. */
-		json_object_object_foreach(old->entry, k, ov)
-			if (json_object_object_get(e, k) == NULL &&
-			    !(clear && strcmp(k, "lastInputSeconds") == 0))
-				json_object_object_add(e, k, json_object_get(ov));
+		json_object_object_foreach(old->entry, k,
+		    ov) if (json_object_object_get(e, k) == NULL &&
+		    !(clear && strcmp(k, "lastInputSeconds") == 0))
+		    json_object_object_add(e, k, json_object_get(ov));
 	}
 	if (clear)
 		json_object_object_del(e, "lastInputSeconds");

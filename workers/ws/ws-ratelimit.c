@@ -13,21 +13,21 @@
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
-#define IP_BUCKETS	4096
+#define IP_BUCKETS 4096
 
 struct ws_ipent {
-	struct ws_ipent	*next;
-	char		 ip[48];
-	long		 preauth;
-	long		 fails;
-	uint64_t	 window_start;
-	uint64_t	 locked_until;
+	struct ws_ipent *next;
+	char             ip[48];
+	long             preauth;
+	long             fails;
+	uint64_t         window_start;
+	uint64_t         locked_until;
 };
 
 static unsigned
 ip_hash(const char *ip)
 {
-	unsigned	h = 2166136261u;
+	unsigned h = 2166136261u;
 
 	for (; *ip != '\0'; ip++)
 		h = (h ^ (unsigned char)*ip) * 16777619u;
@@ -37,7 +37,7 @@ ip_hash(const char *ip)
 static struct ws_ipent **
 ip_slot(struct ws_server *s, const char *ip)
 {
-	struct ws_ipent	**pp;
+	struct ws_ipent **pp;
 
 	if (s->ips == NULL)
 		s->ips = xcalloc(IP_BUCKETS, sizeof(*s->ips));
@@ -50,7 +50,7 @@ ip_slot(struct ws_server *s, const char *ip)
 static struct ws_ipent *
 ip_get(struct ws_server *s, const char *ip, int create)
 {
-	struct ws_ipent	**pp = ip_slot(s, ip);
+	struct ws_ipent **pp = ip_slot(s, ip);
 
 	if (*pp == NULL && create) {
 		*pp = xcalloc(1, sizeof(**pp));
@@ -62,15 +62,16 @@ ip_get(struct ws_server *s, const char *ip, int create)
 static int
 ip_stale(struct ws_server *s, const struct ws_ipent *e, uint64_t now)
 {
-	return e->preauth == 0 && e->locked_until <= now && (e->fails == 0 ||
-	    now - e->window_start > (uint64_t)s->w->cfg.rl_window_ms);
+	return e->preauth == 0 && e->locked_until <= now &&
+	    (e->fails == 0 ||
+	        now - e->window_start > (uint64_t)s->w->cfg.rl_window_ms);
 }
 
 /* Forget the entry once it counts nothing. */
 static void
 ip_gc(struct ws_server *s, const char *ip)
 {
-	struct ws_ipent	**pp = ip_slot(s, ip), *e = *pp;
+	struct ws_ipent **pp = ip_slot(s, ip), *e = *pp;
 
 	if (e == NULL || !ip_stale(s, e, util_mono_ms()))
 		return;
@@ -81,9 +82,9 @@ ip_gc(struct ws_server *s, const char *ip)
 void
 ws_ip_sweep(struct ws_server *s)
 {
-	struct ws_ipent	**pp, *e;
-	uint64_t	  now = util_mono_ms();
-	int		  i;
+	struct ws_ipent **pp, *e;
+	uint64_t          now = util_mono_ms();
+	int               i;
 
 	if (s->ips == NULL)
 		return;
@@ -100,7 +101,7 @@ ws_ip_sweep(struct ws_server *s)
 int
 ws_ip_preauth_inc(struct ws_server *s, const char *ip, long max)
 {
-	struct ws_ipent	*e = ip_get(s, ip, 1);
+	struct ws_ipent *e = ip_get(s, ip, 1);
 
 	if (e->preauth >= max) {
 		ip_gc(s, ip);
@@ -113,7 +114,7 @@ ws_ip_preauth_inc(struct ws_server *s, const char *ip, long max)
 void
 ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 {
-	struct ws_ipent	*e = ip_get(s, ip, 0);
+	struct ws_ipent *e = ip_get(s, ip, 0);
 
 	if (e != NULL && e->preauth > 0)
 		e->preauth--;
@@ -123,8 +124,8 @@ ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 uint64_t
 ws_ip_locked(struct ws_server *s, const char *ip, int exempt)
 {
-	struct ws_ipent	*e;
-	uint64_t	 now = util_mono_ms();
+	struct ws_ipent *e;
+	uint64_t         now = util_mono_ms();
 
 	if (exempt || (e = ip_get(s, ip, 0)) == NULL)
 		return 0;
@@ -134,9 +135,9 @@ ws_ip_locked(struct ws_server *s, const char *ip, int exempt)
 void
 ws_ip_failed(struct ws_server *s, const char *ip, int exempt)
 {
-	const struct gw_config	*cfg = &s->w->cfg;
-	struct ws_ipent		*e;
-	uint64_t		 now = util_mono_ms();
+	const struct gw_config *cfg = &s->w->cfg;
+	struct ws_ipent        *e;
+	uint64_t                now = util_mono_ms();
 
 	if (exempt)
 		return;
@@ -154,8 +155,8 @@ ws_ip_failed(struct ws_server *s, const char *ip, int exempt)
 void
 ws_ip_free_all(struct ws_server *s)
 {
-	struct ws_ipent	*e, *next;
-	int		 i;
+	struct ws_ipent *e, *next;
+	int              i;
 
 	if (s->ips == NULL)
 		return;

@@ -20,8 +20,8 @@ static struct ws_server ws_srv;
 static void
 ws_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
-	struct ws_server	*s = arg;
-	struct imsg_handoff	 h;
+	struct ws_server   *s = arg;
+	struct imsg_handoff h;
 
 	if (m == NULL) {
 		/* http is being respawned; the master sends a new channel. */
@@ -38,7 +38,7 @@ ws_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 static void
 ws_peer(struct worker *w, int role, int fd)
 {
-	struct ws_server	*s = w->ctx;
+	struct ws_server *s = w->ctx;
 
 	/* The table pairs ws with http only. */
 	if (s->http != NULL)
@@ -49,8 +49,8 @@ ws_peer(struct worker *w, int role, int fd)
 static int
 ws_start(struct worker *w)
 {
-	struct ws_server	*s = &ws_srv;
-	uint64_t		 starts;
+	struct ws_server *s = &ws_srv;
+	uint64_t          starts;
 
 	memset(s, 0, sizeof(*s));
 	s->w = w;
@@ -68,7 +68,8 @@ ws_start(struct worker *w)
 	starts = shm_ws_started(w->shm);
 	if (starts > 1)
 		log_info("ws worker restart #%llu: presence and stateVersion "
-		    "continue from shared memory", (unsigned long long)starts - 1);
+		         "continue from shared memory",
+		    (unsigned long long)starts - 1);
 	ws_presence_start(s);
 	ws_health_start(s);
 	ws_broadcast_start(s);
@@ -87,7 +88,7 @@ ws_server_check_drained(struct ws_server *s)
 static void
 ws_drain_deadline(void *arg)
 {
-	struct ws_server	*s = arg;
+	struct ws_server *s = arg;
 
 	log_info("drain deadline: cutting %d connection(s)", s->nconns);
 	while (!TAILQ_EMPTY(&s->conns))
@@ -97,7 +98,7 @@ ws_drain_deadline(void *arg)
 static void
 ws_drain(struct worker *w, const struct imsg_drain *d)
 {
-	struct ws_server	*s = w->ctx;
+	struct ws_server *s = w->ctx;
 
 	log_info("draining %d connection(s): %s", s->nconns, d->reason);
 	ws_broadcast_shutdown(s, d->reason, d->restart_expected_ms);
@@ -108,7 +109,7 @@ ws_drain(struct worker *w, const struct imsg_drain *d)
 static void
 ws_stop(struct worker *w)
 {
-	struct ws_server	*s = w->ctx;
+	struct ws_server *s = w->ctx;
 
 	if (s == NULL)
 		return;

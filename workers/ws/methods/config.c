@@ -17,19 +17,18 @@
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
-#define CONFIG_GET_MAX		(8 * 1024 * 1024)
-#define REDACTED		"__OPENCLAW_REDACTED__"
+#define CONFIG_GET_MAX (8 * 1024 * 1024)
+#define REDACTED       "__OPENCLAW_REDACTED__"
 
 /* Keys whose values are secrets wherever they appear. */
 static int
 config_key_secret(const char *key)
 {
-	static const char *const words[] = {
-		"token", "password", "secret", "apikey", "api_key",
-		"privatekey", "private_key", "credential", NULL
-	};
-	char	 low[128];
-	size_t	 i;
+	static const char *const words[] = { "token", "password", "secret",
+		"apikey", "api_key", "privatekey", "private_key", "credential",
+		NULL };
+	char                     low[128];
+	size_t                   i;
 
 	for (i = 0; key[i] != '\0' && i < sizeof(low) - 1; i++)
 		low[i] = (char)tolower((unsigned char)key[i]);
@@ -43,7 +42,7 @@ config_key_secret(const char *key)
 static void
 config_redact(struct json_object *o, int depth)
 {
-	size_t	i;
+	size_t i;
 
 	if (depth > 64)
 		return;
@@ -55,7 +54,8 @@ config_redact(struct json_object *o, int depth)
 	}
 	if (!json_object_is_type(o, json_type_object))
 		return;
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		if (config_key_secret(key) &&
 		    !json_object_is_type(val, json_type_object) &&
 		    !json_object_is_type(val, json_type_null))
@@ -67,10 +67,10 @@ config_redact(struct json_object *o, int depth)
 }
 
 static struct json_object *
-config_parse_file(const char *path, const char *text, size_t len,
-    char *err, size_t errlen)
+config_parse_file(const char *path, const char *text, size_t len, char *err,
+    size_t errlen)
 {
-	size_t	n = strlen(path);
+	size_t n = strlen(path);
 
 	if ((n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
 	    (n > 4 && strcmp(path + n - 4, ".yml") == 0))
@@ -81,17 +81,17 @@ config_parse_file(const char *path, const char *text, size_t len,
 static struct json_object *
 config_get(struct ws_server *s)
 {
-	const struct gw_config	*cfg = &s->w->cfg;
-	struct json_object	*o, *parsed = NULL, *issues;
-	char			*text, err[256], hash[65];
-	size_t			 len;
+	const struct gw_config *cfg = &s->w->cfg;
+	struct json_object     *o, *parsed = NULL, *issues;
+	char                   *text, err[256], hash[65];
+	size_t                  len;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(cfg->path));
 	issues = json_object_new_array();
 	text = util_read_file(cfg->path, CONFIG_GET_MAX, &len);
-	json_object_object_add(o, "exists", json_object_new_boolean(text !=
-	    NULL));
+	json_object_object_add(o, "exists",
+	    json_object_new_boolean(text != NULL));
 	if (text != NULL) {
 		config_hash(text, len, hash);
 		parsed = config_parse_file(cfg->path, text, len, err,
@@ -101,23 +101,25 @@ config_get(struct ws_server *s)
 			    json_object_new_string(err));
 		free(text);
 	}
-	json_object_object_add(o, "valid", json_object_new_boolean(text ==
-	    NULL || parsed != NULL));
+	json_object_object_add(o, "valid",
+	    json_object_new_boolean(text == NULL || parsed != NULL));
 	if (parsed != NULL)
 		config_redact(parsed, 0);
 	/* The redacted text: comments do not survive, secrets must not. */
-	json_object_object_add(o, "raw", parsed == NULL ? NULL :
-	    json_object_new_string(json_object_to_json_string_ext(parsed,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
+	json_object_object_add(o, "raw",
+	    parsed == NULL ?
+	        NULL :
+	        json_object_new_string(json_object_to_json_string_ext(parsed,
+	            JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)));
 	json_object_object_add(o, "parsed", json_object_get(parsed));
 	json_object_object_add(o, "config", parsed);
 	json_object_object_add(o, "issues", issues);
-	json_object_object_add(o, "hash", text == NULL ? NULL :
-	    json_object_new_string(hash));
-	json_object_object_add(o, "configRevisionHash", text == NULL ? NULL :
-	    json_object_new_string(hash));
-	json_object_object_add(o, "appliedConfigHash", cfg->hash == NULL ?
-	    NULL : json_object_new_string(cfg->hash));
+	json_object_object_add(o, "hash",
+	    text == NULL ? NULL : json_object_new_string(hash));
+	json_object_object_add(o, "configRevisionHash",
+	    text == NULL ? NULL : json_object_new_string(hash));
+	json_object_object_add(o, "appliedConfigHash",
+	    cfg->hash == NULL ? NULL : json_object_new_string(cfg->hash));
 	return o;
 }
 

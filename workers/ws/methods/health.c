@@ -17,13 +17,13 @@
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
-#define SESSIONS_MAX_BYTES	(16 * 1024 * 1024)
-#define SESSIONS_RECENT		5
+#define SESSIONS_MAX_BYTES (16 * 1024 * 1024)
+#define SESSIONS_RECENT    5
 
 static char *
 health_sessions_path(struct ws_server *s)
 {
-	char	*p;
+	char *p;
 
 	xasprintf(&p, "%s/agents/main/sessions/sessions.json",
 	    s->w->cfg.state_dir);
@@ -33,10 +33,12 @@ health_sessions_path(struct ws_server *s)
 static int
 health_cmp_recent(const void *a, const void *b)
 {
-	int64_t	x = json_object_get_int64(json_object_object_get(
-	    *(struct json_object *const *)a, "updatedAt"));
-	int64_t	y = json_object_get_int64(json_object_object_get(
-	    *(struct json_object *const *)b, "updatedAt"));
+	int64_t x = json_object_get_int64(
+	    json_object_object_get(*(struct json_object *const *)a,
+	        "updatedAt"));
+	int64_t y = json_object_get_int64(
+	    json_object_object_get(*(struct json_object *const *)b,
+	        "updatedAt"));
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -45,10 +47,10 @@ health_cmp_recent(const void *a, const void *b)
 static struct json_object *
 health_sessions(struct ws_server *s)
 {
-	struct json_object	*o, *store, *recent, *e, *u;
-	char			*path, *text, err[128];
-	size_t			 len, n = 0, i;
-	int64_t			 now = (int64_t)util_now_ms(), at;
+	struct json_object *o, *store, *recent, *e, *u;
+	char               *path, *text, err[128];
+	size_t              len, n = 0, i;
+	int64_t             now = (int64_t)util_now_ms(), at;
 
 	path = health_sessions_path(s);
 	o = json_object_new_object();
@@ -60,22 +62,23 @@ health_sessions(struct ws_server *s)
 	free(text);
 	free(path);
 	if (store != NULL && json_object_is_type(store, json_type_object)) {
-		json_object_object_foreach(store, key, val) {
+		json_object_object_foreach(store, key, val)
+		{
 			n++;
 			e = json_object_new_object();
 			json_object_object_add(e, "key",
 			    json_object_new_string(key));
 			u = json_object_object_get(val, "updatedAt");
 			at = u != NULL ? json_object_get_int64(u) : 0;
-			json_object_object_add(e, "updatedAt", u != NULL ?
-			    json_object_new_int64(at) : NULL);
-			json_object_object_add(e, "age", u != NULL ?
-			    json_object_new_int64(now - at) : NULL);
+			json_object_object_add(e, "updatedAt",
+			    u != NULL ? json_object_new_int64(at) : NULL);
+			json_object_object_add(e, "age",
+			    u != NULL ? json_object_new_int64(now - at) : NULL);
 			json_object_array_add(recent, e);
 		}
 		json_object_array_sort(recent, health_cmp_recent);
 		for (i = json_object_array_length(recent); i > SESSIONS_RECENT;
-		    i--)
+		     i--)
 			json_object_array_del_idx(recent, i - 1, 1);
 	}
 	json_object_put(store);
@@ -87,13 +90,13 @@ health_sessions(struct ws_server *s)
 static struct json_object *
 health_build(struct ws_server *s)
 {
-	struct json_object	*h, *plugins;
-	uint64_t		 t0 = util_mono_ms();
+	struct json_object *h, *plugins;
+	uint64_t            t0 = util_mono_ms();
 
 	h = json_object_new_object();
 	json_object_object_add(h, "ok", json_object_new_boolean(1));
-	json_object_object_add(h, "ts", json_object_new_int64(
-	    (int64_t)util_now_ms()));
+	json_object_object_add(h, "ts",
+	    json_object_new_int64((int64_t)util_now_ms()));
 	json_object_object_add(h, "channels", json_object_new_object());
 	json_object_object_add(h, "channelOrder", json_object_new_array());
 	json_object_object_add(h, "channelLabels", json_object_new_object());
@@ -106,8 +109,8 @@ health_build(struct ws_server *s)
 	json_object_object_add(plugins, "loaded", json_object_new_array());
 	json_object_object_add(plugins, "errors", json_object_new_array());
 	json_object_object_add(h, "plugins", plugins);
-	json_object_object_add(h, "durationMs", json_object_new_int64(
-	    (int64_t)(util_mono_ms() - t0)));
+	json_object_object_add(h, "durationMs",
+	    json_object_new_int64((int64_t)(util_mono_ms() - t0)));
 	return h;
 }
 
@@ -125,7 +128,7 @@ ws_health_get(struct ws_server *s, int fresh)
 static void
 health_refresh(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ws_server	*s = arg;
+	struct ws_server *s = arg;
 
 	(void)fd;
 	(void)ev;
@@ -137,8 +140,8 @@ health_refresh(evutil_socket_t fd, short ev, void *arg)
 void
 ws_health_start(struct ws_server *s)
 {
-	struct timeval	tv;
-	long		ms = s->w->cfg.health_refresh_ms;
+	struct timeval tv;
+	long           ms = s->w->cfg.health_refresh_ms;
 
 	json_object_put(ws_health_get(s, 1));
 	tv.tv_sec = ms / 1000;
@@ -151,9 +154,9 @@ ws_health_start(struct ws_server *s)
 static struct json_object *
 health_status(struct ws_server *s, int admin)
 {
-	struct json_object	*o, *hb, *sess, *paths, *defs, *h;
-	uint64_t		 now = util_now_ms();
-	char			*path;
+	struct json_object *o, *hb, *sess, *paths, *defs, *h;
+	uint64_t            now = util_now_ms();
+	char               *path;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "runtimeVersion",
@@ -178,47 +181,50 @@ health_status(struct ws_server *s, int admin)
 		free(path);
 	}
 	json_object_object_add(sess, "paths", paths);
-	json_object_object_add(sess, "count", json_object_get(
-	    json_object_object_get(json_object_object_get(h, "sessions"),
-	    "count")));
+	json_object_object_add(sess, "count",
+	    json_object_get(
+	        json_object_object_get(json_object_object_get(h, "sessions"),
+	            "count")));
 	defs = json_object_new_object();
 	json_object_object_add(defs, "model", NULL);
 	json_object_object_add(defs, "contextTokens", NULL);
 	json_object_object_add(sess, "defaults", defs);
-	json_object_object_add(sess, "recent", json_object_get(
-	    json_object_object_get(json_object_object_get(h, "sessions"),
-	    "recent")));
+	json_object_object_add(sess, "recent",
+	    json_object_get(
+	        json_object_object_get(json_object_object_get(h, "sessions"),
+	            "recent")));
 	json_object_object_add(sess, "byAgent", json_object_new_array());
 	json_object_object_add(o, "sessions", sess);
 	json_object_put(h);
 	json_object_object_add(o, "pid", json_object_new_int((int)getppid()));
-	json_object_object_add(o, "uptimeMs", json_object_new_int64(
-	    (int64_t)(now - s->w->hello.boot_ms)));
+	json_object_object_add(o, "uptimeMs",
+	    json_object_new_int64((int64_t)(now - s->w->hello.boot_ms)));
 	return o;
 }
 
 static void
 m_health(struct gw_call *call, void *ctx)
 {
-	struct json_object	*probe;
+	struct json_object *probe;
 
 	probe = json_object_object_get(gw_call_params(call), "probe");
-	gw_call_ok(call, ws_health_get(ctx, probe != NULL &&
-	    json_object_get_boolean(probe)));
+	gw_call_ok(call,
+	    ws_health_get(ctx,
+	        probe != NULL && json_object_get_boolean(probe)));
 }
 
 static void
 m_status(struct gw_call *call, void *ctx)
 {
-	gw_call_ok(call, health_status(ctx,
-	    gw_call_has_scope(call, "operator.admin")));
+	gw_call_ok(call,
+	    health_status(ctx, gw_call_has_scope(call, "operator.admin")));
 }
 
 static void
 m_last_heartbeat(struct gw_call *call, void *ctx)
 {
 	(void)ctx;
-	gw_call_ok(call, NULL);	/* no heartbeat has run: JSON null */
+	gw_call_ok(call, NULL); /* no heartbeat has run: JSON null */
 }
 
 const struct gw_method ws_methods_health[] = {

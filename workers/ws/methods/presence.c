@@ -33,7 +33,7 @@ presence_blank(const char *s)
 static void
 m_system_event(struct gw_call *call, void *ctx)
 {
-	struct json_object	*r, *text, *wake, *params = gw_call_params(call);
+	struct json_object *r, *text, *wake, *params = gw_call_params(call);
 
 	text = json_object_object_get(params, "text");
 	if (presence_blank(json_object_get_string(text))) {
