@@ -17,19 +17,26 @@ enum gw_call_state {
 	GW_CALL_DONE,
 };
 
+/*
+ * The strings are the caller's until the call is deferred: a call
+ * answered before its handler returns (nearly all of them) costs one
+ * allocation, and gw_call_defer copies what the caller may take away.
+ */
 struct gw_call {
 	struct gw_transport *tr;
 	char                 key[GW_CALL_KEY_MAX];
-	char                *id;
-	char                *method;
+	const char          *id;
+	const char          *method;
 	struct json_object  *params; /* own reference */
 	int                  is_node;
-	char               **scopes;
+	const char *const   *scopes;
 	int                  nscopes;
-	char                *client_id;
-	char                *client_mode;
+	const char          *client_id;
+	const char          *client_mode;
 	enum gw_call_state   state;
 	int                  deferred;
+	int                  owned; /* the strings are our copies */
+	void                *live;  /* the caller, until deferred */
 };
 
 static char *
@@ -43,23 +50,41 @@ gw_call_new(struct gw_transport *tr, const struct gw_caller *who,
     const char *id, const char *method, struct json_object *params)
 {
 	struct gw_call *call;
-	int             i;
 
 	call = xcalloc(1, sizeof(*call));
 	call->tr = tr;
 	snprintf(call->key, sizeof(call->key), "%s", who->key);
-	call->id = xstrdup(id);
-	call->method = xstrdup(method);
+	call->id = id;
+	call->method = method;
 	call->params = json_object_get(params);
 	call->is_node = who->is_node;
-	call->scopes = xcalloc(who->nscopes > 0 ? (size_t)who->nscopes : 1,
-	    sizeof(char *));
-	for (i = 0; i < who->nscopes; i++)
-		call->scopes[i] = xstrdup(who->scopes[i]);
+	call->scopes = who->scopes;
 	call->nscopes = who->nscopes;
-	call->client_id = gw_strdup_or_null(who->client_id);
-	call->client_mode = gw_strdup_or_null(who->client_mode);
+	call->client_id = who->client_id;
+	call->client_mode = who->client_mode;
+	call->live = who->live;
 	return call;
+}
+
+/* Take copies of the caller's strings, which may go before we answer. */
+static void
+gw_call_own(struct gw_call *call)
+{
+	char **scopes;
+	int    i;
+
+	if (call->owned)
+		return;
+	scopes = xcalloc(call->nscopes > 0 ? (size_t)call->nscopes : 1,
+	    sizeof(char *));
+	for (i = 0; i < call->nscopes; i++)
+		scopes[i] = xstrdup(call->scopes[i]);
+	call->scopes = (const char *const *)scopes;
+	call->id = xstrdup(call->id);
+	call->method = xstrdup(call->method);
+	call->client_id = gw_strdup_or_null(call->client_id);
+	call->client_mode = gw_strdup_or_null(call->client_mode);
+	call->owned = 1;
 }
 
 void
@@ -69,20 +94,24 @@ gw_call_free(struct gw_call *call)
 
 	if (call == NULL)
 		return;
-	for (i = 0; i < call->nscopes; i++)
-		free(call->scopes[i]);
-	free(call->scopes);
 	json_object_put(call->params);
-	free(call->id);
-	free(call->method);
-	free(call->client_id);
-	free(call->client_mode);
+	if (call->owned) {
+		for (i = 0; i < call->nscopes; i++)
+			free((char *)call->scopes[i]);
+		free((char **)call->scopes);
+		free((char *)call->id);
+		free((char *)call->method);
+		free((char *)call->client_id);
+		free((char *)call->client_mode);
+	}
 	free(call);
 }
 
 void
 gw_call_defer(struct gw_call *call)
 {
+	gw_call_own(call);
+	call->live = NULL;
 	call->deferred = 1;
 }
 
@@ -92,20 +121,24 @@ gw_call_deferred(const struct gw_call *call)
 	return call->deferred;
 }
 
-int
-gw_call_route(struct gw_transport *tr, const char *key,
+/* One res frame to a caller found live; a closing one drops it too. */
+static int
+gw_call_send(struct gw_transport *tr, void *caller, const char *key,
     struct json_object *frame)
 {
-	void *caller;
-
-	/* A caller that is closing cannot take it either. */
-	if ((caller = tr->lookup(tr->arg, key)) == NULL ||
-	    tr->send(tr->arg, caller, frame) == -1) {
+	if (caller == NULL || tr->send(tr->arg, caller, frame) == -1) {
 		tr->dropped++;
 		log_debug("call: answer for %.64s dropped: caller gone", key);
 		return 1;
 	}
 	return 0;
+}
+
+int
+gw_call_route(struct gw_transport *tr, const char *key,
+    struct json_object *frame)
+{
+	return gw_call_send(tr, tr->lookup(tr->arg, key), key, frame);
 }
 
 /* Send one res frame (owned) if the call may still answer. */
@@ -122,6 +155,11 @@ gw_call_answer(struct gw_call *call, enum gw_call_state next,
 		return -1;
 	}
 	call->state = next;
+	if (call->live != NULL) {
+		rv = gw_call_send(call->tr, call->live, call->key, frame);
+		json_object_put(frame);
+		return rv;
+	}
 	rv = gw_call_route(call->tr, call->key, frame);
 	json_object_put(frame);
 	return rv;
@@ -191,8 +229,7 @@ gw_call_is_node(const struct gw_call *call)
 int
 gw_call_has_scope(const struct gw_call *call, const char *need)
 {
-	return proto_scope_satisfied((const char *const *)call->scopes,
-	    call->nscopes, need);
+	return proto_scope_satisfied(call->scopes, call->nscopes, need);
 }
 
 const char *
@@ -271,5 +308,6 @@ gw_call_from_json(struct gw_transport *tr, struct json_object *o)
 	c.client_mode = frame_str(who, "clientMode");
 	call = gw_call_new(tr, &c, frame_str(o, "id"), frame_str(o, "method"),
 	    json_object_object_get(o, "params"));
+	gw_call_own(call); /* o and the scopes array go when we return */
 	return call;
 }

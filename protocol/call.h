@@ -33,7 +33,10 @@ struct gw_transport {
 	uint64_t dropped; /* answers whose caller was gone */
 };
 
-/* Who called.  The call keeps its own copies. */
+/*
+ * Who called.  The call borrows these (and id, method) until it is
+ * deferred, and keeps its own copies from then on.
+ */
 struct gw_caller {
 	const char        *key;     /* connection id */
 	int                is_node; /* role node, else operator */
@@ -41,6 +44,12 @@ struct gw_caller {
 	int                nscopes;
 	const char        *client_id;   /* may be NULL */
 	const char        *client_mode; /* may be NULL */
+	/*
+	 * The caller as lookup would find it, or NULL: answers given before
+	 * the handler returns go to it without a lookup (it cannot be gone
+	 * then); a deferred call looks its caller up by key every time.
+	 */
+	void *live;
 };
 
 struct gw_call;

@@ -118,7 +118,7 @@ static struct gw_call *
 new_call(const char *key, const char *id, const char *method)
 {
 	static const char *const scopes[] = { "operator.read" };
-	struct gw_caller         who = { key, 0, scopes, 1, "cli", "cli" };
+	struct gw_caller who = { key, 0, scopes, 1, "cli", "cli", NULL };
 
 	return gw_call_new(&here, &who, id, method, json_object_new_object());
 }
@@ -186,6 +186,35 @@ test_deferred(void)
 	    "\"message\":\"not yet\"}}",
 	    "an error frame");
 	gw_call_free(held);
+}
+
+/*
+ * A call made with its caller at hand answers it without a lookup while
+ * the handler runs; deferred, it keeps copies of the caller's strings
+ * and finds the caller by key again.
+ */
+static void
+test_live(void)
+{
+	static const char *const scopes[] = { "operator.read" };
+	struct gw_caller         who = { "conn-x", 0, scopes, 1, "cli", "cli",
+		        &callers[0] };
+	struct gw_call          *call;
+	char                    *id = strdup("7"), *method = strdup("later");
+
+	reset();
+	call = gw_call_new(&here, &who, "6", "now", NULL);
+	is_int(gw_call_ok(call, NULL), 0, "live caller: answered");
+	is_int(callers[0].nframes, 1, "... without a lookup (key unknown)");
+	gw_call_free(call);
+	call = gw_call_new(&here, &who, id, method, NULL);
+	gw_call_defer(call);
+	free(id);
+	free(method);
+	is_str(gw_call_method(call), "later", "deferred: its own copy");
+	is_int(gw_call_ok(call, NULL), 1, "deferred: looked up by key");
+	is_int((int)here.dropped, 1, "... and dropped, counted");
+	gw_call_free(call);
 }
 
 static void
@@ -355,6 +384,7 @@ main(void)
 		return 1;
 	test_immediate();
 	test_deferred();
+	test_live();
 	test_twice();
 	test_vanished();
 	test_forwarded();

@@ -28,9 +28,9 @@ ws_call_lookup(void *arg, const char *key)
 	struct ws_server *s = arg;
 	struct ws_conn   *c;
 
-	LIST_FOREACH(c, ws_call_bucket(s, key), by_id)
-	if (strcmp(c->conn_id, key) == 0)
-		return c;
+	LIST_FOREACH (c, ws_call_bucket(s, key), by_id)
+		if (strcmp(c->conn_id, key) == 0)
+			return c;
 	return NULL;
 }
 
@@ -87,5 +87,6 @@ ws_call_new(struct ws_conn *c, const char *id, const char *method,
 	who.nscopes = c->nscopes;
 	who.client_id = c->client_id;
 	who.client_mode = c->client_mode;
+	who.live = c;
 	return gw_call_new(&c->srv->calls, &who, id, method, params);
 }
