@@ -28,7 +28,7 @@ ws_call_lookup(void *arg, const char *key)
 	struct ws_server *s = arg;
 	struct ws_conn   *c;
 
-	LIST_FOREACH (c, ws_call_bucket(s, key), by_id)
+	LIST_FOREACH(c, ws_call_bucket(s, key), by_id)
 		if (strcmp(c->conn_id, key) == 0)
 			return c;
 	return NULL;

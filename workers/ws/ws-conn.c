@@ -62,7 +62,7 @@ ws_conn_cut_largest(struct ws_conn *c)
 	struct ws_conn *v, *worst = c;
 	size_t          q, most = 0;
 
-	TAILQ_FOREACH (v, &c->srv->conns, entry)
+	TAILQ_FOREACH(v, &c->srv->conns, entry)
 		if (v->state != WSC_CLOSING && (q = ws_conn_queued(v)) > most) {
 			most = q;
 			worst = v;
