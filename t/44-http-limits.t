@@ -7,9 +7,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 
-
-
-
 def status_of(raw):
     r = http_responses(raw)
     return r[0][0] if r else None

@@ -13,9 +13,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 
-
-
-
 def frame16(opcode, payload, fin=True):
     """A masked frame using the 16-bit length form whatever its size."""
     mk = os.urandom(4)

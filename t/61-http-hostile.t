@@ -15,9 +15,6 @@ NSLOW = 50 if QUICK else 200
 SANITIZED = sanitized_binary()      # ASan: memory figures reported only
 
 
-
-
-
 def exchange(port, data, timeout=3, segments=None):
     """Send data (or the list segments, one write each with a pause),
     read until EOF: (raw response bytes, True if the server closed)."""

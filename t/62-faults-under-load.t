@@ -211,9 +211,6 @@ with Gateway() as gw:
 # ------------------------------------------------------------ stalled reader
 
 
-
-
-
 CAP = 2 * 1024 * 1024
 with Gateway(env={"OPENCLAW_TICK_INTERVAL_MS": "10",
                   "OPENCLAW_MAX_OUTBOUND_BYTES": str(CAP)}) as gw:
