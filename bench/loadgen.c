@@ -1,6 +1,6 @@
 /*
  * Load generator for the gateway: many non-blocking WebSocket clients on
- * one libevent loop, framed with the project's own codec (common/ws-frame.h,
+ * one libevent loop, framed with the project's own codec (common/ws/frame.h,
  * client mode: masked frames out, unmasked frames in), speaking the control
  * protocol (connect.challenge, connect req, hello-ok).  Loopback only.
  * Socket I/O is common/sockio (one read event per connection, output sent
@@ -42,7 +42,7 @@
 
 #include "common/log.h"
 #include "common/sockio.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24

@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "common/util.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "common/xmalloc.h"
 #include "protocol/frame.h"
 #include "protocol/scopes.h"

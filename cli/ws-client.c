@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "common/xmalloc.h"
 #include "cli/ws-client.h"
 

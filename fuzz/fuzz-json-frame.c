@@ -27,7 +27,7 @@
 
 #include <json-c/json.h>
 
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "protocol/frame.h"
 #include "protocol/schemas.h"
 #include "protocol/scopes.h"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the RFC 6455 frame decoder (common/ws-frame.c).
+ * libFuzzer target: the RFC 6455 frame decoder (common/ws/frame.c).
  *
  * Input: 4 bytes of parameters, then the byte stream a peer would send.
  *   [0]	low nibble: max_message selector; high nibble: the callback
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "fuzz/fuzz-common.h"
 
 #define MAX_EVENTS 64

@@ -22,7 +22,7 @@
 #include "common/http/head.h"
 #include "common/json-relaxed.h"
 #include "common/util.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "common/yaml-json.h"
 #include "protocol/frame.h"
 #include "protocol/validate.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "t/unit/tap.h"
 
 #define MAXEV 16

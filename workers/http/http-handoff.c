@@ -21,7 +21,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "common/xmalloc.h"
 #include "protocol/http-paths.h"
 #include "workers/http/http.h"

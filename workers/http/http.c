@@ -9,7 +9,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/sockio.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "common/xmalloc.h"
 #include "workers/http/http.h"
 #include "workers/worker.h"

@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "common/cfg.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 #include "protocol/call.h"
 
 struct worker;

@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 
 #include "common/util.h"
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 
 /* RFC 6455 section 1.3: proves the server understood the handshake. */
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/ws-frame.h"
+#include "common/ws/frame.h"
 
 /*
  * Decoder states.  The header is consumed one byte at a time so that a
