@@ -199,27 +199,28 @@ frame_req(const char *id, const char *method, struct json_object *params)
 	return o;
 }
 
-/* Key order: type, id, ok, payload, error. */
-struct json_object *
-frame_res(const char *id, struct json_object *payload)
+/* Key order: type, id, ok, then payload or error. */
+static struct json_object *
+frame_res_new(const char *id, int ok, const char *key, struct json_object *v)
 {
 	struct json_object *o = frame_new("res");
 
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "payload", payload);
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, key, v);
 	return o;
+}
+
+struct json_object *
+frame_res(const char *id, struct json_object *payload)
+{
+	return frame_res_new(id, 1, "payload", payload);
 }
 
 struct json_object *
 frame_res_err(const char *id, struct json_object *err)
 {
-	struct json_object *o = frame_new("res");
-
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", err);
-	return o;
+	return frame_res_new(id, 0, "error", err);
 }
 
 struct json_object *
