@@ -250,7 +250,8 @@ test_twice(void)
 static void
 test_vanished(void)
 {
-	struct gw_call *call;
+	struct gw_call     *call;
+	struct json_object *frame;
 
 	reset();
 	call = call_for("conn-c", "4", "later");
@@ -263,8 +264,10 @@ test_vanished(void)
 	ok(gw_call_done(call), "the call is done all the same");
 	is_int(gw_call_ok(call, NULL), -1, "and answers no more");
 	gw_call_free(call);
-	is_int(gw_call_route(&here, "no-such-conn", json_object_new_object()),
-	    1, "a reply for an unknown key");
+	frame = json_object_new_object(); /* route borrows it */
+	is_int(gw_call_route(&here, "no-such-conn", frame), 1,
+	    "a reply for an unknown key");
+	json_object_put(frame);
 	is_int(here.dropped, 3, "is counted too");
 	call = call_for("conn-a", "4b", "health");
 	callers[0].closing = 1;
