@@ -412,18 +412,12 @@ static void
 handoff_refuse(struct http_conn *c, int status, const char *extra,
     const char *msg)
 {
-	char body[256];
-
 	log_info("websocket upgrade refused (%d): %s", status, msg);
-	snprintf(body, sizeof(body),
-	    "{\"error\":{\"message\":\"%s\","
-	    "\"type\":\"%s\"}}",
-	    msg,
+	http_respond_close(c);
+	http_respond_error(c, status, extra, msg,
 	    status == 403     ? "forbidden" :
 	        status == 404 ? "not_found" :
 	                        "invalid_request_error");
-	http_respond_close(c);
-	http_respond_json(c, status, extra, body);
 }
 
 /* The accept key, and whether a browser sent the request (it has an
