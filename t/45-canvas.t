@@ -230,4 +230,49 @@ with Gateway() as gw:
     st, h, body = raw_get(gw.port, P + "/")
     is_((st, body), (200, b"cp"), "canvasHost.port: main port still serves")
 
+# SIGTERM: a download in flight on the canvas port finishes, an idle
+# keep-alive client does not hold the drain, and the gateway exits 0 soon
+# after the last byte: the canvas worker ends on its server's drained
+# callback, long before the (raised) drain deadline.
+with Gateway() as gw:
+    root, files = populate(os.path.join(gw.state, "workspace"))
+    gw.config.setdefault("gateway", {})["drainTimeoutMs"] = 60000
+    with open(gw.config_path, "w") as f:
+        json.dump(gw.config, f)
+    gw.start()
+    cport = gw.port + 4
+    idle = socket.create_connection(("127.0.0.1", cport), 5)
+    idle.sendall(b"GET %s/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" %
+                 P.encode())
+    idle.settimeout(5)
+    idle.recv(65536)
+    dl = socket.create_connection(("127.0.0.1", cport), 5)
+    dl.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    dl.sendall(b"GET %s/big.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"Connection: close\r\n\r\n" % P.encode())
+    dl.settimeout(10)
+    got = dl.recv(16384)
+    gw.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    ok(gw.proc.poll() is None, "SIGTERM: still running while a download "
+       "is in flight")
+    try:
+        while True:
+            b = dl.recv(1 << 16)
+            if not b:
+                break
+            got += b
+    except OSError as e:
+        diag("download: %r" % e)
+    body = got.partition(b"\r\n\r\n")[2]
+    ok(body == files["big.txt"], "SIGTERM: the download in flight finished "
+       "(%d of %d bytes)" % (len(body), len(files["big.txt"])))
+    try:
+        rc = gw.proc.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    is_(rc, 0, "SIGTERM: exit 0 once it was sent, before the 60 s deadline")
+    idle.close()
+    dl.close()
+
 done_testing()

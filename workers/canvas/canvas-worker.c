@@ -17,14 +17,11 @@
 #include "workers/canvas/canvas.h"
 #include "workers/worker.h"
 
-#define CANVAS_DRAIN_POLL_MS 50
-
 struct canvas_worker {
 	struct worker        *w;
 	struct canvas_server *srv;
 	struct sockio_base   *sio;
 	struct ipc_chan      *http;
-	struct event         *drain_poll;
 };
 
 static struct canvas_worker cw;
@@ -88,6 +85,15 @@ canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)canvas_server_accept(c->srv, fd, sa, (socklen_t)socklen);
 }
 
+/* The last connection went after DRAIN. */
+static void
+canvas_drained(void *arg)
+{
+	struct canvas_worker *c = arg;
+
+	worker_finish(c->w);
+}
+
 static int
 canvas_start(struct worker *w)
 {
@@ -103,7 +109,7 @@ canvas_start(struct worker *w)
 		free(root);
 		return -1;
 	}
-	cw.srv = canvas_server_new(w->base, cw.sio, root);
+	cw.srv = canvas_server_new(w->base, cw.sio, root, canvas_drained, &cw);
 	free(root);
 	if (cw.srv == NULL)
 		return -1;
@@ -126,27 +132,14 @@ canvas_peer(struct worker *w, int role, int fd)
 }
 
 static void
-canvas_drain_check(evutil_socket_t fd, short ev, void *arg)
-{
-	struct canvas_worker *c = arg;
-	struct timeval        tv = { 0, CANVAS_DRAIN_POLL_MS * 1000 };
-
-	(void)fd;
-	(void)ev;
-	if (canvas_server_nconns(c->srv) == 0)
-		worker_finish(c->w);
-	evtimer_add(c->drain_poll, &tv);
-}
-
-static void
 canvas_drain(struct worker *w, const struct imsg_drain *d)
 {
 	struct canvas_worker *c = w->ctx;
 
 	canvas_server_drain(c->srv);
 	worker_drain_deadline(w, d, NULL, NULL);
-	c->drain_poll = evtimer_new(w->base, canvas_drain_check, c);
-	canvas_drain_check(-1, 0, c);
+	if (canvas_server_nconns(c->srv) == 0)
+		worker_finish(w);
 }
 
 static void
@@ -158,8 +151,6 @@ canvas_stop(struct worker *w)
 		return;
 	if (c->http != NULL)
 		ipc_chan_free(c->http);
-	if (c->drain_poll != NULL)
-		event_free(c->drain_poll);
 	if (c->srv != NULL)
 		canvas_server_free(c->srv);
 	c->srv = NULL;

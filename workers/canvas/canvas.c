@@ -28,6 +28,8 @@ struct canvas_server {
 	char               *cs_root;
 	int                 cs_root_fd;
 	int                 cs_root_warned;
+	void (*cs_drained)(void *); /* the last connection went, draining */
+	void *cs_drained_arg;
 };
 
 /* The root is opened lazily, so a canvas directory created after start
@@ -91,13 +93,23 @@ canvas_route(struct http_conn *c, void *arg)
 	return &srv->cs_route;
 }
 
+static void
+canvas_drained(void *arg)
+{
+	struct canvas_server *srv = arg;
+
+	if (srv->cs_drained != NULL)
+		srv->cs_drained(srv->cs_drained_arg);
+}
+
 static const struct http_server_cb canvas_http_cb = {
 	.route = canvas_route,
+	.drained = canvas_drained,
 };
 
 struct canvas_server *
 canvas_server_new(struct event_base *base, struct sockio_base *sio,
-    const char *root_dir)
+    const char *root_dir, void (*drained)(void *), void *arg)
 {
 	struct canvas_server *srv;
 
@@ -105,6 +117,8 @@ canvas_server_new(struct event_base *base, struct sockio_base *sio,
 	srv->cs_base = base;
 	srv->cs_root = xstrdup(root_dir);
 	srv->cs_root_fd = -1;
+	srv->cs_drained = drained;
+	srv->cs_drained_arg = arg;
 	srv->cs_route.fn = canvas_request;
 	srv->cs_route.arg = srv;
 	srv->cs_http = http_server_new(base, sio, &canvas_http_cb, srv);

@@ -19,9 +19,12 @@ struct canvas_server;
 
 /* canvas.c */
 /* root_dir need not exist yet: until it does, every file is 404. */
-struct canvas_server *canvas_server_new(struct event_base *,
-    struct sockio_base *, const char *root_dir);
-void                  canvas_server_free(struct canvas_server *);
+/* drained(arg) runs when the last connection goes after
+ * canvas_server_drain (it may be NULL). */
+struct canvas_server      *
+canvas_server_new(struct event_base *, struct sockio_base *,
+         const char *root_dir, void (*drained)(void *), void *arg);
+void canvas_server_free(struct canvas_server *);
 /* Serve a socket just accepted (taken over, closed on failure). */
 int canvas_server_accept(struct canvas_server *, int fd,
     const struct sockaddr *, socklen_t);
