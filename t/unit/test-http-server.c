@@ -293,6 +293,14 @@ test_bodies(void)
 	ok(strncmp(got, "HTTP/1.1 413 ", 13) == 0,
 	    "chunked body over the limit: 413");
 
+	exchange("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+	         "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+	    "\r\n\r\n", 1, 2000);
+	ok(strncmp(got, "HTTP/1.1 400 ", 13) == 0 &&
+	        strstr(got, "bad request body") != NULL &&
+	        strstr(got, "Connection: close") != NULL,
+	    "a chunk size that is no number: 400, close");
+
 	exchange("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
 	         "abc",
 	    "\r\n\r\n", 1, 3000);
