@@ -41,7 +41,8 @@ handoff_unlink(struct http_handoff *ho)
 		hw->nwaiting--;
 	}
 	ho->where = HO_NONE;
-	evtimer_del(ho->timer);
+	if (ho->timer != NULL)
+		evtimer_del(ho->timer);
 }
 
 /* The connection goes (answered, acknowledged, closed): so does ho. */
@@ -54,7 +55,8 @@ http_handoff_forget(struct http_conn *c, void *arg)
 	if (ho == NULL)
 		return;
 	handoff_unlink(ho);
-	event_free(ho->timer);
+	if (ho->timer != NULL)
+		event_free(ho->timer);
 	free(ho);
 	http_conn_set_data(c, NULL);
 }
@@ -271,6 +273,11 @@ handoff_wait(struct http_handoff *ho)
 		handoff_unavailable(ho, "gateway busy");
 		return;
 	}
+	/* Made here: nearly every hand-off goes at once and never waits. */
+	if (ho->timer == NULL &&
+	    (ho->timer = evtimer_new(hw->base, handoff_wait_timeout, ho)) ==
+	        NULL)
+		fatalx(EXIT_RUNTIME, "out of memory (hand-off)");
 	ho->where = HO_WAITING;
 	TAILQ_INSERT_TAIL(&hw->waiting, ho, entry);
 	hw->nwaiting++;
@@ -308,9 +315,6 @@ handoff_new(struct http_conn *c, int role)
 	ho->hw = http_conn_ctx(c);
 	ho->c = c;
 	ho->target = role;
-	if ((ho->timer = evtimer_new(ho->hw->base, handoff_wait_timeout, ho)) ==
-	    NULL)
-		fatalx(EXIT_RUNTIME, "out of memory (hand-off)");
 	http_conn_set_data(c, ho);
 	http_conn_hold(c);
 	return ho;

@@ -38,7 +38,7 @@ struct http_handoff {
 		HO_HANDED
 	} where;
 	uint64_t      id;
-	struct event *timer; /* waiting for a respawn */
+	struct event *timer; /* waiting for a respawn; made when needed */
 	uint32_t      flags; /* HANDOFF_* */
 	char          ws_accept[29];
 };
