@@ -1,8 +1,11 @@
 /* main(): the top-level flags, then the command table (cli/cli-cmd.c). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "cli/cli.h"
@@ -25,12 +28,33 @@ usage(FILE *fp)
 	    fp);
 }
 
+/*
+ * Started with 0, 1 or 2 closed (`>&- 2>&-`), the next files we open
+ * would take those numbers: the log file would become stdout and get
+ * plain-text lines, a socket could get our stderr.  Fill each closed one
+ * with /dev/null before anything else is opened.
+ */
+static void
+std_fds_open(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free number: fd itself. */
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EXIT_RUNTIME);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *cmd;
 	int         rv;
 
+	std_fds_open();
 	if (argc < 2) {
 		usage(stdout);
 		return EXIT_OK;

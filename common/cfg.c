@@ -378,7 +378,7 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 	    NULL) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: %s", cfg->path,
-			    strerror(errno));
+			    util_read_error(errno));
 			return -1;
 		}
 	} else {

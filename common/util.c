@@ -180,6 +180,44 @@ util_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/*
+ * Only a regular file is read: a FIFO would block us (the open, then
+ * every read) and a directory or a device is no file of ours.  The
+ * open does not wait for a writer; the descriptor is made blocking
+ * again once fstat has seen a regular file.
+ */
+static FILE *
+util_open_regular(const char *path)
+{
+	struct stat st;
+	FILE       *f;
+	int         fd, flags;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)) ==
+	    -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = UTIL_ENOTREG;
+		return NULL;
+	}
+	if ((flags = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	if ((f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	return f;
+}
+
+const char *
+util_read_error(int err)
+{
+	return err == UTIL_ENOTREG ? "not a regular file" : strerror(err);
+}
+
 char *
 util_read_file(const char *path, size_t max, size_t *lenp)
 {
@@ -187,7 +225,7 @@ util_read_file(const char *path, size_t max, size_t *lenp)
 	char  *buf;
 	size_t len = 0, cap = 4096, n;
 
-	if ((f = fopen(path, "re")) == NULL)
+	if ((f = util_open_regular(path)) == NULL)
 		return NULL;
 	buf = xmalloc(cap);
 	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {

@@ -2,6 +2,7 @@
 #ifndef COMMON_UTIL_H
 #define COMMON_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,8 +18,15 @@ void util_uuid(char out[37]);
 int util_secret_eq(const char *a, const char *b);
 /* Parse a decimal long in [min,max]; -1 if not one. */
 int util_parse_long(const char *s, long min, long max, long *out);
-/* Read a whole file (at most max bytes); heap, NUL-terminated. */
+/*
+ * Read a whole regular file (at most max bytes); heap, NUL-terminated.
+ * NULL with errno set; a FIFO, a directory or a device is refused at
+ * once with errno UTIL_ENOTREG (never waited on).
+ */
+#define UTIL_ENOTREG EINVAL
 char *util_read_file(const char *path, size_t max, size_t *lenp);
+/* strerror for util_read_file's errno: "not a regular file" for its own. */
+const char *util_read_error(int err);
 /* Write a file atomically: temp in the same dir, fsync, rename, fsync dir. */
 int util_write_atomic(const char *path, const void *data, size_t len, int mode);
 

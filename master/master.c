@@ -239,7 +239,7 @@ master_read_secret(const char *path, char *err, size_t errlen)
 	size_t len;
 
 	if ((text = util_read_file(path, MASTER_SECRET_MAX, &len)) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", path, util_read_error(errno));
 		return NULL;
 	}
 	text[strcspn(text, "\n")] = '\0';
