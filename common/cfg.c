@@ -365,6 +365,20 @@ config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 if a secret key holds a value (before the environment is applied). */
+static int
+config_has_secret(const struct gw_config *cfg)
+{
+	const struct cfg_key *k;
+	const char           *s;
+
+	for (k = cfg_keys; k->path != NULL; k++)
+		if (k->type == CFG_SECRET &&
+		    (s = *FIELD(cfg, k, char *)) != NULL && *s != '\0')
+			return 1;
+	return 0;
+}
+
 int
 config_load(struct gw_config *cfg, char *err, size_t errlen)
 {
@@ -391,6 +405,7 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 		free(text);
+		cfg->file_secret = config_has_secret(cfg);
 	}
 	return config_apply_env(cfg, err, errlen);
 }

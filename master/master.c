@@ -476,6 +476,9 @@ master_configure(struct master *m, struct master_opts *o)
 		if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 			master_fail(m, EXIT_CONFIG, "%s", err);
 	}
+	perms_check(&m->m_cfg);
+	perms_check_secret(o->token_file, "token file");
+	perms_check_secret(o->password_file, "password file");
 	master_apply_flags(m, o);
 	master_check_config(m, o);
 }

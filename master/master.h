@@ -109,6 +109,10 @@ int  proc_gen_ready(struct master *, uint32_t);
 void proc_phase_ready(struct master *, uint32_t);
 void proc_cleanup(struct master *);
 
+/* perms.c */
+void perms_check(const struct gw_config *);
+void perms_check_secret(const char *, const char *);
+
 /* listen.c */
 int  listen_open_all(struct master *, char *, size_t);
 int  listen_fd(const struct master *, enum listener_kind);

@@ -354,4 +354,109 @@ with Gateway(token=None) as gw:
        secret not in open(gw.config_path).read(),
        "env token not written to the config")
 
+# ---------------------------------------------------------------- not a file
+# Only regular files are read: a FIFO must not block the start, a
+# directory gets a clear message, not "Input/output error".
+def refuses(gw, path, what, args=None):
+    t0 = time.time()
+    rc, out, err = run_gateway(gw, args, timeout=5)
+    dt = time.time() - t0
+    if not is_(rc, 78, "%s: exit 78 (no hang)" % what):
+        diag("stdout: " + out)
+        diag("stderr: " + err)
+    ok(dt < 4, "%s: refused at once (%.0f ms)" % (what, dt * 1000))
+    line = one_line(err, what)
+    like(line, "%s: not a regular file" % path, "%s: the message" % what)
+
+
+with Gateway(write_config=False) as gw:
+    os.mkfifo(gw.config_path, 0o600)
+    refuses(gw, gw.config_path, "config is a FIFO")
+    os.unlink(gw.config_path)
+    os.mkdir(gw.config_path, 0o700)
+    refuses(gw, gw.config_path, "config is a directory")
+
+with Gateway(token=None) as gw:
+    fifo = os.path.join(gw.dir, "token-fifo")
+    os.mkfifo(fifo, 0o600)
+    refuses(gw, fifo, "--token-file is a FIFO", ["--token-file", fifo])
+
+# ---------------------------------------------------------------- modes
+# A config holding a secret that group or others can read, a state
+# directory they can write: a loud warning naming the path, the mode and
+# the fix (the lifecycle work makes these a refusal).
+with Gateway() as gw:
+    os.chmod(gw.config_path, 0o644)
+    gw.start()
+    out = gw.output()
+    ok(re.search(r"warn .*%s holds a secret and is readable by everyone "
+                 r"\(mode 0644\); run: chmod 600 %s" %
+                 (re.escape(gw.config_path), re.escape(gw.config_path)),
+                 out), "config 0644 with a token: warning with the fix")
+    with open(gw.logfile) as f:
+        like(f.read(), "chmod 600", "the warning is in the log file too")
+
+with Gateway() as gw:
+    os.chmod(gw.config_path, 0o640)
+    gw.start()
+    like(gw.output(), "readable by its group (mode 0640)",
+         "config 0640 with a token: warning")
+
+with Gateway(token=None, config={"gateway": {"auth": {"mode": "none"}}}) \
+        as gw:
+    os.chmod(gw.config_path, 0o644)
+    gw.start()
+    ok("chmod" not in gw.output(), "config 0644 without a secret: no warning")
+
+with Gateway() as gw:
+    gw.start()
+    ok("chmod" not in gw.output(), "config 0600, state dir 0700: no warning")
+
+with Gateway() as gw:
+    os.chmod(gw.state, 0o777)
+    gw.start()
+    ok(re.search(r"warn .*state directory %s is writable by everyone "
+                 r"\(mode 0777\).*run: chmod 700 %s" %
+                 (re.escape(gw.state), re.escape(gw.state)), gw.output()),
+       "state dir 0777: warning with the fix")
+
+with Gateway(token=None) as gw:
+    tf = os.path.join(gw.dir, "token")
+    with open(tf, "w") as f:
+        f.write("tok-" + uuid.uuid4().hex + "\n")
+    os.chmod(tf, 0o644)
+    gw.start(extra_args=["--token-file", tf])
+    like(gw.output(), "token file %s holds a secret" % tf,
+         "--token-file 0644: warning")
+
+# ---------------------------------------------------------------- closed fds
+# Started with stdout and stderr closed, the master's 1 and 2 must not
+# become the log file (plain-text lines in the JSON log) or the lock.
+with Gateway() as gw:
+    gw.out = open(os.path.join(gw.dir, "stdout.log"), "wb")
+    gw.proc = subprocess.Popen(
+        ["/bin/sh", "-c", 'exec "$0" gateway --port "$1" >&- 2>&-', BIN,
+         str(gw.port)], env=gw.env, stdin=subprocess.DEVNULL)
+    ok(gw.wait_ready(), "started with 1 and 2 closed")
+    for i in range(3):
+        ws, res = handshake(gw, connect_params(token="wrong"))
+        ws.close()
+    fds = {}
+    for fd in ("1", "2"):
+        try:
+            fds[fd] = os.readlink("/proc/%d/fd/%s" % (gw.proc.pid, fd))
+        except OSError:
+            fds[fd] = None
+    is_(fds, {"1": "/dev/null", "2": "/dev/null"},
+        "the master's 1 and 2 are /dev/null")
+    is_(gw.stop(), 0, "stopped")
+    bad = []
+    with open(gw.logfile) as f:
+        for l in f:
+            try:
+                json.loads(l)
+            except ValueError:
+                bad.append(l)
+    is_(bad, [], "the log file holds only JSON lines")
+
 done_testing()

@@ -119,11 +119,13 @@ class Gateway:
         _merge(cfg, config or {})
         self.config = cfg
         self.config_path = os.path.join(self.state, "openclaw.json")
+        # 0600, as a config holding a token should be (the gateway warns
+        # otherwise)
         if raw_config is not None:
-            with open(self.config_path, "w") as f:
+            with _open_private(self.config_path) as f:
                 f.write(raw_config)
         elif write_config:
-            with open(self.config_path, "w") as f:
+            with _open_private(self.config_path) as f:
                 json.dump(cfg, f, indent=2)
         self.env = dict(os.environ)
         for k in list(self.env):
@@ -272,6 +274,11 @@ def _cleanup_all():
 
 
 tap._teardown.append(_cleanup_all)
+
+
+def _open_private(path):
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             0o600), "w")
 
 
 def _merge(a, b):
