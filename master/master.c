@@ -577,6 +577,7 @@ master_stop(struct master *m, int status, const char *reason)
 		return;
 	m->m_state = MASTER_STOPPING;
 	m->m_exit = status;
+	m->m_stop_mono = util_mono_ms();
 	evtimer_del(m->m_readytimer);
 	proc_drain_all(m, (uint32_t)m->m_cfg.drain_ms, reason);
 	ms = (uint64_t)m->m_cfg.drain_ms + MASTER_KILL_GRACE_MS;
@@ -586,11 +587,42 @@ master_stop(struct master *m, int status, const char *reason)
 	master_check_done(m);
 }
 
+/*
+ * SIGTERM or SIGINT.  The first starts the drain.  A SIGTERM that comes
+ * again soon after is the same request relayed twice (timeout(1) and
+ * the whole process group, a supervisor and its wrapper): it must not
+ * cut the drain short.  A SIGTERM after MASTER_TERM_AGAIN_MS, or a
+ * second SIGINT (Ctrl-C twice at a terminal), is an operator who will
+ * not wait: the workers are killed.
+ */
+static void
+master_sig_stop(struct master *m, int sig)
+{
+	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+	uint64_t    since;
+
+	if (m->m_state != MASTER_STOPPING) {
+		log_info("received %s, shutting down", name);
+		master_stop(m, EXIT_OK, "gateway stopping");
+		return;
+	}
+	since = util_mono_ms() - m->m_stop_mono;
+	if (sig == SIGTERM && since < MASTER_TERM_AGAIN_MS) {
+		log_info("received SIGTERM again %llu ms into the drain; "
+		         "draining still (another one after %d ms forces the "
+		         "exit)",
+		    (unsigned long long)since, MASTER_TERM_AGAIN_MS);
+		return;
+	}
+	log_warnx("received %s again, killing %d worker(s)", name,
+	    proc_alive(m));
+	proc_kill_all(m, SIGKILL);
+}
+
 static void
 master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 {
 	struct master *m = arg;
-	const char    *name;
 
 	(void)ev;
 	switch (sig) {
@@ -599,29 +631,29 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-		if (m->m_state != MASTER_STOPPING) {
-			log_info("received %s, shutting down", name);
-			master_stop(m, EXIT_OK, "gateway stopping");
-			break;
-		}
-		/* Asked twice: the operator will not wait for the drain. */
-		log_warnx("received %s again, killing %d worker(s)", name,
-		    proc_alive(m));
-		proc_kill_all(m, SIGKILL);
+		master_sig_stop(m, sig);
 		break;
 	case SIGHUP:
+		log_warnx("SIGHUP: in-place restart not implemented yet");
+		break;
 	case SIGUSR1:
+	case SIGUSR2:
+		/* SIGUSR2 is SIGUSR1 (the restart), not the default death. */
 		log_warnx("%s: in-place restart not implemented yet",
-		    sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
+		    sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
 		break;
 	}
 }
 
+/*
+ * A disposition for every signal an operator or a supervisor may send:
+ * one left at its default ends the gateway without a word.
+ */
 static void
 master_signals(struct master *m)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+		SIGUSR2 };
 	struct event    *ev;
 	size_t           i;
 

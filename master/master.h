@@ -24,6 +24,7 @@ struct ipc_chan;
 #define PROC_STABLE_MS       10000 /* ran this long: backoff resets */
 #define PROC_EOF_KILL_MS     2000  /* channel gone, process still there */
 #define MASTER_KILL_GRACE_MS 2000  /* after the drain deadline */
+#define MASTER_TERM_AGAIN_MS 1000  /* a SIGTERM sooner is the same one */
 
 /* struct proc.p_flags */
 #define PROC_RUNNING 0x01 /* forked, not reaped yet */
@@ -86,7 +87,8 @@ struct master {
 	struct event *m_killtimer;  /* drain deadline */
 	struct event *m_readytimer; /* startupDelayMs */
 	uint64_t      m_start_mono;
-	int           m_forked; /* workers were started */
+	uint64_t      m_stop_mono; /* first SIGTERM/SIGINT */
+	int           m_forked;    /* workers were started */
 };
 
 /* master.c */

@@ -178,15 +178,17 @@ proc_alive(const struct master *m)
  * and then both sides pay a copy-on-write fault per page they touch,
  * 1-2 ms per worker on a paravirtualised guest, for a child that execs
  * at once.  What a forked child did before exec is spawn attributes
- * here (default signals, empty mask, descriptors); the death signal is
- * the worker's own first step (worker_main).
+ * here (default signals, descriptors); the death signal is the worker's
+ * own first step (worker_main).  The signals a worker ignores are
+ * blocked until it has set them to SIG_IGN: a SIGUSR1 or a group's
+ * SIGINT in between would otherwise kill it at their default.
  */
 static pid_t
 proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t          sa;
-	sigset_t                   all, none;
+	sigset_t                   all, held;
 	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
 	pid_t pid = -1;
 	int   rv;
@@ -205,7 +207,12 @@ proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 		return -1;
 	}
 	sigfillset(&all);
-	sigemptyset(&none);
+	sigemptyset(&held);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGUSR1);
+	sigaddset(&held, SIGUSR2);
 	/* fd is never WORKER_MASTER_FD itself (proc_fork), so dup2 acts. */
 	rv = posix_spawn_file_actions_adddup2(&fa, fd, WORKER_MASTER_FD);
 	/*
@@ -224,7 +231,7 @@ proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 	if (rv == 0)
 		rv = posix_spawnattr_setsigdefault(&sa, &all);
 	if (rv == 0)
-		rv = posix_spawnattr_setsigmask(&sa, &none);
+		rv = posix_spawnattr_setsigmask(&sa, &held);
 	if (rv == 0)
 		rv = posix_spawnattr_setflags(&sa, flags);
 	if (rv == 0)

@@ -34,6 +34,8 @@ worker_cleanup(struct worker *w)
 			close(w->peer_fd[i]);
 	if (w->drain_timer != NULL)
 		event_free(w->drain_timer);
+	if (w->sigterm != NULL)
+		event_free(w->sigterm);
 	if (w->master != NULL)
 		ipc_chan_free(w->master);
 	shm_unmap(w->shm);
@@ -171,6 +173,19 @@ worker_on_start(struct worker *w)
 }
 
 static void
+worker_drain(struct worker *w, const struct imsg_drain *d)
+{
+	if (w->draining)
+		return;
+	w->phase = PHASE_DRAINING;
+	w->draining = 1;
+	if (!w->started)
+		worker_finish(w);
+	worker_listeners_disable(w);
+	w->ops->drain(w, d);
+}
+
+static void
 worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
 	struct worker    *w = arg;
@@ -210,12 +225,7 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		}
 		memcpy(&d, m->data, sizeof(d));
 		d.reason[sizeof(d.reason) - 1] = '\0';
-		w->phase = PHASE_DRAINING;
-		w->draining = 1;
-		if (!w->started)
-			worker_finish(w);
-		worker_listeners_disable(w);
-		w->ops->drain(w, &d);
+		worker_drain(w, &d);
 		break;
 	default:
 		rv = worker_on_fd(w, m);
@@ -318,6 +328,70 @@ worker_drain_deadline(struct worker *w, const struct imsg_drain *d,
 	evtimer_add(w->drain_timer, &tv);
 }
 
+/*
+ * Ctrl-C, timeout(1), systemd's default KillMode and a careless kill
+ * signal the whole group or a worker by pid: what the master handles
+ * (restart, log reopen, stop) is its business alone, and clients must
+ * get their shutdown event from the master's drain, so a worker takes
+ * none of those signals.  The master spawns us with them blocked
+ * (proc_spawn), so none can land at its default before this.
+ */
+static void
+worker_signals_ignore(void)
+{
+	static const int ign[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2,
+		SIGPIPE };
+	size_t           i;
+
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+		signal(ign[i], SIG_IGN);
+}
+
+static pid_t worker_parent; /* the master that spawned us */
+
+/*
+ * SIGTERM while the master lives: the master got it too (a group
+ * signal) or will drain us when it stops; ignored.  With the master
+ * gone (no PDEATHSIG on this system, and its channel not closed yet)
+ * it is ours to obey: a clean drain.
+ */
+static void
+worker_sigterm_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct worker    *w = arg;
+	struct imsg_drain d;
+
+	(void)sig;
+	(void)ev;
+	if (getppid() == worker_parent) {
+		log_debug("SIGTERM ignored: the master decides when we stop");
+		return;
+	}
+	log_info("SIGTERM and the master is gone; draining");
+	memset(&d, 0, sizeof(d));
+	d.deadline_ms = (uint32_t)w->cfg.drain_ms;
+	snprintf(d.reason, sizeof(d.reason), "gateway stopping");
+	worker_drain(w, &d);
+}
+
+static void
+worker_sigterm(struct worker *w)
+{
+	sigset_t set;
+
+	worker_parent = getppid();
+	w->sigterm = evsignal_new(w->base, SIGTERM, worker_sigterm_cb, w);
+	if (w->sigterm == NULL || evsignal_add(w->sigterm, NULL) == -1)
+		fatalx(EXIT_RUNTIME, "cannot handle SIGTERM");
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 /* Sockets are what a worker holds: take every descriptor allowed. */
 static void
 worker_raise_nofile(struct worker *w)
@@ -351,16 +425,7 @@ worker_main(const char *role)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal(EXIT_RUNTIME, "prctl(PR_SET_PDEATHSIG)");
 #endif
-	/*
-	 * Ctrl-C, timeout(1) and systemd's default KillMode signal the whole
-	 * group; only the master decides how to stop, so that clients get
-	 * their shutdown event.  A worker outliving its master dies by
-	 * PDEATHSIG or on the channel's EOF.
-	 */
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
+	worker_signals_ignore();
 	memset(&w, 0, sizeof(w));
 	w.ops = r->r_ops;
 	w.role = (int)r->r_role;
@@ -377,6 +442,7 @@ worker_main(const char *role)
 	if (w.master == NULL)
 		fatalx(EXIT_RUNTIME, "no master channel on fd %d",
 		    WORKER_MASTER_FD);
+	worker_sigterm(&w);
 	event_base_dispatch(w.base);
 	worker_exit(&w, EXIT_OK);
 }

@@ -58,6 +58,7 @@ struct worker {
 	struct worker_listener listener[LISTEN_MAX]; /* by kind */
 	int                    peer_fd[ROLE_MAX];    /* by role, until start */
 	struct event          *drain_timer;          /* worker_drain_deadline */
+	struct event          *sigterm;              /* worker_sigterm_cb */
 	void (*drain_cut)(void *);
 	void         *drain_arg;
 	enum gw_phase phase;
