@@ -109,5 +109,9 @@ const struct cfg_key cfg_keys[] = {
 	ROW("gateway.startupDelayMs", CFG_INT, "0", "OPENCLAW_STARTUP_DELAY_MS",
 	    NULL, 0, 600000, CFG_RELOAD_RESTART, startup_delay_ms,
 	    "Hold the starting phase this long (for testing start-up behaviour)."),
+	ROW("gateway.watchdogMs", CFG_INT, "5000", "OPENCLAW_WATCHDOG_MS", NULL,
+	    0, 600000, CFG_RELOAD_RESTART, watchdog_ms,
+	    "A worker that leaves the master's ping unanswered this long is "
+	    "killed and respawned; 0 disables."),
 	{ NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 };

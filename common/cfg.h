@@ -82,6 +82,7 @@ struct gw_config {
 	long max_outbound_bytes;
 	long drain_ms;
 	long startup_delay_ms;
+	long watchdog_ms;
 	int  file_secret; /* the file itself set a secret key */
 };
 

@@ -42,6 +42,10 @@
  * set); a worker respawned later gets PHASE_READY as soon as it is ready.
  * On SIGTERM/SIGINT each gets IMSG_DRAIN (struct imsg_drain), may answer
  * IMSG_DRAINED, and exits; stragglers are killed deadline + 2 s later.
+ * Every gateway.watchdogMs / 4 the master sends each live worker
+ * IMSG_PING, answered IMSG_PONG from the worker's event loop; one that
+ * leaves a ping unanswered for gateway.watchdogMs is killed (SIGKILL)
+ * and respawned like a crash (watchdog.c).
  * A worker whose channel closes exits: the master holds no state a
  * worker needs to give back.
  */
@@ -579,6 +583,7 @@ master_stop(struct master *m, int status, const char *reason)
 	m->m_exit = status;
 	m->m_stop_mono = util_mono_ms();
 	evtimer_del(m->m_readytimer);
+	watchdog_stop(m);
 	proc_drain_all(m, (uint32_t)m->m_cfg.drain_ms, reason);
 	ms = (uint64_t)m->m_cfg.drain_ms + MASTER_KILL_GRACE_MS;
 	tv.tv_sec = (time_t)(ms / 1000);
@@ -697,6 +702,7 @@ master_setup(struct master *m)
 	m->m_forked = 1;
 	if (proc_start_generation(m, m->m_gen) == -1)
 		master_fail(m, EXIT_RUNTIME, "cannot start workers");
+	watchdog_start(m);
 }
 
 static void
@@ -711,6 +717,8 @@ master_cleanup(struct master *m)
 		event_free(m->m_killtimer);
 	if (m->m_readytimer != NULL)
 		event_free(m->m_readytimer);
+	if (m->m_watchdog != NULL)
+		event_free(m->m_watchdog);
 	if (m->m_base != NULL)
 		event_base_free(m->m_base);
 	listen_close_all(m);

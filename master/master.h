@@ -30,6 +30,7 @@ struct ipc_chan;
 #define PROC_RUNNING 0x01 /* forked, not reaped yet */
 #define PROC_EXITING 0x02 /* told to drain or killed: no respawn */
 #define PROC_RESPAWN 0x04 /* respawn when it exits */
+#define PROC_WDKILL  0x08 /* killed by the watchdog, not reaped yet */
 
 /* One child, in the manner of nginx's ngx_processes[]. */
 struct proc {
@@ -42,6 +43,7 @@ struct proc {
 	uint64_t         p_backoff; /* ms before the next respawn */
 	int              p_ready;   /* sent IMSG_READY */
 	uint32_t         p_phase;   /* last IMSG_PHASE sent */
+	uint64_t         p_ping;    /* monotonic ms of the unanswered PING */
 	struct ipc_chan *p_chan;
 	struct event    *p_timer; /* respawn, or kill after EOF */
 	struct master   *p_master;
@@ -86,6 +88,8 @@ struct master {
 	int           m_nsigev;
 	struct event *m_killtimer;  /* drain deadline */
 	struct event *m_readytimer; /* startupDelayMs */
+	struct event *m_watchdog;   /* pings the workers */
+	uint64_t      m_wd_last;    /* monotonic ms of the last tick */
 	uint64_t      m_start_mono;
 	uint64_t      m_stop_mono; /* first SIGTERM/SIGINT */
 	int           m_forked;    /* workers were started */
@@ -110,6 +114,12 @@ void proc_send_phase(struct master *, struct proc *, uint32_t);
 int  proc_gen_ready(struct master *, uint32_t);
 void proc_phase_ready(struct master *, uint32_t);
 void proc_cleanup(struct master *);
+int  proc_live(const struct proc *);
+
+/* watchdog.c */
+void watchdog_start(struct master *);
+void watchdog_stop(struct master *);
+void watchdog_pong(struct proc *);
 
 /* perms.c */
 void perms_check(const struct gw_config *);

@@ -141,7 +141,7 @@ proc_find_pid(struct master *m, pid_t pid)
 }
 
 /* Running, talking to us, and not on its way out. */
-static int
+int
 proc_live(const struct proc *p)
 {
 	return p->p_used && p->p_pid > 0 && p->p_chan != NULL &&
@@ -293,6 +293,7 @@ proc_fork(struct master *m, struct proc *p)
 	p->p_flags = PROC_RUNNING | proc_respawn_flag(p);
 	p->p_started = util_mono_ms();
 	p->p_ready = 0;
+	p->p_ping = 0;
 	p->p_phase = PHASE_STARTING;
 	snprintf(name, sizeof(name), "worker %s (pid %ld)", argv[2], (long)pid);
 	if ((p->p_chan = ipc_chan_new(m->m_base, sv[0], name, role_to_master,
@@ -578,6 +579,9 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 	switch (msg->type) {
 	case IMSG_READY:
 		proc_ready(m, p, msg);
+		break;
+	case IMSG_PONG:
+		watchdog_pong(p);
 		break;
 	case IMSG_DRAINED:
 		log_debug("worker %s (pid %ld) drained", role_name(p->p_role),

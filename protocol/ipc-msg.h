@@ -14,7 +14,7 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION 1
+#define IPC_VERSION 2
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD 3
@@ -36,10 +36,12 @@ enum imsg_type {
 	IMSG_START,       /* everything sent; start serving */
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
+	IMSG_PING,        /* watchdog: answer IMSG_PONG from the event loop */
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */
 	IMSG_DRAINED,     /* nothing left in flight; about to exit */
+	IMSG_PONG,        /* answer to IMSG_PING */
 
 	/* worker -> worker: 300-399 */
 	IMSG_HANDOFF = 300, /* fd: client socket; struct imsg_handoff + bytes */

@@ -41,7 +41,8 @@ def released(gw):
     return n
 
 
-with Gateway() as gw:
+# The ws worker is stopped longer than the watchdog would allow (t/49).
+with Gateway(config={"gateway": {"watchdogMs": 0}}) as gw:
     gw.canvas_index()
     gw.start()
 

@@ -227,6 +227,10 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		d.reason[sizeof(d.reason) - 1] = '\0';
 		worker_drain(w, &d);
 		break;
+	case IMSG_PING:
+		/* From the event loop: a stuck loop misses the deadline. */
+		rv = ipc_send(w->master, IMSG_PONG, -1, NULL, 0);
+		break;
 	default:
 		rv = worker_on_fd(w, m);
 		break;
