@@ -383,7 +383,6 @@ worker_sigterm(struct worker *w)
 {
 	sigset_t set;
 
-	worker_parent = getppid();
 	w->sigterm = evsignal_new(w->base, SIGTERM, worker_sigterm_cb, w);
 	if (w->sigterm == NULL || evsignal_add(w->sigterm, NULL) == -1)
 		fatalx(EXIT_RUNTIME, "cannot handle SIGTERM");
@@ -429,6 +428,7 @@ worker_main(const char *role)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal(EXIT_RUNTIME, "prctl(PR_SET_PDEATHSIG)");
 #endif
+	worker_parent = getppid();
 	worker_signals_ignore();
 	memset(&w, 0, sizeof(w));
 	w.ops = r->r_ops;
