@@ -24,6 +24,10 @@ def connects(gw, timeout=5):
 for role in ("ws", "http"):
     with Gateway(config={"gateway": {"watchdogMs": WD_MS}}) as gw:
         gw.start()
+        held = None
+        if role == "ws":
+            held, res = handshake(gw)
+            is_(res.get("ok"), True, "a client connected before the stop")
         old = gw.worker_pid(role)
         ok(old, "%s worker found" % role)
         os.kill(old, signal.SIGSTOP)
@@ -36,6 +40,15 @@ for role in ("ws", "http"):
         diag("%s: %s -> %s after %.0f ms" % (role, old, new, dt * 1000))
         ok(dt >= WD_MS / 1000.0 * 0.9, "not before the deadline")
         ok(wait_for(lambda: not pid_alive(old), 3), "the stopped one is gone")
+        if held:
+            # its client is let go (it can reconnect), not kept waiting
+            try:
+                held.sock.settimeout(3)
+                gone = held.sock.recv(65536) == b""
+            except OSError:
+                gone = True
+            ok(gone, "the stopped worker's client is released")
+            held.close()
         ok(wait_for(lambda: connects(gw), 5),
            "a new client is served after the %s respawn" % role)
         why = r"worker %s \(pid %d\) did not answer the watchdog for \d+ " \
