@@ -69,7 +69,11 @@ const struct cfg_key cfg_keys[] = {
 	    "Workspace directory; canvas files live in <workspace>/canvas."),
 	ROW("logging.file", CFG_STR, NULL, NULL, NULL, 0, 0, CFG_RELOAD_RESTART,
 	    log_file,
-	    "JSON-lines log file (default /tmp/openclaw/openclaw-DATE.log)."),
+	    "JSON-lines log file (default /tmp/openclaw/openclaw-DATE.log, "
+	    "$TMPDIR when set)."),
+	ROW("logging.maxFileBytes", CFG_INT, "104857600", NULL, NULL, 4096,
+	    68719476736L, CFG_RELOAD_RESTART, log_max_file_bytes,
+	    "At this size the log file is rotated; 5 archives are kept."),
 	ROW("logging.level", CFG_ENUM, "info", "OPENCLAW_LOG_LEVEL",
 	    "debug|info|warn|error", 0, 0, CFG_RELOAD_RESTART, log_level,
 	    "Lowest level written."),

@@ -71,6 +71,7 @@ struct gw_config {
 	char          *workspace;   /* agents.defaults.workspace */
 	char          *log_file;
 	char          *log_level;
+	long           log_max_file_bytes;
 
 	long tick_ms;
 	long ping_ms;

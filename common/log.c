@@ -18,6 +18,10 @@
 static const char *log_subsystem = "gateway";
 static int         log_verbose_flag;
 static int         log_fd = -1;
+static long long   log_fd_max;  /* 0: no limit */
+static int         log_fd_full; /* full() called for this log_fd */
+static void (*log_full_cb)(void *);
+static void *log_full_arg;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
@@ -46,7 +50,38 @@ log_set_file_fd(int fd)
 {
 	if (log_fd != -1 && log_fd != fd)
 		close(log_fd);
+	if (log_fd != fd)
+		log_fd_full = 0;
 	log_fd = fd;
+}
+
+void
+log_set_file_limit(long long max, void (*full)(void *), void *arg)
+{
+	log_fd_max = max;
+	log_full_cb = full;
+	log_full_arg = arg;
+}
+
+/*
+ * The descriptor is shared by every process (one open file, O_APPEND),
+ * so after a write its offset is the size of the file: one cheap lseek
+ * per line tells the writer that crossed the limit, and the file is
+ * rotated at once rather than at a timer's next tick, whatever the rate
+ * of the lines.
+ */
+static void
+log_file_check_full(void)
+{
+	off_t end;
+
+	if (log_full_cb == NULL || log_fd_max <= 0 || log_fd_full)
+		return;
+	if ((end = lseek(log_fd, 0, SEEK_CUR)) == -1 ||
+	    (long long)end < log_fd_max)
+		return;
+	log_fd_full = 1; /* first: full() may log */
+	log_full_cb(log_full_arg);
 }
 
 int
@@ -132,6 +167,7 @@ log_file_line(const char *ts, enum log_level lvl, const char *msg)
 		line[len] = '\n';
 		log_write_all(log_fd, line, len + 1);
 		free(line);
+		log_file_check_full();
 	}
 	json_object_put(o);
 }

@@ -23,6 +23,12 @@ int log_open_file(const char *path);
 /* Use an already-open descriptor for the JSON lines (workers inherit it). */
 void log_set_file_fd(int fd);
 int  log_file_fd(void);
+/*
+ * Once a line written to the file leaves it at max bytes or more, call
+ * full(arg), once per descriptor: the master rotates the file and hands
+ * out a new descriptor (master/logfile.c).  max 0: never.
+ */
+void log_set_file_limit(long long max, void (*full)(void *), void *arg);
 void log_set_verbose(int verbose);
 int  log_verbose(void);
 

@@ -3,7 +3,8 @@
  *
  * Startup, in order:
  *  1. flags; secrets read from --token-file/--password-file;
- *  2. config_load() (file, then environment); the log file is opened;
+ *  2. config_load() (file, then environment); the log file is opened
+ *     (logfile.c: rotated, rolled over daily, reopened on SIGHUP);
  *  3. the state directory is created (0700) and <stateDir>/gateway.lock
  *     taken: one gateway per state directory;
  *  4. first run: no config file and no credential anywhere -> write one
@@ -24,7 +25,9 @@
  *  IMSG_CONFIG	config_to_json() as plain JSON text, NOT NUL-terminated
  *		(use msg->len); the only way secrets reach a worker;
  *  IMSG_FD_LOG	fd of the JSON-lines log file (not sent when there is
- *		none);
+ *		none).  Comes again at any time when the master starts a
+ *		new file (logfile.c); the worker sends IMSG_LOG_FULL
+ *		when a line of its own filled the file;
  *  IMSG_FD_SHM	fd of the shared memory; payload uint64 size;
  *  IMSG_FD_LISTEN  fd of a listening socket; payload uint32 enum
  *		listener_kind: the kinds the role table gives the role
@@ -290,57 +293,6 @@ master_have_credential(const struct master_opts *o)
 	return 0;
 }
 
-/*
- * A log directory in /tmp we can trust: a real directory (not a symlink
- * somebody planted), ours, and not writable by anybody else.
- */
-static int
-master_log_dir_ok(const char *dir)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == -1) {
-		if (errno != ENOENT || mkdir(dir, 0700) == -1 ||
-		    lstat(dir, &st) == -1)
-			return 0;
-	}
-	return S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
-}
-
-static void
-master_open_log(struct master *m)
-{
-	char        dir[64], path[128], day[16];
-	struct tm   tm;
-	time_t      now;
-	const char *file;
-
-	if ((file = m->m_cfg.log_file) == NULL || *file == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/openclaw");
-		if (!master_log_dir_ok(dir)) {
-			snprintf(dir, sizeof(dir), "/tmp/openclaw-%ld",
-			    (long)getuid());
-			if (!master_log_dir_ok(dir)) {
-				log_warnx("no safe log directory in /tmp; "
-				          "logging to stdout only");
-				return;
-			}
-		}
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-		snprintf(path, sizeof(path), "%s/openclaw-%s.log", dir, day);
-		file = path;
-	}
-	if (log_open_file(file) == -1) {
-		log_warn("cannot open log file %s", file);
-		return;
-	}
-	m->m_log_fd = log_file_fd();
-	log_debug("logging to %s", file);
-}
-
 /* Flags win over the config file and the environment. */
 static void
 master_apply_flags(struct master *m, struct master_opts *o)
@@ -463,7 +415,7 @@ master_configure(struct master *m, struct master_opts *o)
 
 	if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
-	master_open_log(m);
+	logfile_open(m);
 	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "state directory %s", err);
 	if ((m->m_lock_fd = lock_acquire(m->m_cfg.state_dir, err,
@@ -639,7 +591,8 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 		master_sig_stop(m, sig);
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: in-place restart not implemented yet");
+		/* logrotate(8) and operators: the file was moved or removed. */
+		logfile_reopen(m);
 		break;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -696,6 +649,8 @@ master_setup(struct master *m)
 	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb, m)) ==
 	        NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create timers");
+	if (logfile_start(m) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot watch the log file");
 	/* Before the first fork, so that no child exit goes unseen. */
 	master_signals(m);
 	m->m_gen = 1;
@@ -711,6 +666,7 @@ master_cleanup(struct master *m)
 	int i;
 
 	proc_cleanup(m);
+	logfile_cleanup(m);
 	for (i = 0; i < m->m_nsigev; i++)
 		event_free(m->m_sigev[i]);
 	if (m->m_killtimer != NULL)

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,17 @@ struct listener {
 	int                l_fd;
 };
 
+/* The JSON-lines log file (logfile.c). */
+struct logfile {
+	char          lf_path[PATH_MAX]; /* the file written; "" if none */
+	char          lf_dir[PATH_MAX];  /* dated mode: its directory */
+	char          lf_day[16];        /* dated mode: YYYY-MM-DD in lf_path */
+	uint64_t      lf_retry; /* monotonic ms: rotation failed, wait */
+	unsigned      lf_ticks; /* of lf_timer, for the hourly prune */
+	struct event *lf_timer; /* size backstop, date change, prune */
+	struct event *lf_full;  /* a line of ours reached the limit */
+};
+
 enum master_state {
 	MASTER_STARTING, /* workers of the generation not all ready */
 	MASTER_RUNNING,
@@ -71,10 +83,11 @@ struct master {
 	enum master_state  m_state;
 	int                m_exit; /* status when stopped */
 
-	int    m_lock_fd;
-	int    m_log_fd;
-	int    m_shm_fd;
-	size_t m_shm_size;
+	int            m_lock_fd;
+	int            m_log_fd; /* the current log file, or -1 */
+	struct logfile m_logfile;
+	int            m_shm_fd;
+	size_t         m_shm_size;
 
 	const char     *m_host; /* bind address */
 	int             m_port;
@@ -124,6 +137,14 @@ void watchdog_pong(struct proc *);
 /* perms.c */
 void perms_check(const struct gw_config *);
 void perms_check_secret(const char *, const char *);
+void proc_send_log_fd(struct master *);
+
+/* logfile.c */
+void logfile_open(struct master *);
+int  logfile_start(struct master *);
+void logfile_check(struct master *);
+void logfile_reopen(struct master *);
+void logfile_cleanup(struct master *);
 
 /* listen.c */
 int  listen_open_all(struct master *, char *, size_t);

@@ -387,6 +387,25 @@ proc_send_setup(struct master *m, struct proc *p)
 	return 0;
 }
 
+/*
+ * A new log file (rotated, rolled over, reopened): every worker with a
+ * channel writes to it from now on, draining ones included.
+ */
+void
+proc_send_log_fd(struct master *m)
+{
+	struct proc *p;
+	int          i;
+
+	if (m->m_log_fd == -1)
+		return;
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (p->p_used && p->p_pid > 0 && p->p_chan != NULL)
+			proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, NULL, 0);
+	}
+}
+
 /* A direct socketpair between two workers, one end to each. */
 static int
 proc_peer(struct proc *a, struct proc *b)
@@ -586,6 +605,9 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 	case IMSG_DRAINED:
 		log_debug("worker %s (pid %ld) drained", role_name(p->p_role),
 		    (long)p->p_pid);
+		break;
+	case IMSG_LOG_FULL:
+		logfile_check(m);
 		break;
 	}
 }

@@ -32,7 +32,7 @@ enum imsg_type {
 	IMSG_FD_LISTEN,   /* fd: listening socket; uint32 listener kind */
 	IMSG_FD_SHM,      /* fd: shared memory; uint64 size */
 	IMSG_FD_PEER,     /* fd: channel to another worker; uint32 role */
-	IMSG_FD_LOG,      /* fd: JSON-lines log file */
+	IMSG_FD_LOG,      /* fd: JSON-lines log file; again at any time */
 	IMSG_START,       /* everything sent; start serving */
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
@@ -42,6 +42,7 @@ enum imsg_type {
 	IMSG_READY = 200, /* serving (struct imsg_ready) */
 	IMSG_DRAINED,     /* nothing left in flight; about to exit */
 	IMSG_PONG,        /* answer to IMSG_PING */
+	IMSG_LOG_FULL,    /* the log file reached logging.maxFileBytes */
 
 	/* worker -> worker: 300-399 */
 	IMSG_HANDOFF = 300, /* fd: client socket; struct imsg_handoff + bytes */

@@ -33,7 +33,8 @@ const uint32_t role_from_master[] = { IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN,
 	IMSG_FD_SHM, IMSG_FD_PEER, IMSG_FD_LOG, IMSG_START, IMSG_PHASE,
 	IMSG_DRAIN, IMSG_PING, 0 };
 
-const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, IMSG_PONG, 0 };
+const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, IMSG_PONG,
+	IMSG_LOG_FULL, 0 };
 
 /* http hands sockets over; the receiver acknowledges them. */
 static const uint32_t role_handoff_in[] = { IMSG_HANDOFF, 0 };

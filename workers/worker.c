@@ -26,6 +26,7 @@ worker_cleanup(struct worker *w)
 {
 	int i;
 
+	log_set_file_limit(0, NULL, NULL); /* w->master goes away */
 	if (w->ops->stop != NULL && w->started)
 		w->ops->stop(w);
 	worker_listeners_free(w);
@@ -81,6 +82,16 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 	return 0;
 }
 
+/* The log file is full: the master rotates it and sends IMSG_FD_LOG. */
+static void
+worker_log_full(void *arg)
+{
+	struct worker *w = arg;
+
+	if (w->master != NULL)
+		ipc_send_now(w->master, IMSG_LOG_FULL, -1, NULL, 0);
+}
+
 static int
 worker_on_config(struct worker *w, const struct ipc_msg *m)
 {
@@ -97,6 +108,9 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 	config_free(&w->cfg);
 	rv = config_from_json(&w->cfg, o);
 	json_object_put(o);
+	if (rv == 0)
+		log_set_file_limit(w->cfg.log_max_file_bytes, worker_log_full,
+		    w);
 	return rv;
 }
 
