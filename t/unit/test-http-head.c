@@ -303,6 +303,23 @@ test_errors(void)
 	    400, "duplicate Content-Length is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
 	    "two Host fields is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nOrigin: http://a\r\n"
+	                 "Origin: http://b\r\n\r\n"),
+	    400, "two Origin fields is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a:1 evil\r\n\r\n"), 400,
+	    "a space inside Host is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a:1x\r\n\r\n"), 400,
+	    "a port that is not digits is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400,
+	    "a slash in Host is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), 400,
+	    "an unclosed IP literal is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"), 200,
+	    "an IPv6 literal with a port is fine");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: LocalHost.:80\r\n\r\n"), 200,
+	    "a name with a trailing dot and a port is fine");
+	is_int(status_of("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 200,
+	    "an empty Host is fine (RFC 9112 3.2; the route decides)");
 	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
 	    400, "Transfer-Encoding not ending in chunked is 400");
 	is_int(status_of("GET /a\tb HTTP/1.1\r\n\r\n"), 400,
