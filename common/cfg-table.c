@@ -57,7 +57,8 @@ const struct cfg_key cfg_keys[] = {
 	    "Browser origins allowed to open the WebSocket besides our own."),
 	ROW("gateway.allowedHosts", CFG_STRLIST, NULL, NULL, NULL, 0, 0,
 	    CFG_RELOAD_HOT, allowed_hosts,
-	    "Host header names accepted besides loopback and the bind address."),
+	    "Host names served (WebSocket upgrade, canvas, both ports) besides "
+	    "localhost, loopback addresses and, bound to lan, IPv4 literals."),
 	ROW("canvasHost.enabled", CFG_BOOL, "true", NULL, NULL, 0, 0,
 	    CFG_RELOAD_RESTART, canvas_enabled,
 	    "Serve /__openclaw__/canvas/ (OPENCLAW_SKIP_CANVAS_HOST=1 disables)."),

@@ -249,8 +249,15 @@ config_set_json(struct gw_config *cfg, const struct cfg_key *k,
 		}
 		*FIELD(cfg, k, int) = json_object_get_boolean(v);
 		return 0;
-	case CFG_STR:
 	case CFG_SECRET:
+		if (json_object_is_type(v, json_type_string) &&
+		    !util_secret_text_ok(json_object_get_string(v),
+		        (size_t)json_object_get_string_len(v))) {
+			snprintf(why, whylen, "%s", CFG_SECRET_CTRL);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case CFG_STR:
 	case CFG_ENUM:
 		if (!json_object_is_type(v, json_type_string) ||
 		    config_set_text(cfg, k, json_object_get_string(v)) == -1) {
@@ -353,6 +360,12 @@ config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
 		/* OPENCLAW_GATEWAY_PORT may be "host:port". */
 		if (k->type == CFG_INT && (colon = strrchr(v, ':')) != NULL)
 			v = colon + 1;
+		if (k->type == CFG_SECRET &&
+		    !util_secret_text_ok(v, strlen(v))) {
+			snprintf(err, errlen, "%s: invalid value for %s: %s",
+			    k->env, k->path, CFG_SECRET_CTRL);
+			return -1;
+		}
 		if (config_set_text(cfg, k, v) == -1) {
 			snprintf(err, errlen, "%s=%s: invalid value for %s",
 			    k->env, k->type == CFG_SECRET ? "***" : v, k->path);

@@ -40,6 +40,16 @@ struct cfg_key {
 
 extern const struct cfg_key cfg_keys[];
 
+/*
+ * Secrets are byte strings compared by length, but they also pass through
+ * C strings, argv, HTTP headers and lines of files: one with a NUL would
+ * be cut (a prefix accepted), one with a newline or an escape would split
+ * or forge what carries it.  Refused at load (util_secret_text_ok) with
+ * this reason, the key named, the value never shown.
+ */
+#define CFG_SECRET_CTRL \
+	"a secret must not contain control characters (NUL, newline, ...)"
+
 struct strlist {
 	char **v;
 	int    n;

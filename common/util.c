@@ -153,15 +153,28 @@ util_uuid(char out[37])
 }
 
 int
-util_secret_eq(const char *a, const char *b)
+util_secret_eq(const void *a, size_t la, const void *b, size_t lb)
 {
-	size_t        la = strlen(a), lb = strlen(b), i;
-	unsigned char diff = la != lb;
+	const unsigned char *pa = a, *pb = b;
+	unsigned char        diff = la != lb;
+	size_t               i;
 
 	/* Walk the expected secret's length whatever the guess is. */
 	for (i = 0; i < lb; i++)
-		diff |= (unsigned char)(b[i] ^ (i < la ? a[i] : 0));
+		diff |= (unsigned char)(pb[i] ^ (i < la ? pa[i] : 0));
 	return diff == 0;
+}
+
+int
+util_secret_text_ok(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t               i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+	return 1;
 }
 
 int

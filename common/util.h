@@ -14,8 +14,15 @@ int util_random(void *buf, size_t len);
 char *util_b64url(const void *buf, size_t len);
 /* Random RFC 4122 version 4 UUID, 36 characters + NUL. */
 void util_uuid(char out[37]);
-/* Constant-time comparison of two strings (lengths may differ). */
-int util_secret_eq(const char *a, const char *b);
+/*
+ * Constant-time comparison of two secrets, length-delimited byte strings
+ * (lengths may differ; a NUL is a byte like any other).  b is the
+ * expected one: the time depends on its length only.
+ */
+int util_secret_eq(const void *a, size_t la, const void *b, size_t lb);
+/* 1 if len bytes hold no control character (NUL, C0, DEL): a secret must
+ * survive every C string, header, argv and file line it goes through. */
+int util_secret_text_ok(const void *s, size_t len);
 /* Parse a decimal long in [min,max]; -1 if not one. */
 int util_parse_long(const char *s, long min, long max, long *out);
 /*

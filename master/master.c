@@ -238,30 +238,41 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 		master_usage_error("use a token or a password, not both");
 }
 
-/* The first line of a file, without its newline; NULL with err set. */
+/*
+ * The first line of a file, without its newline; NULL with err set.  The
+ * line is measured, not taken as a C string: a NUL in it is refused like
+ * any other control character rather than cutting the secret short.
+ */
 static char *
 master_read_secret(const char *path, char *err, size_t errlen)
 {
-	char  *text, *s;
-	size_t len;
+	char  *text, *nl, *s = NULL;
+	size_t len, n;
 
 	if ((text = util_read_file(path, MASTER_SECRET_MAX, &len)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, util_read_error(errno));
 		return NULL;
 	}
-	text[strcspn(text, "\n")] = '\0';
-	len = strlen(text);
-	if (len > 0 && text[len - 1] == '\r')
-		text[--len] = '\0';
-	if (len == 0) {
+	n = (nl = memchr(text, '\n', len)) != NULL ? (size_t)(nl - text) : len;
+	if (n > 0 && text[n - 1] == '\r')
+		n--;
+	if (n == 0)
 		snprintf(err, errlen, "%s: empty secret", path);
-		free(text);
-		return NULL;
-	}
-	s = xstrdup(text);
+	else if (!util_secret_text_ok(text, n))
+		snprintf(err, errlen, "%s: %s", path, CFG_SECRET_CTRL);
+	else
+		s = xstrndup(text, n);
 	OPENSSL_cleanse(text, len);
 	free(text);
 	return s;
+}
+
+/* A secret from argv, checked as the config file's are. */
+static void
+master_check_arg_secret(const char *flag, const char *s)
+{
+	if (s != NULL && !util_secret_text_ok(s, strlen(s)))
+		master_fail(NULL, EXIT_CONFIG, "%s: %s", flag, CFG_SECRET_CTRL);
 }
 
 static void
@@ -269,6 +280,8 @@ master_secret_files(struct master_opts *o)
 {
 	char err[512];
 
+	master_check_arg_secret("--token", o->token);
+	master_check_arg_secret("--password", o->password);
 	if (o->token_file != NULL &&
 	    (o->token = master_read_secret(o->token_file, err, sizeof(err))) ==
 	        NULL)

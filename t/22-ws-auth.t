@@ -242,4 +242,69 @@ with Gateway(config={"gateway": {"auth": {"rateLimit": {
     admitted(gw.port, "... while a non-browser loopback client is still "
              "exempt", "token")
 
+# ------------------------------------------- secrets are byte strings
+# A secret with a NUL or another control character is refused at load:
+# one line on stderr naming the key, never the value, exit 78.  Before,
+# "abc\u0000def" was cut at the NUL and "abc" was accepted.
+SECRET_CTRL = "a secret must not contain control characters"
+
+
+def refused_at_load(gw, name, key, value_parts, args=None, env=None):
+    gw.env.update(env or {})
+    gw.start(wait=False, extra_args=args)
+    ready = wait_ready_port(gw.proc, gw.port, 5)
+    ok(not ready, name + ": the gateway refuses to start")
+    if ready:
+        res, _, _ = attempt(gw.port, token=value_parts[0])
+        ok(not res.get("ok"), name + ": the part before the control "
+           "character is not a valid token")
+        return
+    rc = gw.proc.wait(10)
+    is_(rc, 78, name + ": exit 78 (configuration error)")
+    lines = [l for l in gw.output().splitlines() if l.strip()]
+    is_(len(lines), 1, name + ": one line of output")
+    line = lines[0] if lines else ""
+    like(line, key, name + ": the line names " + key)
+    like(line, SECRET_CTRL, name + ": and says why")
+    ok(not any(v in line for v in value_parts),
+       name + ": and does not show the value")
+
+
+with Gateway(token="abc\u0000def") as gw:
+    refused_at_load(gw, "token with \\u0000", "gateway.auth.token",
+                    ["abc", "def"])
+for key, value in (("password", "pw-K7Q\nforged"), ("token", "tk-M4Z\x1b[31m")):
+    with Gateway(config={"gateway": {"remote": {key: value}}}) as gw:
+        refused_at_load(gw, "gateway.remote.%s with a control character" %
+                        key, "gateway.remote." + key, [value[:6]])
+with Gateway(config={"gateway": {"auth": {"password": "pw\x7f"}}}) as gw:
+    refused_at_load(gw, "gateway.auth.password with DEL",
+                    "gateway.auth.password", ["pw"])
+with Gateway() as gw:
+    refused_at_load(gw, "OPENCLAW_GATEWAY_TOKEN with a tab",
+                    "OPENCLAW_GATEWAY_TOKEN", ["env-tok"],
+                    env={"OPENCLAW_GATEWAY_TOKEN": "env-tok\tx"})
+with Gateway(token=None) as gw:
+    tf = os.path.join(gw.dir, "token")
+    with open(tf, "wb") as f:
+        f.write(b"filetok\x00rest\n")
+    refused_at_load(gw, "--token-file with a NUL", tf, ["filetok", "rest"],
+                    args=["--token-file", tf])
+with Gateway(token=None) as gw:
+    refused_at_load(gw, "--token with a control character", "--token",
+                    ["argtok"], args=["--token", "argtok\x01x"])
+
+# The client's token is compared over its JSON length: a NUL in it does
+# not make a longer guess match its prefix (the configured token).
+with Gateway() as gw:
+    gw.start()
+    refused(gw.port, "client token with \\u0000 and more after the right "
+            "token", "AUTH_TOKEN_MISMATCH",
+            "unauthorized: gateway token mismatch",
+            token="test-token\u0000anything")
+    refused(gw.port, "client token cut before the end with \\u0000",
+            "AUTH_TOKEN_MISMATCH", "unauthorized: gateway token mismatch",
+            token="test\u0000token")
+    admitted(gw.port, "the right token still authenticates", "token")
+
 done_testing()

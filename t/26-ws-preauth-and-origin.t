@@ -137,6 +137,59 @@ with Gateway(config={"gateway": {
                               "Origin": "http://gw.example:%d" % p}), 101,
         "allowed Host with its own origin: 101")
 
+    # -- duplicate and malformed Host / Origin: refused by the head
+    # parser (400), whatever a later check would read
+    def raw_status(lines, path="/"):
+        """The status of a request with exactly these header lines."""
+        s = socket.create_connection(("127.0.0.1", p), timeout=3)
+        s.sendall(("GET %s HTTP/1.1\r\n%s\r\n" % (path, "".join(
+            l + "\r\n" for l in lines))).encode("latin-1"))
+        raw = b""
+        try:
+            while b"\r\n" not in raw:
+                b = s.recv(4096)
+                if not b:
+                    break
+                raw += b
+        except OSError:
+            pass
+        s.close()
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", raw)
+        return int(m.group(1)) if m else None
+    UPG = ["Upgrade: websocket", "Connection: Upgrade",
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+           "Sec-WebSocket-Version: 13"]
+    is_(raw_status(["Host: " + own] + UPG), 101,
+        "raw upgrade with one Host: 101")
+    is_(raw_status(["Host: " + own, "Origin: http://" + own,
+                    "Origin: http://evil.example"] + UPG), 400,
+        "two Origins, ours first and a foreign one second: 400")
+    is_(raw_status(["Host: " + own, "Origin: http://evil.example",
+                    "Origin: http://" + own] + UPG), 400,
+        "two Origins, the foreign one first: 400")
+    is_(raw_status(["Host: " + own, "Host: evil.example"] + UPG), 400,
+        "two Hosts: 400")
+    for bad in (own + " evil", own + "\tevil", "127.0.0.1 :%d" % p,
+                own + "/evil", own + "@evil.example", "127.0.0.1:%dx" % p,
+                "[::1", "evil.example\x01", "local host"):
+        is_(raw_status(["Host: " + bad] + UPG), 400,
+            "Host %r: 400" % bad)
+    is_(raw_status(["Host: " + own, "Origin: http://" + own,
+                    "Origin: http://" + own], path="/healthz"), 400,
+        "two Origins on any request (a probe): 400")
+    is_(raw_status(["Host: evil.example extra"], path="/healthz"), 400,
+        "a Host with a space on any request (a probe): 400")
+    # host names compare by an explicit case-insensitive rule; one
+    # trailing dot is the same name (and no attacker's)
+    is_(raw_status(["Host: LOCALHOST:%d" % p] + UPG), 101,
+        "Host LOCALHOST: 101 (names are case-insensitive)")
+    is_(raw_status(["Host: localhost.:%d" % p] + UPG), 101,
+        "Host localhost. (trailing dot): 101")
+    is_(raw_status(["Host: GW.Example"] + UPG), 101,
+        "Host GW.Example (allowedHosts, other case): 101")
+    is_(raw_status(["Host: localhost..:%d" % p] + UPG), 403,
+        "Host localhost.. (two dots): 403")
+
     # -- malformed upgrades
     st, ws = upgrade(p, headers={"Sec-WebSocket-Version": "8"})
     is_(st, 426, "Sec-WebSocket-Version 8: 426")

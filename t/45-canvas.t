@@ -49,10 +49,11 @@ def populate(ws_dir):
     return root, files
 
 
-def raw_get(port, target, method="GET"):
+def raw_get(port, target, method="GET", host="127.0.0.1"):
     """(status, headers, body) for a raw request target, untouched."""
-    data = http_raw(port, ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                           "Connection: close\r\n\r\n" % (method, target)
+    data = http_raw(port, ("%s %s HTTP/1.1\r\nHost: %s\r\n"
+                           "Connection: close\r\n\r\n" % (method, target,
+                                                           host)
                            ).encode("latin-1"))
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -161,8 +162,8 @@ with Gateway() as gw:
     st, h, body = raw_get(gw.port, "/__openclaw__/canvasx/index.html")
     is_(st, 404, "main port: /__openclaw__/canvasx is not the canvas")
     # keep-alive on the canvas port: two requests, one connection
-    raw = http_raw(cport, ("GET %s/app.js HTTP/1.1\r\nHost: x\r\n\r\n"
-                           "GET %s/style.css HTTP/1.1\r\nHost: x\r\n"
+    raw = http_raw(cport, ("GET %s/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                           "GET %s/style.css HTTP/1.1\r\nHost: localhost\r\n"
                            "Connection: close\r\n\r\n" % (P, P)).encode())
     ok(files["app.js"] in raw and files["style.css"] in raw and
        raw.count(b"HTTP/1.1 200") == 2, "canvas port: pipelined requests")
@@ -213,6 +214,44 @@ for how, kw in (("canvasHost.enabled false",
         is_(st, 404, "%s: main-port canvas file -> 404" % how)
         ok(b"should not be served" not in body, "%s: file not served" % how)
         is_(http_get(gw.port, "/readyz")[0], 200, "%s: still ready" % how)
+
+# The Host rule of the WebSocket upgrade, on both ports: a page on another
+# site that rebinds its name to 127.0.0.1 sends its own name in Host and
+# must not read the files (DNS rebinding).  Probes answer whatever Host.
+with Gateway(config={"gateway": {"allowedHosts": ["canvas.example"]}}) as gw:
+    root, files = populate(os.path.join(gw.state, "workspace"))
+    gw.start()
+    want = files["app.js"]
+    for port, where in ((gw.port + 4, "canvas port"),
+                        (gw.port, "main port")):
+        for host in ("evil.example", "evil.example:%d" % port,
+                     "localhost.evil.example", "127.0.0.1.evil.example",
+                     "canvas.example.evil"):
+            st, h, body = raw_get(port, P + "/app.js", host=host)
+            ok(st == 403 and want not in body,
+               "%s: Host %s refused (%s)" % (where, host, st))
+        # an absolute-form target names the host the server must use
+        st, h, body = raw_get(port, "http://evil.example" + P + "/app.js")
+        ok(st in (403, 404) and want not in body,
+           "%s: absolute-form target on evil.example refused (%s)" %
+           (where, st))
+        for host in ("127.0.0.1:%d" % port, "localhost", "LocalHost:%d" %
+                     port, "localhost.:%d" % port, "[::1]:%d" % port,
+                     "canvas.example", "127.0.0.1"):
+            st, h, body = raw_get(port, P + "/app.js", host=host)
+            is_((st, body), (200, want), "%s: Host %s served" % (where, host))
+    st, h, body = raw_get(gw.port, "/healthz", host="evil.example")
+    is_(st, 200, "main port: /healthz answers whatever the Host")
+    # bind lan: any IPv4 literal is an address of ours, not a rebinding
+with Gateway(config={"gateway": {"bind": "lan"}}) as gw:
+    root, files = populate(os.path.join(gw.state, "workspace"))
+    gw.start()
+    for port, where in ((gw.port + 4, "canvas port"),
+                        (gw.port, "main port")):
+        st, h, body = raw_get(port, P + "/app.js", host="192.0.2.7:%d" % port)
+        is_(st, 200, "bind lan, %s: an IPv4 literal Host is served" % where)
+        st, h, body = raw_get(port, P + "/app.js", host="evil.example")
+        is_(st, 403, "bind lan, %s: a name is still refused" % where)
 
 # canvasHost.port
 with Gateway() as gw:

@@ -167,6 +167,21 @@ http_conn_dispatch(struct http_conn *c)
 	c->route->fn(c, c->route->arg);
 }
 
+/* A name that is not ours: what the route serves is not for this page. */
+static int
+http_conn_host_refused(struct http_conn *c)
+{
+	const struct gw_config *cfg = c->srv->host_cfg;
+
+	if (cfg == NULL || c->route->any_host ||
+	    http_host_request_allowed(cfg, &c->head))
+		return 0;
+	log_info("request refused (403): host not allowed");
+	c->close_after = 1;
+	http_respond_error(c, 403, NULL, "host not allowed", "forbidden");
+	return 1;
+}
+
 static void
 http_conn_route(struct http_conn *c)
 {
@@ -174,6 +189,8 @@ http_conn_route(struct http_conn *c)
 
 	evtimer_del(c->timer);
 	c->route = c->srv->cb->route(c, c->srv->arg);
+	if (http_conn_host_refused(c))
+		return;
 	if ((rv = http_body_begin(c)) == 1)
 		http_conn_dispatch(c);
 	else if (rv == 0 && http_body_feed(c) == 1)

@@ -82,6 +82,7 @@ struct http_server {
 	struct http_conn_list        conns;
 	int                          nconns;
 	int                          draining;
+	const struct gw_config      *host_cfg; /* the Host rule, or NULL */
 };
 
 /* conn.c */

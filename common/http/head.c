@@ -209,8 +209,7 @@ head_count(const struct http_head *h, const char *name)
 /*
  * Message framing must be unambiguous, or a proxy in front of us and we
  * could disagree on where this request ends (request smuggling).  Checked
- * here whatever http-parser's own leniency.  Two Hosts are the routing
- * variant of the same confusion (RFC 9112 3.2).
+ * here whatever http-parser's own leniency.
  */
 static int
 head_check_framing(struct http_head *h)
@@ -219,10 +218,51 @@ head_check_framing(struct http_head *h)
 
 	ncl = head_count(h, "Content-Length");
 	nte = head_count(h, "Transfer-Encoding");
-	if (ncl > 1 || (ncl && nte) || head_count(h, "Host") > 1)
+	if (ncl > 1 || (ncl && nte))
 		return -1;
 	if (nte && !h->chunked)
 		return -1; /* RFC 9112 6.3: final coding must be chunked */
+	return 0;
+}
+
+/* host [":" port] (RFC 9110 7.2, RFC 3986 3.2.2): an IP literal in
+ * brackets or a reg-name, so nothing can ride after the name. */
+static int
+head_host_syntax(const char *v)
+{
+	static const char regname[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-._~%!$&'()*+,;=";
+	size_t n;
+
+	if (*v == '[') {
+		n = 1 + strspn(v + 1, "0123456789abcdefABCDEF:.");
+		if (v[n] != ']')
+			return -1;
+		v += n + 1;
+	} else
+		v += strspn(v, regname);
+	if (*v == ':')
+		v += 1 + strspn(v + 1, "0123456789");
+	return *v == '\0' ? 0 : -1;
+}
+
+/*
+ * Host and Origin decide what is served and to whom: two of either (RFC
+ * 9112 3.2 for Host), and two checks, or a proxy and us, may each read a
+ * different one; a Host that is not a host[:port] may carry anything
+ * after the name a check looks at.
+ */
+static int
+head_check_authority(const struct http_head *h)
+{
+	const char *host;
+
+	if (head_count(h, "Host") > 1 || head_count(h, "Origin") > 1)
+		return -1;
+	if ((host = http_head_get(h, "Host")) != NULL &&
+	    head_host_syntax(host) == -1)
+		return -1;
 	return 0;
 }
 
@@ -278,7 +318,8 @@ head_on_complete(http_parser *p)
 	h->upgrade = http_head_get(h, "Upgrade") != NULL &&
 	    http_head_has_token(h, "Connection", "upgrade");
 
-	if (head_check_syntax(h) == -1 || head_check_framing(h) == -1) {
+	if (head_check_syntax(h) == -1 || head_check_framing(h) == -1 ||
+	    head_check_authority(h) == -1) {
 		h->state = HTTP_HEAD_MORE;
 		h->status = 400;
 		return -1;

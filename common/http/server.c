@@ -119,6 +119,12 @@ http_server_drain(struct http_server *s)
 	s->draining = 1;
 }
 
+void
+http_server_check_host(struct http_server *s, const struct gw_config *cfg)
+{
+	s->host_cfg = cfg;
+}
+
 int
 http_server_nconns(const struct http_server *s)
 {

@@ -26,6 +26,7 @@ struct evbuffer;
 struct sockio_base;
 struct http_server;
 struct http_conn;
+struct gw_config;
 
 #define HTTP_HEAD_TIMEOUT_MS  10000 /* from a head's first byte to its end */
 #define HTTP_IDLE_TIMEOUT_MS  30000 /* keep-alive silence */
@@ -52,6 +53,12 @@ struct http_route {
 	 */
 	size_t body_max;
 	int    body_timeout_ms; /* 0: HTTP_BODY_TIMEOUT_MS */
+	/*
+	 * Answered whatever the Host (probes, a 404): the route serves
+	 * nothing a rebinding page could read.  0: with a Host rule set
+	 * (http_server_check_host), a request it refuses gets 403.
+	 */
+	int any_host;
 };
 
 struct http_server_cb {
@@ -74,6 +81,11 @@ struct http_conn *http_server_accept(struct http_server *, int fd,
 /* A socket someone else accepted, whose first prelen bytes it read. */
 struct http_conn *http_server_adopt(struct http_server *, int fd,
     const struct sockaddr *, socklen_t, const void *pre, size_t prelen);
+/*
+ * The Host rule (host.c) for every route without any_host, read from cfg
+ * at each request (it follows a reload); cfg outlives the server.
+ */
+void http_server_check_host(struct http_server *, const struct gw_config *);
 /* Refuse new sockets, close idle ones, close the others once answered. */
 void http_server_drain(struct http_server *);
 void http_server_close_all(struct http_server *);
@@ -165,6 +177,13 @@ void http_static_serve(struct http_conn *, int root_fd, const char *rel,
 /* Answer with an open file (taken over); Range and If-Modified-Since. */
 void http_static_send(struct http_conn *, struct http_file *);
 void http_redirect_slash(struct http_conn *, const char *path);
+
+/* host.c */
+/* Host (a field value, or NULL) names this gateway by cfg's rule. */
+int http_host_allowed(const struct gw_config *, const char *host);
+/* Its Host field and an absolute-form target's authority both do. */
+int
+http_host_request_allowed(const struct gw_config *, const struct http_head *);
 
 /* mime.c */
 const char *http_mime_type(const char *name);

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cfg.h"
 #include "common/http/head.h"
+#include "common/http/server.h"
 #include "t/unit/tap.h"
 
 #define GET_SIMPLE                     \
@@ -303,6 +305,23 @@ test_errors(void)
 	    400, "duplicate Content-Length is 400");
 	is_int(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
 	    "two Host fields is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nOrigin: http://a\r\n"
+	                 "Origin: http://b\r\n\r\n"),
+	    400, "two Origin fields is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a:1 evil\r\n\r\n"), 400,
+	    "a space inside Host is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a:1x\r\n\r\n"), 400,
+	    "a port that is not digits is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"), 400,
+	    "a slash in Host is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), 400,
+	    "an unclosed IP literal is 400");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n"), 200,
+	    "an IPv6 literal with a port is fine");
+	is_int(status_of("GET / HTTP/1.1\r\nHost: LocalHost.:80\r\n\r\n"), 200,
+	    "a name with a trailing dot and a port is fine");
+	is_int(status_of("GET / HTTP/1.1\r\nHost:\r\n\r\n"), 200,
+	    "an empty Host is fine (RFC 9112 3.2; the route decides)");
 	is_int(status_of("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
 	    400, "Transfer-Encoding not ending in chunked is 400");
 	is_int(status_of("GET /a\tb HTTP/1.1\r\n\r\n"), 400,
@@ -386,6 +405,37 @@ test_empty_values(void)
 	}
 }
 
+/* The Host rule (common/http/host.c) of a default config. */
+static void
+test_host_rule(void)
+{
+	static const char *const yes[] = { "localhost", "LOCALHOST:1",
+		"localhost.", "127.0.0.1", "127.9.9.9:80", "[::1]:8",
+		"gw.example", "GW.EXAMPLE.:443", NULL };
+	static const char *const no[] = { "", ":80", "evil.example",
+		"localhost.evil", "localhost..", "10.0.0.1", "[::2]",
+		"gw.example.evil", "127.0.0.1.evil", NULL };
+	struct gw_config         cfg;
+	char                    *list[] = { "gw.example" };
+	int                      i;
+
+	config_init(&cfg);
+	cfg.allowed_hosts.v = list;
+	cfg.allowed_hosts.n = 1;
+	for (i = 0; yes[i] != NULL; i++)
+		ok(http_host_allowed(&cfg, yes[i]), "Host %s allowed", yes[i]);
+	for (i = 0; no[i] != NULL; i++)
+		ok(!http_host_allowed(&cfg, no[i]), "Host '%s' refused", no[i]);
+	ok(!http_host_allowed(&cfg, NULL), "no Host refused");
+	free(cfg.bind);
+	cfg.bind = strdup("lan");
+	ok(http_host_allowed(&cfg, "10.0.0.1:80"), "bind lan: IPv4 literal");
+	ok(!http_host_allowed(&cfg, "evil.example"), "bind lan: a name is not");
+	cfg.allowed_hosts.v = NULL;
+	cfg.allowed_hosts.n = 0;
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -398,5 +448,6 @@ main(void)
 	test_errors();
 	test_body_and_versions();
 	test_empty_values();
+	test_host_rule();
 	return tap_done();
 }

@@ -51,13 +51,13 @@ static void route_sse(struct http_conn *, void *);
 static void route_big(struct http_conn *, void *);
 static void route_static(struct http_conn *, void *);
 
-static const struct http_route r_echo = { route_echo, NULL, 64, 0 };
-static const struct http_route r_slow = { route_echo, NULL, 64, 200 };
-static const struct http_route r_path = { route_path, NULL, 0, 0 };
-static const struct http_route r_chunked = { route_chunked, NULL, 0, 0 };
-static const struct http_route r_sse = { route_sse, NULL, 0, 0 };
-static const struct http_route r_big = { route_big, NULL, 0, 0 };
-static const struct http_route r_static = { route_static, NULL, 0, 0 };
+static const struct http_route r_echo = { route_echo, NULL, 64, 0, 0 };
+static const struct http_route r_slow = { route_echo, NULL, 64, 200, 0 };
+static const struct http_route r_path = { route_path, NULL, 0, 0, 0 };
+static const struct http_route r_chunked = { route_chunked, NULL, 0, 0, 0 };
+static const struct http_route r_sse = { route_sse, NULL, 0, 0, 0 };
+static const struct http_route r_big = { route_big, NULL, 0, 0, 0 };
+static const struct http_route r_static = { route_static, NULL, 0, 0, 0 };
 
 static void
 route_echo(struct http_conn *c, void *arg)

@@ -109,7 +109,8 @@ canvas_start(struct worker *w)
 		free(root);
 		return -1;
 	}
-	cw.srv = canvas_server_new(w->base, cw.sio, root, canvas_drained, &cw);
+	cw.srv = canvas_server_new(w->base, cw.sio, &w->cfg, root,
+	    canvas_drained, &cw);
 	free(root);
 	if (cw.srv == NULL)
 		return -1;

@@ -109,7 +109,8 @@ static const struct http_server_cb canvas_http_cb = {
 
 struct canvas_server *
 canvas_server_new(struct event_base *base, struct sockio_base *sio,
-    const char *root_dir, void (*drained)(void *), void *arg)
+    const struct gw_config *cfg, const char *root_dir, void (*drained)(void *),
+    void *arg)
 {
 	struct canvas_server *srv;
 
@@ -122,6 +123,8 @@ canvas_server_new(struct event_base *base, struct sockio_base *sio,
 	srv->cs_route.fn = canvas_request;
 	srv->cs_route.arg = srv;
 	srv->cs_http = http_server_new(base, sio, &canvas_http_cb, srv);
+	/* The canvas port too: the files are content a rebinding page wants. */
+	http_server_check_host(srv->cs_http, cfg);
 	(void)srv_root_fd(srv); /* warn early if it is missing */
 	return srv;
 }

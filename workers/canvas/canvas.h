@@ -16,15 +16,17 @@
 struct event_base;
 struct sockio_base;
 struct canvas_server;
+struct gw_config;
 
 /* canvas.c */
 /* root_dir need not exist yet: until it does, every file is 404. */
 /* drained(arg) runs when the last connection goes after
- * canvas_server_drain (it may be NULL). */
-struct canvas_server      *
-canvas_server_new(struct event_base *, struct sockio_base *,
-         const char *root_dir, void (*drained)(void *), void *arg);
-void canvas_server_free(struct canvas_server *);
+ * canvas_server_drain (it may be NULL).  cfg gives the Host rule (NULL:
+ * none) and outlives the server. */
+struct canvas_server *canvas_server_new(struct event_base *,
+    struct sockio_base *, const struct gw_config *, const char *root_dir,
+    void (*drained)(void *), void *arg);
+void                  canvas_server_free(struct canvas_server *);
 /* Serve a socket just accepted (taken over, closed on failure). */
 int canvas_server_accept(struct canvas_server *, int fd,
     const struct sockaddr *, socklen_t);

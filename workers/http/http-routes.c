@@ -40,14 +40,18 @@ route_not_found(struct http_conn *c, void *arg)
 
 /* clang-format off */
 #define PROBE_ROW(path, kind) \
-	{ path, ROUTE_EXACT, NULL, { http_probe, HTTP_PROBE(kind), 0, 0 } }
+	{ path, ROUTE_EXACT, NULL, { http_probe, HTTP_PROBE(kind), 0, 0, 1 } }
 /* clang-format on */
 
-/* First match wins: an upgrade goes to ws whatever its path. */
+/*
+ * First match wins: an upgrade goes to ws whatever its path.  Probes and
+ * the 404 serve nothing a page could use and answer whatever the Host;
+ * every other route gets the Host rule (http.c sets it).
+ */
 static const struct http_route_row http_routes[] = {
-	{ NULL, ROUTE_UPGRADE, NULL, { http_handoff_upgrade, NULL, 0, 0 } },
+	{ NULL, ROUTE_UPGRADE, NULL, { http_handoff_upgrade, NULL, 0, 0, 0 } },
 	{ CANVAS_PREFIX, ROUTE_PREFIX, route_canvas_on,
-	    { http_handoff_to, HTTP_HANDOFF_TO(ROLE_CANVAS), 0, 0 } },
+	    { http_handoff_to, HTTP_HANDOFF_TO(ROLE_CANVAS), 0, 0, 0 } },
 	PROBE_ROW("/health", PROBE_LIVE),
 	PROBE_ROW("/healthz", PROBE_LIVE),
 	PROBE_ROW("/ready", PROBE_READY),
@@ -56,7 +60,8 @@ static const struct http_route_row http_routes[] = {
 	PROBE_ROW("/startupz", PROBE_STARTUP),
 };
 
-static const struct http_route route_default = { route_not_found, NULL, 0, 0 };
+static const struct http_route route_default = { route_not_found, NULL, 0, 0,
+	1 };
 
 static int
 route_matches(const struct http_route_row *r, const struct http_head *h)

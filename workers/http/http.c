@@ -41,6 +41,7 @@ http_start(struct worker *w)
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
 		return -1;
 	s->srv = http_server_new(s->base, s->sio, &http_routes_cb, s);
+	http_server_check_host(s->srv, &w->cfg);
 	/* The upgrade's accept key is computed here (see the hand-off);
 	 * OpenSSL's lazy set-up would otherwise delay the first client. */
 	if (ws_handshake_init() == -1)

@@ -51,11 +51,34 @@ auth_fail(struct ws_auth_result *r, const char *reason, const char *detail,
 	snprintf(r->message, sizeof(r->message), fmt, arg);
 }
 
+/* The client's secret: a JSON string, which may hold "\u0000". */
+static const char *
+auth_given(struct json_object *auth, const char *key, size_t *len)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(auth, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+/*
+ * expected was checked at load (no NUL, no control character), so strlen
+ * is its length; given is compared over its JSON length, so a NUL in it
+ * does not turn a longer guess into a prefix that matches.
+ */
 static void
 auth_secret(struct ws_auth_result *r, struct json_object *params, int local,
-    const char *kind, const char *expected, const char *given)
+    const char *kind, const char *expected)
 {
-	int tok = strcmp(kind, "token") == 0;
+	struct json_object *auth = json_object_object_get(params, "auth");
+	int                 tok = strcmp(kind, "token") == 0;
+	const char         *given;
+	size_t              glen = 0;
+
+	given = auth_given(auth, kind, &glen);
 
 	if (expected == NULL || *expected == '\0') {
 		auth_fail(r,
@@ -75,7 +98,7 @@ auth_secret(struct ws_auth_result *r, struct json_object *params, int local,
 		        "gateway.auth.token or pair the device)%s" :
 		        "unauthorized: gateway password missing (%s)",
 		    tok ? "" : auth_hint(params, kind, local));
-	else if (!util_secret_eq(given, expected))
+	else if (!util_secret_eq(given, glen, expected, strlen(expected)))
 		auth_fail(r, tok ? "token_mismatch" : "password_mismatch",
 		    tok ? "AUTH_TOKEN_MISMATCH" : "AUTH_PASSWORD_MISMATCH", 1,
 		    tok ? "unauthorized: gateway token mismatch (%s)" :
@@ -92,7 +115,6 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
     struct ws_auth_result *r)
 {
 	const struct gw_config *cfg = &c->srv->w->cfg;
-	struct json_object     *auth = json_object_object_get(params, "auth");
 	const char             *mode = config_auth_mode(cfg);
 
 	memset(r, 0, sizeof(*r));
@@ -114,9 +136,8 @@ ws_auth_check(struct ws_conn *c, struct json_object *params,
 		return;
 	}
 	if (strcmp(mode, "password") == 0)
-		auth_secret(r, params, c->local, "password", cfg->auth_password,
-		    frame_str(auth, "password"));
+		auth_secret(r, params, c->local, "password",
+		    cfg->auth_password);
 	else
-		auth_secret(r, params, c->local, "token", cfg->auth_token,
-		    frame_str(auth, "token"));
+		auth_secret(r, params, c->local, "token", cfg->auth_token);
 }

@@ -201,6 +201,10 @@ extern const struct gw_method ws_methods_presence[];
 /* methods/config.c */
 extern const struct gw_method ws_methods_config[];
 
+/* methods/config-redact.c: every secret of a parsed config file replaced
+ * by "__OPENCLAW_REDACTED__", in place (the rules are in the file). */
+void ws_config_redact(struct json_object *);
+
 /* ws-hello.c */
 struct json_object *ws_hello_ok(struct ws_conn *);
 

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,53 +17,6 @@
 #include "workers/ws/ws.h"
 
 #define CONFIG_GET_MAX (8 * 1024 * 1024)
-#define REDACTED       "__OPENCLAW_REDACTED__"
-
-/* Keys whose values are secrets wherever they appear. */
-static int
-config_key_secret(const char *key)
-{
-	static const char *const words[] = { "token", "password", "secret",
-		"apikey", "api_key", "privatekey", "private_key", "credential",
-		NULL };
-	char                     low[128];
-	size_t                   i;
-
-	for (i = 0; key[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)key[i]);
-	low[i] = '\0';
-	for (i = 0; words[i] != NULL; i++)
-		if (strstr(low, words[i]) != NULL)
-			return 1;
-	return 0;
-}
-
-static void
-config_redact(struct json_object *o, int depth)
-{
-	size_t i;
-
-	if (depth > 64)
-		return;
-	if (json_object_is_type(o, json_type_array)) {
-		for (i = 0; i < json_object_array_length(o); i++)
-			config_redact(json_object_array_get_idx(o, i),
-			    depth + 1);
-		return;
-	}
-	if (!json_object_is_type(o, json_type_object))
-		return;
-	json_object_object_foreach(o, key, val)
-	{
-		if (config_key_secret(key) &&
-		    !json_object_is_type(val, json_type_object) &&
-		    !json_object_is_type(val, json_type_null))
-			json_object_object_add(o, key,
-			    json_object_new_string(REDACTED));
-		else
-			config_redact(val, depth + 1);
-	}
-}
 
 static struct json_object *
 config_parse_file(const char *path, const char *text, size_t len, char *err,
@@ -104,8 +56,12 @@ config_get(struct ws_server *s)
 	json_object_object_add(o, "valid",
 	    json_object_new_boolean(text == NULL || parsed != NULL));
 	if (parsed != NULL)
-		config_redact(parsed, 0);
-	/* The redacted text: comments do not survive, secrets must not. */
+		ws_config_redact(parsed);
+	/*
+	 * The redacted text is the redacted tree written out: comments do
+	 * not survive, secrets cannot (a search-and-replace of values in the
+	 * file would miss the ones spelt with escapes or YAML quoting).
+	 */
 	json_object_object_add(o, "raw",
 	    parsed == NULL ?
 	        NULL :
