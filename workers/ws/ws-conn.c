@@ -532,7 +532,9 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 		ws_conn_refuse(fd, "too many connections");
 		return;
 	}
-	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1) {
+	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1 &&
+	    (ws_ip_preauth_evict(s, ip) == -1 ||
+	        ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1)) {
 		log_info("%s: too many unauthenticated connections", ip);
 		ws_conn_refuse(fd, "too many unauthenticated connections");
 		return;

@@ -108,6 +108,44 @@ ws_ip_preauth_inc(struct ws_server *s, const char *ip, long max)
 	return 0;
 }
 
+/* The address a CLI on this machine connects from. */
+static int
+ip_local_cli(const char *ip)
+{
+	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "::ffff:127.0.0.1") == 0;
+}
+
+/*
+ * The budget of ip is full.  On the local CLI's address, the oldest of
+ * its unauthenticated sockets is closed (1013) to make room: any local
+ * process could otherwise lock the CLI out for the handshake window by
+ * holding the budget with silent sockets, and now it would have to open
+ * a whole budget's worth within the CLI's round trip, again and again.
+ * The count of unauthenticated sockets stays bounded by the budget.
+ * Elsewhere the upgrade is refused (503), as the reference does.
+ * Returns 0 if a slot was freed.
+ */
+int
+ws_ip_preauth_evict(struct ws_server *s, const char *ip)
+{
+	struct ws_conn *c;
+
+	if (!ip_local_cli(ip))
+		return -1;
+	/* New connections go to the head: the tail is the oldest. */
+	TAILQ_FOREACH_REVERSE(c, &s->conns, ws_conn_list, entry)
+		if (c->state == WSC_PREAUTH && strcmp(c->ip, ip) == 0) {
+			log_info("%s: unauthenticated connection budget full: "
+			         "closing the oldest (conn %s)",
+			    ip, c->conn_id);
+			ws_conn_close(c, WS_CLOSE_TRY_LATER,
+			    "too many unauthenticated connections");
+			return 0;
+		}
+	return -1;
+}
+
 void
 ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 {

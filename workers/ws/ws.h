@@ -186,6 +186,8 @@ void ws_auth_check(struct ws_conn *, struct json_object *params,
 /* ws-ratelimit.c */
 int  ws_ip_preauth_inc(struct ws_server *, const char *ip, long max);
 void ws_ip_preauth_dec(struct ws_server *, const char *ip);
+/* Budget full: make room on the local CLI's address; 0 if it did. */
+int ws_ip_preauth_evict(struct ws_server *, const char *ip);
 /* ms until the lockout of ip ends, 0 if not locked. */
 uint64_t ws_ip_locked(struct ws_server *, const char *ip, int exempt);
 void     ws_ip_failed(struct ws_server *, const char *ip, int exempt);
