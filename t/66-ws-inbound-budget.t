@@ -4,8 +4,10 @@
 # announce a 20 MB message and send a few MiB of it must not grow the ws
 # worker past the budget.  Over it the largest partial messages are no
 # longer read (TCP back-pressure), and those still above their share after
-# 3 s are closed with 1008; a normal client is served meanwhile, and a
-# large message under the budget still goes through afterwards.
+# 3 s are closed with 1008.  Meanwhile a normal client is served and a
+# message under its share is answered at once; one above its share waits
+# and is answered once the hogs are gone; a large message under the budget
+# still goes through afterwards.
 import os, selectors, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
@@ -93,6 +95,11 @@ class Hog:
                 self.t_close = time.time()
 
 
+def big_request(rid, size):
+    return WS.frame(1, b'{"type":"req","id":"%s","method":"health"' %
+                    rid.encode() + b" " * size + b"}")
+
+
 def pull_all(hogs):
     for h in hogs:
         if not h.eof:
@@ -135,12 +142,56 @@ with Gateway(env={"OPENCLAW_MAX_INBOUND_BYTES": str(BUDGET)}) as gw:
         "answer meanwhile (%.0f ms)" % (dt * 1000))
     ok(dt < 2.0, "... quickly (%.2f s < 2 s)" % dt)
     peak = max(peak, proc_rss_kib(wpid))
+    # a message under its share (budget / holders) goes through at once
+    small = operator(gw)
+    t1 = time.time()
+    small.send_raw(big_request("small", 128 * 1024))
+    try:
+        r = small.recv_until(lambda m: m.get("id") == "small", 2)
+    except (OSError, Closed) as e:
+        r = {"error": repr(e)}
+    is_(r.get("ok"), True, "a 128 KiB message is answered while the hogs "
+        "are held (%.0f ms)" % ((time.time() - t1) * 1000))
+    small.close()
+    # one above its share waits: started a while after the hogs stopped
+    # being read, its deadline comes after theirs
+    time.sleep(1.0)
+    waiter = operator(gw)
+    waiter.sock.setblocking(False)
+    w_data = big_request("wait", 2 * MIB)
+    w_res = w_time = None
+
+    def push_waiter():
+        global w_data, w_res, w_time
+        try:
+            while w_data:
+                w_data = w_data[waiter.sock.send(w_data):]
+        except (BlockingIOError, OSError):
+            pass
+        try:
+            waiter.buf += waiter.sock.recv(65536)
+        except (BlockingIOError, OSError):
+            pass
+        while w_res is None:
+            f = parse_frame(waiter.buf)
+            if f is None:
+                break
+            op, payload, waiter.buf = f
+            if op == 8:
+                w_res = {"closed": close_code_of(payload)}
+            elif op == 1:
+                m = json.loads(payload)
+                if m.get("id") == "wait":
+                    w_res = m
+            if w_res is not None:
+                w_time = time.time()
 
     # hold until the deadline closes them
     end = time.time() + STALL + 6
-    while time.time() < end and any(h.code is None and not h.eof
-                                    for h in hogs):
+    while time.time() < end and (w_res is None or any(
+            h.code is None and not h.eof for h in hogs)):
         pull_all(hogs)
+        push_waiter()
         peak = max(peak, proc_rss_kib(wpid))
         time.sleep(0.02)
     grow = peak - base
@@ -167,6 +218,14 @@ with Gateway(env={"OPENCLAW_MAX_INBOUND_BYTES": str(BUDGET)}) as gw:
     ok(lat and lat[-1] < STALL + 6,
        "... nor long after it (last after %.2f s)" %
        (lat[-1] if lat else -1))
+    first_cut = min([h.t_close for h in closed] or [0])
+    is_(w_res and w_res.get("ok"), True, "a 2 MiB message above its share "
+        "is answered, not closed (%r)" % (w_res if not w_res or "ok" not in
+                                          w_res else "ok"))
+    ok(w_time and first_cut and w_time >= first_cut - 0.05,
+       "... once the hogs were closed: it waited (%.2f s after the first "
+       "cut)" % ((w_time - first_cut) if w_time and first_cut else -1))
+    waiter.close()
     for h in hogs:
         h.ws.close()
     time.sleep(1.5)

@@ -36,6 +36,12 @@ ws_inbound_share(struct ws_server *s)
 	    (size_t)(s->in_holders > 0 ? s->in_holders : 1);
 }
 
+static int
+ws_inbound_over(struct ws_server *s)
+{
+	return s->in_bytes > ws_inbound_budget(s);
+}
+
 static void ws_inbound_tick(evutil_socket_t, short, void *);
 
 static void
@@ -97,8 +103,11 @@ ws_inbound_update(struct ws_conn *c)
 	struct ws_server *s = c->srv;
 
 	ws_inbound_count(c, c->dec.msg_cap);
-	if (s->in_bytes > ws_inbound_budget(s) &&
-	    c->in_held > ws_inbound_share(s))
+	if (!ws_inbound_over(s))
+		return;
+	/* The tick also finds the quiet sockets above their share. */
+	ws_inbound_arm(s);
+	if (c->in_held > ws_inbound_share(s))
 		ws_inbound_pause(c, util_mono_ms());
 }
 
@@ -130,24 +139,26 @@ static void
 ws_inbound_tick(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ws_server *s = arg;
-	struct ws_conn   *c, *next;
+	struct ws_conn   *c;
 	uint64_t          now = util_mono_ms();
 	size_t            share = ws_inbound_share(s);
-	int               over = s->in_bytes > ws_inbound_budget(s);
+	int               over = ws_inbound_over(s);
 
 	(void)fd;
 	(void)ev;
-	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (!over || c->in_held <= share)
-			ws_inbound_resume(c);
-		else if (!c->in_paused)
-			ws_inbound_pause(c, now);
-		else if (now - c->in_paused_ms >= WS_INBOUND_STALL_MS &&
-		    c->state != WSC_CLOSING)
+	/* Past the deadline and still above the share they stopped at. */
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (over && c->in_paused && c->in_held > share &&
+		    c->state != WSC_CLOSING &&
+		    now - c->in_paused_ms >= WS_INBOUND_STALL_MS)
 			ws_inbound_cut(c);
-	}
-	if (s->in_npaused > 0 || s->in_bytes > ws_inbound_budget(s))
+	/* The cuts may have made room for the others. */
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (!ws_inbound_over(s) || c->in_held <= ws_inbound_share(s))
+			ws_inbound_resume(c);
+		else
+			ws_inbound_pause(c, now);
+	if (s->in_npaused > 0 || ws_inbound_over(s))
 		ws_inbound_arm(s);
 }
 
