@@ -108,6 +108,11 @@ const struct cfg_key cfg_keys[] = {
 	    "OPENCLAW_MAX_OUTBOUND_BYTES", NULL, 65536, 68719476736L,
 	    CFG_RELOAD_RESTART, max_outbound_bytes,
 	    "Outbound bytes buffered over all sockets; over it, slow sockets close."),
+	ROW("gateway.maxInboundBytes", CFG_INT, "134217728",
+	    "OPENCLAW_MAX_INBOUND_BYTES", NULL, 1048576, 68719476736L,
+	    CFG_RELOAD_RESTART, max_inbound_bytes,
+	    "Inbound bytes of partial messages held over all sockets; over it, "
+	    "the largest stop being read and are closed (1008) after 3 s."),
 	ROW("gateway.drainTimeoutMs", CFG_INT, "5000",
 	    "OPENCLAW_DRAIN_TIMEOUT_MS", NULL, 0, 600000, CFG_RELOAD_RESTART,
 	    drain_ms, "On stop, in-flight requests are cut after this."),

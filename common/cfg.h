@@ -91,6 +91,7 @@ struct gw_config {
 	long max_preauth_per_ip;
 	long max_connections;
 	long max_outbound_bytes;
+	long max_inbound_bytes;
 	long drain_ms;
 	long startup_delay_ms;
 	long watchdog_ms;

@@ -236,3 +236,9 @@ shm_ws_started(struct shm_region *r)
 {
 	return atomic_fetch_add(&r->l->hdr.ws_restarts, 1) + 1;
 }
+
+struct shm_authfail_row *
+shm_authfail_rows(struct shm_region *r)
+{
+	return r->l->authfail;
+}

@@ -1,6 +1,7 @@
 /*
  * The shared-memory region created by the master and mapped by every
- * worker: the presence table and its stateVersion counters (layout in
+ * worker: the presence table and its stateVersion counters, and the
+ * failed-authentication table (shm-authfail.c; layout in
  * protocol/shm-layout.h).  Single writer (ws), many readers.  Rows are
  * double-buffered behind sequence counters, so a writer killed in the
  * middle of a write leaves the previous version of the row intact.
@@ -42,5 +43,19 @@ uint64_t shm_health_version(struct shm_region *);
 uint64_t shm_health_bump(struct shm_region *);
 /* Count a ws worker start; returns the new count. */
 uint64_t shm_ws_started(struct shm_region *);
+
+/*
+ * Failed authentications per client address (shm-authfail.c); now is
+ * util_mono_ms().  ms until addr's lockout ends, 0 if not locked.
+ */
+struct shm_authfail_row *shm_authfail_rows(struct shm_region *);
+uint64_t
+shm_authfail_locked(struct shm_region *, const char *addr, uint64_t now);
+/*
+ * Count one failure of addr: max failures within window_ms lock it out
+ * for lockout_ms.  Returns 1 if this one locked it.
+ */
+int shm_authfail_count(struct shm_region *, const char *addr, uint64_t now,
+    uint64_t window_ms, uint64_t max, uint64_t lockout_ms);
 
 #endif

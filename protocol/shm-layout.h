@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC          0x4f43475753484d31ULL /* "OCGWSHM1" */
-#define SHM_LAYOUT_VERSION 3
+#define SHM_LAYOUT_VERSION 4
 
 #define SHM_PRESENCE_ROWS 256 /* 200 entries + self + margin */
 #define SHM_PRESENCE_KEY  128
@@ -58,9 +58,31 @@ struct shm_header {
 	uint32_t         pad2;
 };
 
+/*
+ * Failed authentications per client address (common/shm-authfail.c), so
+ * that a ws crash or respawn does not lift a lockout.  Open addressing:
+ * a row belongs to the address whose 64-bit hash is its key (0: never
+ * used), found within SHM_AUTHFAIL_PROBE rows of the hash; rows are
+ * never emptied, a stale one is taken over.  Every field is one atomic
+ * word and a row is claimed by compare-and-swap on its key, so two ws
+ * generations that overlap may lose a count, never tear a row.  Times
+ * are CLOCK_MONOTONIC ms, the same clock in every process.
+ */
+#define SHM_AUTHFAIL_ROWS  4096
+#define SHM_AUTHFAIL_PROBE 32
+
+struct shm_authfail_row {
+	_Atomic uint64_t key;
+	_Atomic uint64_t window_start;
+	_Atomic uint64_t locked_until;
+	_Atomic uint32_t fails;
+	uint32_t         pad;
+};
+
 struct shm_layout {
 	struct shm_header       hdr;
 	struct shm_presence_row presence[SHM_PRESENCE_ROWS];
+	struct shm_authfail_row authfail[SHM_AUTHFAIL_ROWS];
 };
 
 #endif

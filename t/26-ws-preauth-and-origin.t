@@ -22,15 +22,17 @@ def status_of(port, **kw):
 with Gateway(env={"OPENCLAW_MAX_PREAUTH_CONNECTIONS_PER_IP": "4"}) as gw:
     gw.start()
     p = gw.port
+    # 127.0.0.1, the local CLI's address, makes room instead (t/67)
+    SRC = "127.0.0.2"
 
     # -- at most 4 unauthenticated sockets per client IP
     held = []
     for i in range(4):
-        st, ws = upgrade(p)
+        st, ws = upgrade(p, source=SRC)
         is_(st, 101, "unauthenticated socket %d: 101" % (i + 1))
         held.append(ws)
         ws.recv()    # the challenge: the socket is really up
-    st, ws = upgrade(p)
+    st, ws = upgrade(p, source=SRC)
     is_(st, 503, "5th unauthenticated socket from the same IP: 503")
     like(ws.head, "Retry-After", "... with Retry-After")
     m = re.search(r"Content-Length: (\d+)", ws.head)
@@ -48,23 +50,23 @@ with Gateway(env={"OPENCLAW_MAX_PREAUTH_CONNECTIONS_PER_IP": "4"}) as gw:
        "... and a JSON body of exactly Content-Length bytes")
     ws.close()
     try:
-        st = status_of(p, source="127.0.0.2")
+        st = status_of(p, source="127.0.0.3")
         is_(st, 101, "another client IP has its own budget")
     except OSError as e:
-        ok(1, "# skip: cannot bind 127.0.0.2 (%s)" % e)
+        ok(1, "# skip: cannot bind 127.0.0.3 (%s)" % e)
         st = None
     # one authenticates: it leaves the budget
     ws0 = held.pop(0)
     res = ws0.request("connect", connect_params(), rid="c")
     is_(res.get("ok"), True, "one of the four authenticates")
-    st, ws = upgrade(p)
+    st, ws = upgrade(p, source=SRC)
     is_(st, 101, "then a new upgrade succeeds")
     held.append(ws)
-    st = status_of(p)
+    st = status_of(p, source=SRC)
     is_(st, 503, "and the budget is full again")
     # one goes away: its slot frees
     held.pop(0).close()
-    ok(wait_for(lambda: status_of(p) == 101, 3, 0.05),
+    ok(wait_for(lambda: status_of(p, source=SRC) == 101, 3, 0.05),
        "after an unauthenticated socket closes, a new upgrade succeeds")
     # a refused connect (bad token) also frees the slot
     for ws in held:
@@ -72,14 +74,14 @@ with Gateway(env={"OPENCLAW_MAX_PREAUTH_CONNECTIONS_PER_IP": "4"}) as gw:
     time.sleep(0.1)
     bad = []
     for i in range(4):
-        ws = WS(p)
+        ws = WS(p, source=SRC)
         ws.recv()
         bad.append(ws)
     r = bad[0].request("connect", connect_params(token="wrong"), rid="b")
     is_(r.get("ok"), False, "a socket fails auth")
     bad[0].expect_close(2)
     bad[0].close()
-    ok(wait_for(lambda: status_of(p) == 101, 3, 0.05),
+    ok(wait_for(lambda: status_of(p, source=SRC) == 101, 3, 0.05),
        "its slot is freed")
     for ws in bad[1:]:
         ws.close()

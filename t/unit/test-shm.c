@@ -114,6 +114,45 @@ test_kill_writer(struct shm_region *r)
 	    reads);
 }
 
+/* Failed authentications: counts, lockout, expiry, a second mapping. */
+static void
+test_authfail(int fd, size_t size, struct shm_region *r)
+{
+	struct shm_region *r2;
+	uint64_t           t = 1000000;
+	char               addr[32];
+	int                i, locked = 0;
+
+	ok(shm_authfail_locked(r, "10.0.0.1", t) == 0, "unknown: not locked");
+	ok(shm_authfail_count(r, "10.0.0.1", t, 60000, 3, 5000) == 0 &&
+	        shm_authfail_count(r, "10.0.0.1", t + 1, 60000, 3, 5000) == 0,
+	    "two failures: not locked");
+	ok(shm_authfail_locked(r, "10.0.0.1", t + 2) == 0, "... still open");
+	ok(shm_authfail_count(r, "10.0.0.1", t + 2, 60000, 3, 5000) == 1,
+	    "the third locks");
+	ok(shm_authfail_locked(r, "10.0.0.1", t + 3) == 4999,
+	    "ms left of the lockout");
+	ok(shm_authfail_locked(r, "10.0.0.2", t + 3) == 0,
+	    "another address is not locked");
+	r2 = shm_map(fd, size);
+	ok(r2 != NULL && shm_authfail_locked(r2, "10.0.0.1", t + 3) == 4999,
+	    "a second mapping (a respawned worker) sees the lockout");
+	shm_unmap(r2);
+	ok(shm_authfail_locked(r, "10.0.0.1", t + 5002) == 0,
+	    "the lockout ends");
+	ok(shm_authfail_count(r, "10.0.0.3", t, 1000, 2, 5000) == 0 &&
+	        shm_authfail_count(r, "10.0.0.3", t + 2000, 1000, 2, 5000) == 0,
+	    "failures in two windows do not add up");
+	/* far more addresses than rows: the table keeps working */
+	for (i = 0; i < 3 * 4096; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 256, i % 256);
+		locked += shm_authfail_count(r, addr, t, 60000, 1, 5000);
+	}
+	ok(locked == 3 * 4096, "every address locked by its failure");
+	ok(shm_authfail_locked(r, "10.1.47.255", t + 1) == 4999,
+	    "the last one is found");
+}
+
 int
 main(void)
 {
@@ -129,6 +168,7 @@ main(void)
 	test_basic(r);
 	test_torn(fd, size, r);
 	test_kill_writer(r);
+	test_authfail(fd, size, r);
 	shm_unmap(r);
 	close(fd);
 	return tap_done();

@@ -282,6 +282,7 @@ ws_conn_free(struct ws_conn *c)
 	evbuffer_remove_cb(sockio_output(c->sio), ws_conn_out_cb, c);
 	sockio_free(c->sio);
 	event_free(c->timer);
+	ws_inbound_forget(c);
 	ws_decoder_free(&c->dec);
 	for (i = 0; i < c->nscopes; i++)
 		free(c->scopes[i]);
@@ -353,6 +354,7 @@ ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 	c->in_feed = 1;
 	rv = ws_decoder_feed(&c->dec, data, len);
 	c->in_feed = 0;
+	ws_inbound_update(c);
 	if (rv == -1 && c->dec.close_code != 0 && !c->dead) {
 		log_info("conn %s: %s", c->conn_id, c->dec.error);
 		ws_conn_close(c, c->dec.close_code,
@@ -530,7 +532,9 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 		ws_conn_refuse(fd, "too many connections");
 		return;
 	}
-	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1) {
+	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1 &&
+	    (ws_ip_preauth_evict(s, ip) == -1 ||
+	        ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1)) {
 		log_info("%s: too many unauthenticated connections", ip);
 		ws_conn_refuse(fd, "too many unauthenticated connections");
 		return;

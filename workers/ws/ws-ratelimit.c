@@ -1,13 +1,16 @@
 /*
  * Per client IP accounting: unauthenticated sockets (the pre-auth
- * budget) and failed authentications (the rate limiter).  One small hash
- * table; an entry lives only while it counts something.
+ * budget), in one small hash table whose entries live only while they
+ * count something, and failed authentications (the rate limiter), kept
+ * in shared memory so that a lockout outlives this worker.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "workers/worker.h"
@@ -19,9 +22,6 @@ struct ws_ipent {
 	struct ws_ipent *next;
 	char             ip[48];
 	long             preauth;
-	long             fails;
-	uint64_t         window_start;
-	uint64_t         locked_until;
 };
 
 static unsigned
@@ -60,11 +60,9 @@ ip_get(struct ws_server *s, const char *ip, int create)
 }
 
 static int
-ip_stale(struct ws_server *s, const struct ws_ipent *e, uint64_t now)
+ip_stale(const struct ws_ipent *e)
 {
-	return e->preauth == 0 && e->locked_until <= now &&
-	    (e->fails == 0 ||
-	        now - e->window_start > (uint64_t)s->w->cfg.rl_window_ms);
+	return e->preauth == 0;
 }
 
 /* Forget the entry once it counts nothing. */
@@ -73,7 +71,7 @@ ip_gc(struct ws_server *s, const char *ip)
 {
 	struct ws_ipent **pp = ip_slot(s, ip), *e = *pp;
 
-	if (e == NULL || !ip_stale(s, e, util_mono_ms()))
+	if (e == NULL || !ip_stale(e))
 		return;
 	*pp = e->next;
 	free(e);
@@ -83,14 +81,13 @@ void
 ws_ip_sweep(struct ws_server *s)
 {
 	struct ws_ipent **pp, *e;
-	uint64_t          now = util_mono_ms();
 	int               i;
 
 	if (s->ips == NULL)
 		return;
 	for (i = 0; i < IP_BUCKETS; i++)
 		for (pp = &s->ips[i]; (e = *pp) != NULL;) {
-			if (ip_stale(s, e, now)) {
+			if (ip_stale(e)) {
 				*pp = e->next;
 				free(e);
 			} else
@@ -111,6 +108,44 @@ ws_ip_preauth_inc(struct ws_server *s, const char *ip, long max)
 	return 0;
 }
 
+/* The address a CLI on this machine connects from. */
+static int
+ip_local_cli(const char *ip)
+{
+	return strcmp(ip, "127.0.0.1") == 0 || strcmp(ip, "::1") == 0 ||
+	    strcmp(ip, "::ffff:127.0.0.1") == 0;
+}
+
+/*
+ * The budget of ip is full.  On the local CLI's address, the oldest of
+ * its unauthenticated sockets is closed (1013) to make room: any local
+ * process could otherwise lock the CLI out for the handshake window by
+ * holding the budget with silent sockets, and now it would have to open
+ * a whole budget's worth within the CLI's round trip, again and again.
+ * The count of unauthenticated sockets stays bounded by the budget.
+ * Elsewhere the upgrade is refused (503), as the reference does.
+ * Returns 0 if a slot was freed.
+ */
+int
+ws_ip_preauth_evict(struct ws_server *s, const char *ip)
+{
+	struct ws_conn *c;
+
+	if (!ip_local_cli(ip))
+		return -1;
+	/* New connections go to the head: the tail is the oldest. */
+	TAILQ_FOREACH_REVERSE(c, &s->conns, ws_conn_list, entry)
+		if (c->state == WSC_PREAUTH && strcmp(c->ip, ip) == 0) {
+			log_info("%s: unauthenticated connection budget full: "
+			         "closing the oldest (conn %s)",
+			    ip, c->conn_id);
+			ws_conn_close(c, WS_CLOSE_TRY_LATER,
+			    "too many unauthenticated connections");
+			return 0;
+		}
+	return -1;
+}
+
 void
 ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 {
@@ -124,32 +159,24 @@ ws_ip_preauth_dec(struct ws_server *s, const char *ip)
 uint64_t
 ws_ip_locked(struct ws_server *s, const char *ip, int exempt)
 {
-	struct ws_ipent *e;
-	uint64_t         now = util_mono_ms();
-
-	if (exempt || (e = ip_get(s, ip, 0)) == NULL)
+	if (exempt)
 		return 0;
-	return e->locked_until > now ? e->locked_until - now : 0;
+	return shm_authfail_locked(s->w->shm, ip, util_mono_ms());
 }
 
 void
 ws_ip_failed(struct ws_server *s, const char *ip, int exempt)
 {
 	const struct gw_config *cfg = &s->w->cfg;
-	struct ws_ipent        *e;
-	uint64_t                now = util_mono_ms();
 
 	if (exempt)
 		return;
-	e = ip_get(s, ip, 1);
-	if (now - e->window_start > (uint64_t)cfg->rl_window_ms) {
-		e->window_start = now;
-		e->fails = 0;
-	}
-	if (++e->fails >= cfg->rl_max_attempts) {
-		e->locked_until = now + (uint64_t)cfg->rl_lockout_ms;
-		e->fails = 0;
-	}
+	if (shm_authfail_count(s->w->shm, ip, util_mono_ms(),
+	        (uint64_t)cfg->rl_window_ms, (uint64_t)cfg->rl_max_attempts,
+	        (uint64_t)cfg->rl_lockout_ms))
+		log_info("%s: locked out for %ld ms after %ld failed "
+		         "authentications",
+		    ip, cfg->rl_lockout_ms, cfg->rl_max_attempts);
 }
 
 void

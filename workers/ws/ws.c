@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/ipc.h"
 #include "common/log.h"
@@ -58,6 +61,15 @@ ws_start(struct worker *w)
 	TAILQ_INIT(&s->conns);
 	ws_call_init(s);
 	w->ctx = s;
+#ifdef M_MMAP_THRESHOLD
+	/*
+	 * Message buffers from 1 MiB up get mappings of their own: realloc
+	 * grows them with mremap, untouched pages cost nothing, and free
+	 * gives them back, so the process holds what the inbound budget
+	 * counts, not the holes a copying realloc leaves in the heap.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 	if (proto_schemas_load() == -1)
 		return -1;
 	if ((s->sio = sockio_base_new(s->base)) == NULL)
@@ -129,6 +141,7 @@ ws_stop(struct worker *w)
 	json_object_put(s->health);
 	json_object_put(s->events);
 	ws_ip_free_all(s);
+	ws_inbound_stop(s);
 	proto_schemas_free();
 }
 

@@ -40,6 +40,12 @@ struct sockio_base;
 #define WS_PRESENCE_MIN_GAP_MS 100
 #define WS_REASON_MAX          120
 #define WS_FD_RESERVE          64 /* descriptors kept free of clients */
+/*
+ * Over the inbound budget, a socket above its share that is not back
+ * under it this long after it stopped being read is closed (1008).
+ */
+#define WS_INBOUND_STALL_MS 3000
+#define WS_INBOUND_TICK_MS  250
 
 enum ws_conn_state {
 	WSC_PREAUTH,
@@ -75,6 +81,11 @@ struct ws_conn {
 	const char        *auth_method;
 	TAILQ_ENTRY(ws_conn) entry; /* ws_server.conns */
 	LIST_ENTRY(ws_conn) by_id;  /* ws_server.by_id */
+
+	/* the inbound budget (ws-inbound.c) */
+	size_t   in_held;      /* reassembly bytes counted in in_bytes */
+	uint64_t in_paused_ms; /* when reading stopped */
+	uint8_t  in_paused;    /* not read: over the budget */
 };
 
 TAILQ_HEAD(ws_conn_list, ws_conn);
@@ -116,6 +127,12 @@ struct ws_server {
 	struct json_object   *events; /* queued system events */
 	char                  hostname[256];
 	char                  instance_id[37];
+
+	/* the inbound budget (ws-inbound.c) */
+	size_t        in_bytes;   /* partial messages, all sockets */
+	int           in_holders; /* sockets holding some */
+	int           in_npaused;
+	struct event *inbound_timer;
 };
 
 /* ws.c */
@@ -146,6 +163,11 @@ int  ws_conn_send_shared(struct ws_conn *, struct ws_shared *sh,
 void ws_conn_close(struct ws_conn *, uint16_t code, const char *reason);
 void ws_conn_ping(struct ws_conn *);
 
+/* ws-inbound.c: the global budget of inbound bytes. */
+void ws_inbound_update(struct ws_conn *);
+void ws_inbound_forget(struct ws_conn *);
+void ws_inbound_stop(struct ws_server *);
+
 /* ws-connect.c */
 void ws_connect_frame(struct ws_conn *, const char *text, size_t len);
 
@@ -164,6 +186,8 @@ void ws_auth_check(struct ws_conn *, struct json_object *params,
 /* ws-ratelimit.c */
 int  ws_ip_preauth_inc(struct ws_server *, const char *ip, long max);
 void ws_ip_preauth_dec(struct ws_server *, const char *ip);
+/* Budget full: make room on the local CLI's address; 0 if it did. */
+int ws_ip_preauth_evict(struct ws_server *, const char *ip);
 /* ms until the lockout of ip ends, 0 if not locked. */
 uint64_t ws_ip_locked(struct ws_server *, const char *ip, int exempt);
 void     ws_ip_failed(struct ws_server *, const char *ip, int exempt);
