@@ -236,3 +236,11 @@ shm_ws_started(struct shm_region *r)
 {
 	return atomic_fetch_add(&r->l->hdr.ws_restarts, 1) + 1;
 }
+
+struct shm_log_drops *
+shm_log_drops(struct shm_region *r, int row)
+{
+	if (r == NULL || row < 0 || row >= SHM_LOG_ROWS)
+		return NULL;
+	return &r->l->log_drops[row];
+}

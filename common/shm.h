@@ -43,4 +43,10 @@ uint64_t shm_health_bump(struct shm_region *);
 /* Count a ws worker start; returns the new count. */
 uint64_t shm_ws_started(struct shm_region *);
 
+/*
+ * The dropped-log-line counters of process row `row` (0: master, else
+ * the role number); NULL if there is no such row.
+ */
+struct shm_log_drops *shm_log_drops(struct shm_region *, int row);
+
 #endif

@@ -15,6 +15,7 @@
 
 struct event;
 struct event_base;
+struct shm_region;
 struct ipc_chan;
 
 #define MASTER_MAXPROC       16 /* two generations of every role */
@@ -72,6 +73,8 @@ struct master {
 	int    m_log_fd;
 	int    m_shm_fd;
 	size_t m_shm_size;
+
+	struct shm_region *m_shm; /* mapped for the log's drop counters */
 
 	const char     *m_host; /* bind address */
 	int             m_port;

@@ -4,16 +4,20 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/json-relaxed.h"
+#include "common/log.h"
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "protocol/call.h"
+#include "protocol/roles.h"
+#include "protocol/shm-layout.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -114,6 +118,40 @@ health_build(struct ws_server *s)
 	return h;
 }
 
+/*
+ * Log lines dropped because stdout or the log file could not take them,
+ * by every process of the gateway (shared memory, protocol/shm-layout.h):
+ * "logDropped" the total, "logDroppedBy" per process and sink.  Read at
+ * each call, so a cached snapshot still tells the current count.
+ */
+static void
+health_log_drops(struct ws_server *s, struct json_object *h)
+{
+	struct json_object   *by, *p;
+	struct shm_log_drops *d;
+	uint64_t              total = 0, o, f;
+	int                   row;
+
+	by = json_object_new_object();
+	for (row = 0; row < ROLE_MAX; row++) {
+		if ((d = shm_log_drops(s->w->shm, row)) == NULL)
+			continue;
+		o = atomic_load(&d->stdout_lines);
+		f = atomic_load(&d->file_lines);
+		total += o + f;
+		p = json_object_new_object();
+		json_object_object_add(p, "stdout",
+		    json_object_new_int64((int64_t)o));
+		json_object_object_add(p, "file",
+		    json_object_new_int64((int64_t)f));
+		json_object_object_add(by,
+		    row == 0 ? "gateway" : role_name((uint32_t)row), p);
+	}
+	json_object_object_add(h, "logDropped",
+	    json_object_new_int64((int64_t)total));
+	json_object_object_add(h, "logDroppedBy", by);
+}
+
 struct json_object *
 ws_health_get(struct ws_server *s, int fresh)
 {
@@ -122,6 +160,7 @@ ws_health_get(struct ws_server *s, int fresh)
 		s->health = health_build(s);
 		s->health_ms = util_mono_ms();
 	}
+	health_log_drops(s, s->health);
 	return json_object_get(s->health);
 }
 

@@ -1,0 +1,105 @@
+/*
+ * The last filter before any sink: a configured secret never appears in a
+ * line, whoever wrote the format.  The secrets are few and known (the
+ * master registers them after loading the config, each worker after
+ * IMSG_CONFIG), so a scan of each message for each of them is cheap.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "common/log-int.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+struct log_secret {
+	char  *s;
+	size_t len;
+};
+
+static struct log_secret *log_secrets;
+static int                log_nsecrets;
+static size_t             log_secret_longest;
+
+void
+log_secret_add(const char *s, size_t len)
+{
+	struct log_secret *v;
+	int                i;
+
+	if (s == NULL || len == 0)
+		return;
+	for (i = 0; i < log_nsecrets; i++)
+		if (log_secrets[i].len == len &&
+		    memcmp(log_secrets[i].s, s, len) == 0)
+			return;
+	v = xrealloc(log_secrets, ((size_t)log_nsecrets + 1) * sizeof(*v));
+	log_secrets = v;
+	v[log_nsecrets].s = xmalloc(len);
+	memcpy(v[log_nsecrets].s, s, len);
+	v[log_nsecrets].len = len;
+	log_nsecrets++;
+	if (len > log_secret_longest)
+		log_secret_longest = len;
+}
+
+size_t
+log_secrets_longest(void)
+{
+	return log_secret_longest;
+}
+
+void
+log_secrets_clear(void)
+{
+	int i;
+
+	for (i = 0; i < log_nsecrets; i++) {
+		OPENSSL_cleanse(log_secrets[i].s, log_secrets[i].len);
+		free(log_secrets[i].s);
+	}
+	free(log_secrets);
+	log_secrets = NULL;
+	log_nsecrets = 0;
+	log_secret_longest = 0;
+}
+
+/* Length of the longest secret at p (0: none). */
+static size_t
+log_secret_at(const char *p, size_t left)
+{
+	size_t best = 0;
+	int    i;
+
+	for (i = 0; i < log_nsecrets; i++)
+		if (log_secrets[i].len <= left && log_secrets[i].len > best &&
+		    memcmp(p, log_secrets[i].s, log_secrets[i].len) == 0)
+			best = log_secrets[i].len;
+	return best;
+}
+
+size_t
+log_redact(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t i = 0, o = 0, n;
+
+	if (size == 0)
+		return 0;
+	while (i < len && o + 1 < size) {
+		if ((n = log_nsecrets > 0 ? log_secret_at(src + i, len - i) :
+		                            0) > 0) {
+			if (o + 3 >= size)
+				break;
+			memcpy(dst + o, "***", 3);
+			o += 3;
+			i += n;
+			continue;
+		}
+		dst[o++] = src[i++];
+	}
+	dst[o] = '\0';
+	return o;
+}
