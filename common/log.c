@@ -28,16 +28,23 @@ static int         log_fd = -1;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
+static int log_started;
+
+/* stdout as a sink; lines before log_init (a library's) need it too. */
+static void
+log_start(void)
+{
+	log_sink_set(LOG_SINK_STDOUT, STDOUT_FILENO);
+	if (!log_started++)
+		atexit(log_sink_exit);
+}
+
 void
 log_init(const char *subsystem, int verbose)
 {
-	static int once;
-
 	log_subsystem = subsystem;
 	log_verbose_flag = verbose;
-	log_sink_set(LOG_SINK_STDOUT, STDOUT_FILENO);
-	if (!once++)
-		atexit(log_sink_exit);
+	log_start();
 }
 
 void
@@ -192,6 +199,8 @@ log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 
 	if (lvl == LOG_LVL_DEBUG && !log_verbose_flag)
 		return;
+	if (!log_started)
+		log_start();
 	log_message(msg, sizeof(msg), fmt, ap, with_errno, saved);
 	log_timestamp(ts, sizeof(ts));
 	n = snprintf(line, sizeof(line), "%s %-5s %s %s\n", ts, log_names[lvl],

@@ -78,15 +78,15 @@ def blocked_stdout():
            "once stdout drains, the lost lines are reported")
         h = w.request("health", {"probe": True})
         p = h.get("payload") or {}
-        diag("logDropped %r by %r" % (p.get("logDropped"),
-                                      p.get("logDroppedBy")))
-        ok(isinstance(p.get("logDropped"), int) and p["logDropped"] > 0,
+        d = p.get("logDropped") or {}
+        diag("logDropped %r" % (d,))
+        ok(isinstance(d.get("total"), int) and d["total"] > 0 and
+           d["total"] == d.get("stdout", 0) + d.get("file", 0),
            "health reports dropped log lines")
-        ws_row = (p.get("logDroppedBy") or {}).get("ws") or {}
-        ok(ws_row.get("stdout", 0) > 0, "health: the ws worker's stdout "
-           "drops are counted")
-        ok(set(p.get("logDroppedBy") or {}) >= {"gateway", "http", "ws"},
-           "health: a row per process")
+        by = d.get("byProcess") or {}
+        ok((by.get("ws") or {}).get("stdout", 0) > 0,
+           "health: the ws worker's stdout drops are counted")
+        ok(set(by) >= {"gateway", "http", "ws"}, "health: a row per process")
         w.close()
         gw.stop()
         ok(whole_lines(gw.output()), "stdout holds whole lines only")
@@ -223,10 +223,9 @@ def full_file():
             except OSError as e:
                 diag("prlimit %d: %r" % (pid, e))
         h = fresh_health(gw).get("payload") or {}
-        by = h.get("logDroppedBy") or {}
-        diag("logDroppedBy %r" % (by,))
-        ok(sum(r.get("file", 0) for r in by.values()) > 0,
-           "health counts the lines the log file lost")
+        d = h.get("logDropped") or {}
+        diag("logDropped %r" % (d,))
+        ok(d.get("file", 0) > 0, "health counts the lines the log file lost")
         wait_for(lambda: b"dropped" in content(), 5)
         w.close()
         gw.stop()
