@@ -11,6 +11,7 @@ import re
 import resource
 import signal
 import socket
+import subprocess
 import sys
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -243,7 +244,45 @@ def full_file():
            "once space is back, the lost lines are reported")
 
 
+# -- 6. a terminal nobody reads (stopped with ^S, or a dead ssh) ---------
+# Its file description is the shell's too: the gateway writes through a
+# private non-blocking one and leaves the shared one blocking.
+def stopped_tty():
+    import fcntl
+    import pty
+    mfd, sfd = pty.openpty()
+    gw = Gateway(args=["--verbose"])
+    gw.out = open(os.devnull, "wb")
+    gw.proc = subprocess.Popen([BIN, "gateway", "--port", str(gw.port),
+                                "--verbose"], env=gw.env, stdout=sfd,
+                               stderr=sfd, stdin=subprocess.DEVNULL)
+    with gw:
+        ok(wait_ready_port(gw.proc, gw.port, 10), "started on a terminal")
+        n = 100 if QUICK else 300
+        answered = 0
+        for i in range(n):
+            answered += wrong_token(gw)
+            if i - answered >= 3:
+                break
+        is_(answered, n, "wrong-token connects answered while the "
+            "terminal is not read")
+        ok(not fcntl.fcntl(sfd, fcntl.F_GETFL) & os.O_NONBLOCK,
+           "the terminal's shared description is left blocking")
+        fcntl.fcntl(mfd, fcntl.F_SETFL, os.O_NONBLOCK)
+        got = b""
+        for _ in range(200):
+            try:
+                got += os.read(mfd, 65536)
+            except OSError:
+                time.sleep(0.01)
+        ok(b"\x1b" not in got and LINE.match(got.decode("utf-8", "replace")),
+           "what reached the terminal is log lines")
+        gw.stop()
+    os.close(mfd)
+    os.close(sfd)
+
+
 for part in sys.argv[1:] or ["blocked_stdout", "injection", "secrets",
-                            "rate_limit", "full_file"]:
+                            "rate_limit", "full_file", "stopped_tty"]:
     globals()[part]()
 done_testing()
