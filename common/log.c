@@ -71,7 +71,9 @@ log_open_file(const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	/* O_NONBLOCK: a FIFO without a reader fails instead of hanging. */
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 	    0600);
 	if (fd == -1)
 		return -1;
@@ -82,10 +84,9 @@ log_open_file(const char *path)
 void
 log_set_file_fd(int fd)
 {
-	if (log_fd == fd)
-		return;
+	/* Even for the same number: it may name another file now. */
 	log_sink_set(LOG_SINK_FILE, fd);
-	if (log_fd != -1)
+	if (log_fd != -1 && log_fd != fd)
 		close(log_fd);
 	log_fd = fd;
 }
