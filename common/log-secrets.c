@@ -23,6 +23,7 @@ struct log_secret {
 static struct log_secret *log_secrets;
 static int                log_nsecrets;
 static size_t             log_secret_longest;
+static unsigned char      log_secret_first[256]; /* a secret starts so */
 
 void
 log_secret_add(const char *s, size_t len)
@@ -42,6 +43,7 @@ log_secret_add(const char *s, size_t len)
 	memcpy(v[log_nsecrets].s, s, len);
 	v[log_nsecrets].len = len;
 	log_nsecrets++;
+	log_secret_first[(unsigned char)s[0]] = 1;
 	if (len > log_secret_longest)
 		log_secret_longest = len;
 }
@@ -65,6 +67,7 @@ log_secrets_clear(void)
 	log_secrets = NULL;
 	log_nsecrets = 0;
 	log_secret_longest = 0;
+	memset(log_secret_first, 0, sizeof(log_secret_first));
 }
 
 /* Length of the longest secret at p (0: none). */
@@ -75,7 +78,8 @@ log_secret_at(const char *p, size_t left)
 	int    i;
 
 	for (i = 0; i < log_nsecrets; i++)
-		if (log_secrets[i].len <= left && log_secrets[i].len > best &&
+		if (log_secrets[i].s[0] == *p && log_secrets[i].len <= left &&
+		    log_secrets[i].len > best &&
 		    memcmp(p, log_secrets[i].s, log_secrets[i].len) == 0)
 			best = log_secrets[i].len;
 	return best;
@@ -84,21 +88,30 @@ log_secret_at(const char *p, size_t left)
 size_t
 log_redact(char *dst, size_t size, const char *src, size_t len)
 {
-	size_t i = 0, o = 0, n;
+	size_t i = 0, o = 0, n, run;
 
 	if (size == 0)
 		return 0;
 	while (i < len && o + 1 < size) {
-		if ((n = log_nsecrets > 0 ? log_secret_at(src + i, len - i) :
-		                            0) > 0) {
-			if (o + 3 >= size)
-				break;
-			memcpy(dst + o, "***", 3);
-			o += 3;
-			i += n;
+		/* Bytes no secret starts with go in one copy. */
+		for (run = 0; i + run < len && o + run + 1 < size &&
+		     !log_secret_first[(unsigned char)src[i + run]];
+		     run++)
+			;
+		memcpy(dst + o, src + i, run);
+		o += run;
+		i += run;
+		if (i == len || o + 1 >= size)
+			break;
+		if ((n = log_secret_at(src + i, len - i)) == 0) {
+			dst[o++] = src[i++];
 			continue;
 		}
-		dst[o++] = src[i++];
+		if (o + 3 >= size)
+			break;
+		memcpy(dst + o, "***", 3);
+		o += 3;
+		i += n;
 	}
 	dst[o] = '\0';
 	return o;

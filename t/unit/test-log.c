@@ -70,6 +70,10 @@ test_redact(void)
 	log_secret_add("tokenlong", 9);
 	log_redact(out, sizeof(out), "a tokenlong b tok c to", 22);
 	ok(strcmp(out, "a *** b *** c to") == 0, "secrets replaced: %s", out);
+	log_redact(out, sizeof(out), "xxtokenlongtok", 14);
+	ok(strcmp(out, "xx******") == 0, "adjacent, at the end: %s", out);
+	log_redact(out, 6, "abtokcd", 7);
+	ok(strcmp(out, "ab***") == 0, "cut after a whole ***: %s", out);
 	is_int(log_secrets_longest(), 9, "longest secret");
 	log_secrets_clear();
 	log_redact(out, sizeof(out), "tok", 3);
