@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -144,29 +145,28 @@ whole_lines(const char *s)
 	return 1;
 }
 
+/* stdout is p[1], p[0] is not read until the lines are written. */
 static void
-test_blocked_stdout(void)
+test_blocked(int p[2], const char *what)
 {
 	struct shm_log_drops d;
 	struct event_base   *base;
-	int                  p[2], i, lines;
+	int                  i, lines;
 	char                *out, *all;
 
 	memset(&d, 0, sizeof(d));
-	if (pipe(p) == -1)
-		abort();
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	log_sink_set(LOG_SINK_STDOUT, p[1]);
 	log_set_drop_counters(&d);
 	ok((fcntl(p[1], F_GETFL) & O_NONBLOCK) == 0,
-	    "the inherited description stays blocking");
+	    "%s: the inherited description stays blocking", what);
 	alarm(20); /* a blocking write would hang here */
 	for (i = 0; i < 4000; i++)
 		log_info("line %d of a stdout nobody reads, padded to about "
 		         "a hundred bytes",
 		    i);
 	alarm(0);
-	ok(atomic_load(&d.stdout_lines) > 0, "lines dropped: %llu",
+	ok(atomic_load(&d.stdout_lines) > 0, "%s: lines dropped: %llu", what,
 	    (unsigned long long)atomic_load(&d.stdout_lines));
 	/* The reader comes back; the event loop flushes the rest. */
 	base = event_base_new();
@@ -186,17 +186,34 @@ test_blocked_stdout(void)
 	strcat(all, out);
 	log_detach();
 	event_base_free(base);
-	ok(whole_lines(all), "whole lines only");
+	ok(whole_lines(all), "%s: whole lines only", what);
 	lines = count(all, "\n");
 	ok(count(all, "dropped ") == 1 && count(all, "(stdout blocked)") == 1,
-	    "one report of the drop");
+	    "%s: one report of the drop", what);
 	is_int(lines, 4000 - (int)atomic_load(&d.stdout_lines) + 2,
-	    "every line written or counted (+ after + report)");
+	    "%s: every line written or counted (+ after + report)", what);
 	free(out);
 	free(all);
 	log_set_drop_counters(NULL);
+}
+
+static void
+test_blocked_stdout(void)
+{
+	int p[2];
+
+	if (pipe(p) == -1)
+		abort();
+	test_blocked(p, "pipe");
 	log_sink_set(LOG_SINK_STDOUT, p[1]);
 	test_limit(p[0]);
+	log_sink_set(LOG_SINK_STDOUT, -1);
+	close(p[0]);
+	close(p[1]);
+	/* journald's stdout: MSG_DONTWAIT, no description changed. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, p) == -1)
+		abort();
+	test_blocked(p, "socket");
 	log_sink_set(LOG_SINK_STDOUT, -1);
 	close(p[0]);
 	close(p[1]);
