@@ -11,9 +11,16 @@
 
 #include <json-c/json.h>
 
+#include "common/log-int.h"
 #include "common/log.h"
 
+/*
+ * A message is formatted into LOG_RAW_MAX bytes, its secrets replaced,
+ * then escaped into LOG_LINE_MAX: a secret the format cut short at the
+ * end of the raw text is beyond what is kept.
+ */
 #define LOG_LINE_MAX 4096
+#define LOG_RAW_MAX  (2 * LOG_LINE_MAX)
 
 static const char *log_subsystem = "gateway";
 static int         log_verbose_flag;
@@ -25,11 +32,42 @@ static void *log_full_arg;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
+static int log_started;
+
+/* stdout as a sink; lines before log_init (a library's) need it too. */
+static void
+log_start(void)
+{
+	log_sink_set(LOG_SINK_STDOUT, STDOUT_FILENO);
+	if (!log_started++)
+		atexit(log_sink_exit);
+}
+
 void
 log_init(const char *subsystem, int verbose)
 {
 	log_subsystem = subsystem;
 	log_verbose_flag = verbose;
+	log_start();
+}
+
+void
+log_attach(struct event_base *base)
+{
+	log_sink_attach(base);
+}
+
+void
+log_detach(void)
+{
+	log_limit_detach();
+	log_sink_detach();
+}
+
+void
+log_set_drop_counters(struct shm_log_drops *d)
+{
+	log_sink_counters(d);
 }
 
 int
@@ -37,7 +75,9 @@ log_open_file(const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	/* O_NONBLOCK: a FIFO without a reader fails instead of hanging. */
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 	    0600);
 	if (fd == -1)
 		return -1;
@@ -48,6 +88,8 @@ log_open_file(const char *path)
 void
 log_set_file_fd(int fd)
 {
+	/* Even for the same number: it may name another file now. */
+	log_sink_set(LOG_SINK_FILE, fd);
 	if (log_fd != -1 && log_fd != fd)
 		close(log_fd);
 	if (log_fd != fd)
@@ -115,23 +157,6 @@ log_timestamp(char *buf, size_t len)
 	snprintf(buf, len, "%.19s.%03dZ", tmp, (int)(ts.tv_nsec / 1000000));
 }
 
-/* One write(2) per line, so lines from several processes never mix. */
-static void
-log_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 static void
 log_file_line(const char *ts, enum log_level lvl, const char *msg)
 {
@@ -165,11 +190,42 @@ log_file_line(const char *ts, enum log_level lvl, const char *msg)
 	if ((line = malloc(len + 1)) != NULL) {
 		memcpy(line, s, len);
 		line[len] = '\n';
-		log_write_all(log_fd, line, len + 1);
+		log_sink_put(LOG_SINK_FILE, line, len + 1);
 		free(line);
 		log_file_check_full();
 	}
 	json_object_put(o);
+}
+
+/*
+ * The message of a line: secrets replaced, then escaped, then (a secret
+ * could be spelt with escapes) replaced again.
+ */
+static void
+log_message(char *msg, size_t size, const char *fmt, va_list ap, int with_errno,
+    int saved)
+{
+	char   raw[LOG_RAW_MAX], tmp[LOG_RAW_MAX];
+	size_t n, cut;
+	int    rv;
+
+	rv = vsnprintf(raw, sizeof(raw), fmt, ap);
+	n = rv < 0 ? 0 : (size_t)rv;
+	if (n >= sizeof(raw)) {
+		/* Whatever the cut left of a secret must not show. */
+		n = sizeof(raw) - 1;
+		cut = log_secrets_longest();
+		n = cut < n ? n - cut : 0;
+		raw[n] = '\0';
+	}
+	if (with_errno)
+		n += (size_t)snprintf(raw + n, sizeof(raw) - n, ": %s",
+		    strerror(saved));
+	if (n >= sizeof(raw))
+		n = sizeof(raw) - 1;
+	n = log_redact(tmp, sizeof(tmp), raw, n);
+	n = log_escape(raw, size, tmp, n);
+	log_redact(msg, size, raw, n);
 }
 
 static void
@@ -180,21 +236,39 @@ log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 
 	if (lvl == LOG_LVL_DEBUG && !log_verbose_flag)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (with_errno) {
-		n = (int)strlen(msg);
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
-		    strerror(saved));
-	}
+	if (!log_started)
+		log_start();
+	log_message(msg, sizeof(msg), fmt, ap, with_errno, saved);
 	log_timestamp(ts, sizeof(ts));
 	n = snprintf(line, sizeof(line), "%s %-5s %s %s\n", ts, log_names[lvl],
 	    log_subsystem, msg);
-	if (n > (int)sizeof(line) - 1)
+	if (n > (int)sizeof(line) - 1) {
 		n = (int)sizeof(line) - 1;
-	log_write_all(STDOUT_FILENO, line, (size_t)n);
+		line[n - 1] = '\n';
+	}
+	log_sink_put(LOG_SINK_STDOUT, line, (size_t)n);
 	if (log_fd != -1)
 		log_file_line(ts, lvl, msg);
+	log_reports();
 	errno = saved;
+}
+
+void
+log_reports(void)
+{
+	static int busy;
+	char       why[128];
+	uint64_t   n;
+	int        i;
+
+	if (busy)
+		return;
+	busy = 1;
+	for (i = 0; i < LOG_SINK_N; i++)
+		if (log_sink_report(i, &n, why, sizeof(why)))
+			log_warnx("dropped %llu log line%s (%s)",
+			    (unsigned long long)n, n == 1 ? "" : "s", why);
+	busy = 0;
 }
 
 #define LOG_FN(fn, lvl, err)                  \

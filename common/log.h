@@ -1,13 +1,21 @@
 /*
  * Logging: one line per event on stdout ("time level subsystem message")
  * and, when a file is open, one JSON object per line with the keys stock
- * `openclaw logs` reads (time, level, subsystem, message).  Secrets must
- * never be passed here.
+ * `openclaw logs` reads (time, level, subsystem, message).
+ *
+ * What a client sends cannot shape a line: every message is escaped
+ * (control characters, DEL, C1 controls and bytes that are not UTF-8 as
+ * \xNN, common/log-text.c) and every registered secret is replaced by
+ * "***" (common/log-secrets.c) before it reaches a sink.  No sink blocks:
+ * stdout is written without blocking through a bounded buffer, whole
+ * lines or none (common/log-sink.c); what does not fit is dropped, counted
+ * and reported once writing resumes.
  */
 #ifndef COMMON_LOG_H
 #define COMMON_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_DEBUG,
@@ -20,7 +28,10 @@ enum log_level {
 void log_init(const char *subsystem, int verbose);
 /* Append JSON lines to path (0600, created if needed); -1 on failure. */
 int log_open_file(const char *path);
-/* Use an already-open descriptor for the JSON lines (workers inherit it). */
+/*
+ * Use an already-open descriptor for the JSON lines (workers inherit it);
+ * the previous one is closed.  Safe at any time, lines buffered or not.
+ */
 void log_set_file_fd(int fd);
 int  log_file_fd(void);
 /*
@@ -31,6 +42,55 @@ int  log_file_fd(void);
 void log_set_file_limit(long long max, void (*full)(void *), void *arg);
 void log_set_verbose(int verbose);
 int  log_verbose(void);
+
+/*
+ * The event loop that flushes what a blocked sink holds and ends the
+ * rate limiter's windows; before it, buffered lines wait for the next
+ * line or the exit.  log_detach before the base is freed.
+ */
+struct event_base;
+void log_attach(struct event_base *);
+void log_detach(void);
+/*
+ * Count dropped lines in the shared memory (this process's row of
+ * struct shm_log_drops), from now on and what was dropped before.
+ * NULL: count here only (before the region is mapped, after unmapping).
+ */
+struct shm_log_drops;
+void log_set_drop_counters(struct shm_log_drops *);
+
+/*
+ * Secrets no line may show: each occurrence becomes "***".  The copy is
+ * ours; log_secrets_clear() forgets them all (before a new config).
+ */
+void log_secret_add(const char *, size_t);
+void log_secrets_clear(void);
+/* Those of a configuration: every CFG_SECRET key (common/log-config.c). */
+struct gw_config;
+void log_secrets_from_config(const struct gw_config *);
+
+/*
+ * A client string for a "%s": at most LOG_CLIP_MAX bytes of s (cut on a
+ * character boundary, "..." marks the cut), in buf; "(null)" for NULL.
+ * Escaping is done for every line anyway; this bounds the length.
+ */
+#define LOG_CLIP_MAX  64
+#define LOG_CLIP_SIZE (LOG_CLIP_MAX + 4)
+const char *log_clip(char buf[LOG_CLIP_SIZE], const char *s);
+/* A request target without its query string ("?..." marks one), clipped. */
+#define LOG_PATH_MAX  200
+#define LOG_PATH_SIZE (LOG_PATH_MAX + 8)
+const char *log_clip_path(char buf[LOG_PATH_SIZE], const char *target);
+
+/*
+ * Lines an unauthenticated client can cause: 1 if one of this kind (a
+ * string constant) about this address may be logged now.  At most
+ * LOG_LIMIT_PER_SEC per second per kind and address; the rest are
+ * counted and summed up in one "suppressed K similar lines" line when
+ * the second is over.
+ */
+#define LOG_LIMIT_PER_SEC 5
+int log_limit(const char *kind, const char *addr);
 
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -242,3 +242,11 @@ shm_authfail_rows(struct shm_region *r)
 {
 	return r->l->authfail;
 }
+
+struct shm_log_drops *
+shm_log_drops(struct shm_region *r, int row)
+{
+	if (r == NULL || row < 0 || row >= SHM_LOG_ROWS)
+		return NULL;
+	return &r->l->log_drops[row];
+}

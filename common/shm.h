@@ -57,5 +57,10 @@ shm_authfail_locked(struct shm_region *, const char *addr, uint64_t now);
  */
 int shm_authfail_count(struct shm_region *, const char *addr, uint64_t now,
     uint64_t window_ms, uint64_t max, uint64_t lockout_ms);
+/*
+ * The dropped-log-line counters of process row `row` (0: master, else
+ * the role number); NULL if there is no such row.
+ */
+struct shm_log_drops *shm_log_drops(struct shm_region *, int row);
 
 #endif

@@ -449,6 +449,7 @@ master_configure(struct master *m, struct master_opts *o)
 	perms_check_secret(o->token_file, "token file");
 	perms_check_secret(o->password_file, "password file");
 	master_apply_flags(m, o);
+	log_secrets_from_config(&m->m_cfg);
 	master_check_config(m, o);
 }
 
@@ -653,10 +654,13 @@ master_setup(struct master *m)
 		master_fail(m, EXIT_RUNTIME, "cannot create shared memory: %s",
 		    strerror(errno));
 	m->m_shm_fd = fd;
+	if ((m->m_shm = shm_map(fd, m->m_shm_size)) != NULL)
+		log_set_drop_counters(shm_log_drops(m->m_shm, 0));
 	if (listen_open_all(m, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_RUNTIME, "%s", err);
 	if ((m->m_base = event_base_new()) == NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create the event loop");
+	log_attach(m->m_base);
 	if ((m->m_killtimer = evtimer_new(m->m_base, master_kill_cb, m)) ==
 	        NULL ||
 	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb, m)) ==
@@ -688,6 +692,8 @@ master_cleanup(struct master *m)
 		event_free(m->m_readytimer);
 	if (m->m_watchdog != NULL)
 		event_free(m->m_watchdog);
+	log_detach();
+	shm_unmap(m->m_shm);
 	if (m->m_base != NULL)
 		event_base_free(m->m_base);
 	listen_close_all(m);
@@ -708,6 +714,8 @@ master_main(int argc, char **argv)
 	int                  status;
 
 	master_getopt(argc, argv, &o);
+	/* A log file over RLIMIT_FSIZE: a short write, counted, not death. */
+	signal(SIGXFSZ, SIG_IGN);
 	log_init("gateway", o.verbose);
 	master_secret_files(&o);
 

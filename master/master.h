@@ -16,6 +16,7 @@
 
 struct event;
 struct event_base;
+struct shm_region;
 struct ipc_chan;
 
 #define MASTER_MAXPROC       16 /* two generations of every role */
@@ -88,6 +89,8 @@ struct master {
 	struct logfile m_logfile;
 	int            m_shm_fd;
 	size_t         m_shm_size;
+
+	struct shm_region *m_shm; /* mapped for the log's drop counters */
 
 	const char     *m_host; /* bind address */
 	int             m_port;

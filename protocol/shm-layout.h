@@ -79,10 +79,24 @@ struct shm_authfail_row {
 	uint32_t         pad;
 };
 
+/*
+ * Log lines each process dropped (common/log-sink.c), for `health`: one
+ * row per process, written by that process only.  Row 0 is the master's,
+ * a worker's is its role number (protocol/roles.h); a respawned worker
+ * goes on counting in its role's row.
+ */
+#define SHM_LOG_ROWS 8
+
+struct shm_log_drops {
+	_Atomic uint64_t stdout_lines; /* stdout blocked or failing */
+	_Atomic uint64_t file_lines;   /* log file full or failing */
+};
+
 struct shm_layout {
 	struct shm_header       hdr;
 	struct shm_presence_row presence[SHM_PRESENCE_ROWS];
 	struct shm_authfail_row authfail[SHM_AUTHFAIL_ROWS];
+	struct shm_log_drops    log_drops[SHM_LOG_ROWS];
 };
 
 #endif

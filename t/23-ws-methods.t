@@ -6,11 +6,13 @@ import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
+# The closed HealthSnapshot, plus what the live answer alone carries
+# (modelRuntime; logDropped, the log lines the gateway lost).
 HEALTH_KEYS = {"ok", "ts", "durationMs", "eventLoop", "plugins",
                "contextEngines", "deliveryQueues", "modelPricing",
                "configReload", "channels", "channelOrder", "channelLabels",
                "heartbeatSeconds", "defaultAgentId", "agents", "sessions",
-               "modelRuntime"}
+               "modelRuntime", "logDropped"}
 PRESENCE_KEYS = {"host", "clientId", "ip", "version", "platform",
                  "deviceFamily", "modelIdentifier", "timeZone", "mode",
                  "lastInputSeconds", "reason", "tags", "text", "ts",

@@ -39,6 +39,7 @@ worker_cleanup(struct worker *w)
 		event_free(w->sigterm);
 	if (w->master != NULL)
 		ipc_chan_free(w->master);
+	log_detach();
 	shm_unmap(w->shm);
 	config_free(&w->cfg);
 	event_base_free(w->base);
@@ -108,9 +109,11 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 	config_free(&w->cfg);
 	rv = config_from_json(&w->cfg, o);
 	json_object_put(o);
-	if (rv == 0)
+	if (rv == 0) {
 		log_set_file_limit(w->cfg.log_max_file_bytes, worker_log_full,
 		    w);
+		log_secrets_from_config(&w->cfg);
+	}
 	return rv;
 }
 
@@ -130,9 +133,11 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 		if (m->len != sizeof(size))
 			return -1;
 		memcpy(&size, m->data, sizeof(size));
+		log_set_drop_counters(NULL);
 		shm_unmap(w->shm);
 		w->shm = shm_map(m->fd, (size_t)size);
 		close(m->fd);
+		log_set_drop_counters(shm_log_drops(w->shm, w->role));
 		return w->shm == NULL ? -1 : 0;
 	case IMSG_FD_LISTEN:
 		if (worker_get_u32(m, &kind) == -1 || kind < 1 ||
@@ -358,7 +363,7 @@ static void
 worker_signals_ignore(void)
 {
 	static const int ign[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2,
-		SIGPIPE };
+		SIGPIPE, SIGXFSZ };
 	size_t           i;
 
 	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
@@ -455,6 +460,7 @@ worker_main(const char *role)
 	worker_raise_nofile(&w);
 	if ((w.base = event_base_new()) == NULL)
 		fatalx(EXIT_RUNTIME, "event_base_new failed");
+	log_attach(w.base);
 	w.master = ipc_chan_new(w.base, WORKER_MASTER_FD, "master",
 	    role_from_master, worker_on_master, &w);
 	if (w.master == NULL)

@@ -172,11 +172,14 @@ static int
 http_conn_host_refused(struct http_conn *c)
 {
 	const struct gw_config *cfg = c->srv->host_cfg;
+	char                    ip[64];
 
 	if (cfg == NULL || c->route->any_host ||
 	    http_host_request_allowed(cfg, &c->head))
 		return 0;
-	log_info("request refused (403): host not allowed");
+	net_ntop((const struct sockaddr *)&c->peer, ip, sizeof(ip));
+	if (log_limit("host refused", ip))
+		log_info("request from %s refused (403): host not allowed", ip);
 	c->close_after = 1;
 	http_respond_error(c, 403, NULL, "host not allowed", "forbidden");
 	return 1;

@@ -129,6 +129,17 @@ http_resp_decide_close(struct http_conn *c, int status)
 		c->close_after = 1;
 }
 
+/* The request line as a client sent it, without its query (tokens). */
+static void
+http_resp_log(const struct http_conn *c, int status)
+{
+	char mb[LOG_CLIP_SIZE], pb[LOG_PATH_SIZE];
+	int  done = c->head.state == HTTP_HEAD_DONE;
+
+	log_debug("%s %s -> %d", done ? log_clip(mb, c->head.method_name) : "-",
+	    done ? log_clip_path(pb, c->head.url) : "-", status);
+}
+
 static void
 http_resp_framing(struct http_conn *c, struct evbuffer *out, long long length)
 {
@@ -166,10 +177,7 @@ http_respond_head(struct http_conn *c, int status, const char *extra,
 	    extra != NULL ? extra : "",
 	    c->close_after ? "close" : "keep-alive");
 	if (log_verbose())
-		log_debug("%s %.200s -> %d",
-		    c->head.state == HTTP_HEAD_DONE ? c->head.method_name : "-",
-		    c->head.state == HTTP_HEAD_DONE ? c->head.url : "-",
-		    status);
+		http_resp_log(c, status);
 	/* What the request used is answered; what follows stays. */
 	evbuffer_drain(sockio_input(c->sio), c->fed);
 	c->fed = 0;

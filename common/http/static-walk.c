@@ -100,6 +100,8 @@ files_openat(int dirfd, const char *name, struct stat *st)
 static int
 files_errno_status(const char *name)
 {
+	char pb[LOG_PATH_SIZE];
+
 	switch (errno) {
 	case ENOENT:
 	case ENOTDIR:
@@ -110,7 +112,7 @@ files_errno_status(const char *name)
 	case ENAMETOOLONG:
 		return 404;
 	default:
-		log_warn("static: open %s", name);
+		log_warn("static: open %s", log_clip_path(pb, name));
 		return 500;
 	}
 }

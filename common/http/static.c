@@ -38,6 +38,7 @@ http_static_more(struct http_conn *c)
 	struct evbuffer_iovec v;
 	size_t                want = STATIC_CHUNK;
 	ssize_t               n = -1;
+	char                  pb[LOG_PATH_SIZE];
 
 	if (r->file_left < (off_t)want)
 		want = (size_t)r->file_left;
@@ -52,9 +53,10 @@ http_static_more(struct http_conn *c)
 	if (n <= 0) {
 		if (n == 0)
 			log_warnx("static: %s shrank while being sent",
-			    c->head.path);
+			    log_clip_path(pb, c->head.path));
 		else
-			log_warn("static: cannot send %s", c->head.path);
+			log_warn("static: cannot send %s",
+			    log_clip_path(pb, c->head.path));
 		c->close_after = 1; /* the head promised more */
 		r->file_left = 0;
 	}

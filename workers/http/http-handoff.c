@@ -19,6 +19,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/net.h"
 #include "common/ws/frame.h"
 #include "common/xmalloc.h"
 #include "protocol/http-paths.h"
@@ -370,7 +371,13 @@ static void
 handoff_refuse(struct http_conn *c, int status, const char *extra,
     const char *msg)
 {
-	log_info("websocket upgrade refused (%d): %s", status, msg);
+	char      ip[48];
+	socklen_t len;
+
+	net_ntop(http_conn_peer(c, &len), ip, sizeof(ip));
+	if (log_limit("upgrade refused", ip))
+		log_info("websocket upgrade from %s refused (%d): %s", ip,
+		    status, msg);
 	http_respond_close(c);
 	http_respond_error(c, status, extra, msg,
 	    status == 403     ? "forbidden" :

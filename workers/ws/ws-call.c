@@ -39,12 +39,13 @@ ws_call_send(void *arg, void *caller, struct json_object *frame)
 {
 	struct ws_conn     *c = caller;
 	struct json_object *err;
+	char                idb[LOG_CLIP_SIZE];
 
 	(void)arg;
 	if (log_verbose()) {
 		err = json_object_object_get(frame, "error");
-		log_debug("conn %s: res %.64s %s", c->conn_id,
-		    frame_str(frame, "id"),
+		log_debug("conn %s: res %s %s", c->conn_id,
+		    log_clip(idb, frame_str(frame, "id")),
 		    err == NULL ? "ok" : frame_str(err, "code"));
 	}
 	return ws_conn_send_json(c, frame, 0) == 0 ? 0 : -1;

@@ -356,7 +356,9 @@ ws_conn_feed(struct ws_conn *c, const uint8_t *data, size_t len)
 	c->in_feed = 0;
 	ws_inbound_update(c);
 	if (rv == -1 && c->dec.close_code != 0 && !c->dead) {
-		log_info("conn %s: %s", c->conn_id, c->dec.error);
+		if (log_limit("frame error", c->ip))
+			log_info("conn %s from %s: %s", c->conn_id, c->ip,
+			    c->dec.error);
 		ws_conn_close(c, c->dec.close_code,
 		    c->state == WSC_PREAUTH &&
 		            c->dec.close_code == WS_CLOSE_TOO_BIG ?
@@ -433,7 +435,9 @@ ws_conn_handshake_timeout(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	log_info("conn %s from %s: handshake timeout", c->conn_id, c->ip);
+	if (log_limit("handshake timeout", c->ip))
+		log_info("conn %s from %s: handshake timeout", c->conn_id,
+		    c->ip);
 	ws_conn_close(c, WS_CLOSE_NORMAL, "");
 }
 
@@ -535,7 +539,9 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	if (ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1 &&
 	    (ws_ip_preauth_evict(s, ip) == -1 ||
 	        ws_ip_preauth_inc(s, ip, cfg->max_preauth_per_ip) == -1)) {
-		log_info("%s: too many unauthenticated connections", ip);
+		if (log_limit("pre-auth budget", ip))
+			log_info("%s: too many unauthenticated connections",
+			    ip);
 		ws_conn_refuse(fd, "too many unauthenticated connections");
 		return;
 	}

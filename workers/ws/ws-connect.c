@@ -119,8 +119,9 @@ ws_connect_auth(struct ws_conn *c, const char *id, struct json_object *params)
 	}
 	if (r.counts)
 		ws_ip_failed(c->srv, c->ip, c->rl_exempt);
-	log_info("conn %s from %s: auth failed (%s)", c->conn_id, c->ip,
-	    r.reason);
+	if (log_limit("auth failed", c->ip))
+		log_info("conn %s from %s: auth failed (%s)", c->conn_id, c->ip,
+		    r.reason);
 	err = frame_error(strcmp(r.detail, "DEVICE_IDENTITY_REQUIRED") == 0 ?
 	        "NOT_PAIRED" :
 	        "INVALID_REQUEST",
@@ -203,10 +204,12 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 	struct json_object *frame, *params, *client;
 	const char         *id, *method, *role, *mode, *cid;
 	char                err[256], msg[300];
+	char cb[LOG_CLIP_SIZE], mb[LOG_CLIP_SIZE], rb[LOG_CLIP_SIZE];
 
 	if ((frame = frame_json_parse(text, len, 0, NULL)) == NULL) {
-		log_info("conn %s from %s: malformed first frame", c->conn_id,
-		    c->ip);
+		if (log_limit("malformed first frame", c->ip))
+			log_info("conn %s from %s: malformed first frame",
+			    c->conn_id, c->ip);
 		ws_conn_close(c, WS_CLOSE_NORMAL, "");
 		return;
 	}
@@ -255,8 +258,10 @@ ws_connect_frame(struct ws_conn *c, const char *text, size_t len)
 	free(c->client_mode);
 	c->client_id = xstrdup(cid);
 	c->client_mode = xstrdup(mode);
-	log_debug("conn %s from %s: connect client %s mode %s role %s",
-	    c->conn_id, c->ip, cid, mode, role);
+	if (log_verbose())
+		log_debug("conn %s from %s: connect client %s mode %s role %s",
+		    c->conn_id, c->ip, log_clip(cb, cid), log_clip(mb, mode),
+		    log_clip(rb, role));
 	if (!ws_connect_protocol_ok(params, role, mode))
 		ws_connect_mismatch(c, id, params);
 	else if (ws_connect_phase_gate(c, id) == 0 &&

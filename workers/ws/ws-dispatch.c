@@ -131,6 +131,7 @@ ws_dispatch_frame(struct ws_conn *c, const char *text, size_t len)
 	struct frame        f;
 	const char         *id, *class;
 	char                err[256], msg[300];
+	char                idb[LOG_CLIP_SIZE], mb[LOG_CLIP_SIZE];
 
 	if ((o = frame_json_parse(text, len, 0, NULL)) == NULL) {
 		log_info("conn %s: malformed JSON ignored", c->conn_id);
@@ -145,7 +146,9 @@ ws_dispatch_frame(struct ws_conn *c, const char *text, size_t len)
 		return;
 	}
 	class = proto_method_scope(f.method);
-	log_debug("conn %s: req %.64s %.64s", c->conn_id, id, f.method);
+	if (log_verbose())
+		log_debug("conn %s: req %s %s", c->conn_id, log_clip(idb, id),
+		    log_clip(mb, f.method));
 	if (dispatch_role_gate(c, id, f.method, class) == 0 &&
 	    dispatch_scope_gate(c, id, f.method, class) == 0)
 		dispatch_call(c, id, f.method, f.params);

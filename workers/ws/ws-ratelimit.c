@@ -136,9 +136,10 @@ ws_ip_preauth_evict(struct ws_server *s, const char *ip)
 	/* New connections go to the head: the tail is the oldest. */
 	TAILQ_FOREACH_REVERSE(c, &s->conns, ws_conn_list, entry)
 		if (c->state == WSC_PREAUTH && strcmp(c->ip, ip) == 0) {
-			log_info("%s: unauthenticated connection budget full: "
-			         "closing the oldest (conn %s)",
-			    ip, c->conn_id);
+			if (log_limit("pre-auth evict", ip))
+				log_info("%s: unauthenticated connection budget full: "
+				         "closing the oldest (conn %s)",
+				    ip, c->conn_id);
 			ws_conn_close(c, WS_CLOSE_TRY_LATER,
 			    "too many unauthenticated connections");
 			return 0;
@@ -173,7 +174,8 @@ ws_ip_failed(struct ws_server *s, const char *ip, int exempt)
 		return;
 	if (shm_authfail_count(s->w->shm, ip, util_mono_ms(),
 	        (uint64_t)cfg->rl_window_ms, (uint64_t)cfg->rl_max_attempts,
-	        (uint64_t)cfg->rl_lockout_ms))
+	        (uint64_t)cfg->rl_lockout_ms) &&
+	    log_limit("lockout", ip))
 		log_info("%s: locked out for %ld ms after %ld failed "
 		         "authentications",
 		    ip, cfg->rl_lockout_ms, cfg->rl_max_attempts);

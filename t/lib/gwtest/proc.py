@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from . import tap
@@ -105,7 +106,8 @@ class Gateway:
     done_testing()."""
 
     def __init__(self, config=None, env=None, args=None, token="test-token",
-                 raw_config=None, write_config=True, expect_errors=()):
+                 raw_config=None, write_config=True, expect_errors=(),
+                 stdout_pipe=False, preexec=None):
         self.dir = tempfile.mkdtemp(prefix="ocgw-t-")
         self.state = os.path.join(self.dir, "state")
         os.makedirs(self.state, mode=0o700)
@@ -137,6 +139,12 @@ class Gateway:
         self.args = args if args is not None else []
         self.proc = None
         self.out = None
+        # stdout_pipe: stdout and stderr are a pipe that nobody reads
+        # until read_stdout() (a supervisor that stopped reading).
+        self.stdout_pipe = stdout_pipe
+        self._pipe = None
+        self._reader = None
+        self.preexec = preexec  # run in the child before exec (limits)
         self._expected = []
         self._scanned = 0       # characters of output() already checked
         self._cleaned = False
@@ -185,9 +193,47 @@ class Gateway:
         self._scanned = 0
         argv = [BIN, "gateway", "--port", str(self.port)] + self.args + \
             (extra_args or [])
+        if self.stdout_pipe:
+            self._close_pipe()
+            self._pipe, w = os.pipe()
+            self.proc = subprocess.Popen(argv, env=self.env, stdout=w,
+                                         stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL,
+                                         preexec_fn=self.preexec)
+            os.close(w)
+            return
         self.proc = subprocess.Popen(argv, env=self.env, stdout=self.out,
                                      stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL,
+                                     preexec_fn=self.preexec)
+
+    def read_stdout(self):
+        """With stdout_pipe: from now on a thread copies what the gateway
+        writes to its pipe into stdout.log (output() reads it)."""
+        if self._pipe is None or self._reader is not None:
+            return
+        fd, out = self._pipe, self.out
+
+        def copy():
+            while True:
+                try:
+                    b = os.read(fd, 65536)
+                except OSError:
+                    return
+                if not b:
+                    return
+                out.write(b)
+                out.flush()
+        self._reader = threading.Thread(target=copy, daemon=True)
+        self._reader.start()
+
+    def _close_pipe(self):
+        if self._reader is not None:
+            self._reader.join(5)
+            self._reader = None
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
 
     def canvas_index(self, body=b"canvas-index"):
         """<workspace>/canvas/index.html, for the canvas worker to serve."""
@@ -240,6 +286,7 @@ class Gateway:
     def stop(self, sig=signal.SIGTERM, timeout=15):
         if self.proc is None:
             return None
+        self.read_stdout()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
@@ -247,6 +294,7 @@ class Gateway:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
+        self._close_pipe()
         self.out.close()
         self.check_output()
         return rc

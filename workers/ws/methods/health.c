@@ -4,16 +4,20 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/json-relaxed.h"
+#include "common/log.h"
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "protocol/call.h"
+#include "protocol/roles.h"
+#include "protocol/shm-layout.h"
 #include "workers/worker.h"
 #include "workers/ws/ws.h"
 
@@ -114,6 +118,48 @@ health_build(struct ws_server *s)
 	return h;
 }
 
+/*
+ * Log lines dropped because stdout or the log file could not take them,
+ * by every process of the gateway (shared memory, protocol/shm-layout.h):
+ * {total, stdout, file, byProcess: {gateway|http|ws|canvas: {stdout,
+ * file}}}.  HealthSnapshot is a closed schema (hello-ok's snapshot and
+ * the health event carry it), so this goes in the live `health` answer
+ * only, as modelRuntime does, and is read at each call.
+ */
+static struct json_object *
+health_log_drops(struct ws_server *s)
+{
+	struct json_object   *o, *by, *p;
+	struct shm_log_drops *d;
+	uint64_t              out = 0, file = 0, a, b;
+	int                   row;
+
+	by = json_object_new_object();
+	for (row = 0; row < ROLE_MAX; row++) {
+		if ((d = shm_log_drops(s->w->shm, row)) == NULL)
+			continue;
+		a = atomic_load(&d->stdout_lines);
+		b = atomic_load(&d->file_lines);
+		out += a;
+		file += b;
+		p = json_object_new_object();
+		json_object_object_add(p, "stdout",
+		    json_object_new_int64((int64_t)a));
+		json_object_object_add(p, "file",
+		    json_object_new_int64((int64_t)b));
+		json_object_object_add(by,
+		    row == 0 ? "gateway" : role_name((uint32_t)row), p);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "total",
+	    json_object_new_int64((int64_t)(out + file)));
+	json_object_object_add(o, "stdout",
+	    json_object_new_int64((int64_t)out));
+	json_object_object_add(o, "file", json_object_new_int64((int64_t)file));
+	json_object_object_add(o, "byProcess", by);
+	return o;
+}
+
 struct json_object *
 ws_health_get(struct ws_server *s, int fresh)
 {
@@ -202,15 +248,20 @@ health_status(struct ws_server *s, int admin)
 	return o;
 }
 
+/* The snapshot (shared, not to be changed) plus the live extras. */
 static void
 m_health(struct gw_call *call, void *ctx)
 {
-	struct json_object *probe;
+	struct json_object *probe, *h, *r;
 
 	probe = json_object_object_get(gw_call_params(call), "probe");
-	gw_call_ok(call,
-	    ws_health_get(ctx,
-	        probe != NULL && json_object_get_boolean(probe)));
+	h = ws_health_get(ctx, probe != NULL && json_object_get_boolean(probe));
+	r = json_object_new_object();
+	json_object_object_foreach(h, k, v)
+	    json_object_object_add(r, k, json_object_get(v));
+	json_object_object_add(r, "logDropped", health_log_drops(ctx));
+	json_object_put(h);
+	gw_call_ok(call, r);
 }
 
 static void
