@@ -41,6 +41,11 @@ enum log_sink_id {
  */
 void log_sink_set(enum log_sink_id, int fd);
 int  log_sink_active(enum log_sink_id);
+/*
+ * Where this process's last line to the sink ended: the file's size
+ * then (its description is O_APPEND); -1 if unknown.
+ */
+long long log_sink_end(enum log_sink_id);
 /* One whole line (with its newline): written, buffered or dropped. */
 void log_sink_put(enum log_sink_id, const char *line, size_t len);
 /*

@@ -264,6 +264,16 @@ log_sink_put(enum log_sink_id id, const char *line, size_t len)
 		sink_stream_put(s, line, len);
 }
 
+long long
+log_sink_end(enum log_sink_id id)
+{
+	const struct log_sink *s = &log_sinks[id];
+
+	if (s->fd == -1)
+		return -1;
+	return (long long)lseek(s->fd, 0, SEEK_CUR);
+}
+
 int
 log_sink_active(enum log_sink_id id)
 {

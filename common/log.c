@@ -106,21 +106,20 @@ log_set_file_limit(long long max, void (*full)(void *), void *arg)
 }
 
 /*
- * The descriptor is shared by every process (one open file, O_APPEND),
- * so after a write its offset is the size of the file: one cheap lseek
- * per line tells the writer that crossed the limit, and the file is
+ * Every process appends to the same file (O_APPEND), so after a write
+ * the offset of the description written through is the size of the
+ * file: one cheap lseek per line tells the writer that crossed the limit, and the file is
  * rotated at once rather than at a timer's next tick, whatever the rate
  * of the lines.
  */
 static void
 log_file_check_full(void)
 {
-	off_t end;
+	long long end;
 
 	if (log_full_cb == NULL || log_fd_max <= 0 || log_fd_full)
 		return;
-	if ((end = lseek(log_fd, 0, SEEK_CUR)) == -1 ||
-	    (long long)end < log_fd_max)
+	if ((end = log_sink_end(LOG_SINK_FILE)) == -1 || end < log_fd_max)
 		return;
 	log_fd_full = 1; /* first: full() may log */
 	log_full_cb(log_full_arg);

@@ -101,7 +101,7 @@ with Gateway(config={"logging": {"level": "debug",
     cur, _ = read_lines(gw.logfile)
     ok(has_message(cur, "req " + marker, "gateway/ws"),
        "after the rotations, ws lines land in the current file")
-    ok(has_message(cur, "upgrade refused", "gateway/http"),
+    ok(has_message(cur, "refused (403)", "gateway/http"),
        "... and http lines too")
     rotated = [o for f in files for o in read_lines(f)[0]
                if "rotated log file" in (o.get("message") or "")]
@@ -133,7 +133,7 @@ with Gateway(config={"logging": {"level": "debug"}}) as gw:
         new = wait_for(lambda: has_message(read_lines(path)[0],
                                            "req " + marker), 5) and \
             read_lines(path)[0]
-        ok(new and has_message(new, "upgrade refused", "gateway/http"),
+        ok(new and has_message(new, "refused (403)", "gateway/http"),
            "%s: http's next line is in the new file" % how)
         ok(new and has_message(new, "conn ", "gateway/ws"),
            "%s: ws's next lines are in the new file" % how)
