@@ -34,13 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "common/log-int.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "protocol/shm-layout.h"
 
 #ifndef MSG_NOSIGNAL
@@ -420,27 +420,18 @@ log_sink_counters(struct shm_log_drops *d)
 	}
 }
 
-static uint64_t
-sink_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void
 log_sink_exit(void)
 {
 	struct log_sink *s;
 	struct pollfd    pfd;
-	uint64_t         end = sink_now_ms() + LOG_SINK_EXIT_MS, now;
+	uint64_t         end = util_mono_ms() + LOG_SINK_EXIT_MS, now;
 	int              i;
 
 	for (i = 0; i < LOG_SINK_N; i++) {
 		s = &log_sinks[i];
 		while (
-		    s->len > 0 && s->fd != -1 && (now = sink_now_ms()) < end) {
+		    s->len > 0 && s->fd != -1 && (now = util_mono_ms()) < end) {
 			pfd.fd = s->fd;
 			pfd.events = POLLOUT;
 			if (poll(&pfd, 1, (int)(end - now)) <= 0)

@@ -14,25 +14,6 @@ if nofile < N * 2 + 100:
     skip_all("RLIMIT_NOFILE %d is too low for %d clients" % (nofile, N))
 
 
-def parse_frame(buf):
-    """(opcode, payload, rest) of one unmasked server frame, or None."""
-    if len(buf) < 2:
-        return None
-    n = buf[1] & 0x7F
-    off = 2
-    if n == 126:
-        if len(buf) < 4:
-            return None
-        n = struct.unpack("!H", buf[2:4])[0]
-        off = 4
-    elif n == 127:
-        if len(buf) < 10:
-            return None
-        n = struct.unpack("!Q", buf[2:10])[0]
-        off = 10
-    if len(buf) < off + n:
-        return None
-    return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
 
 
 class Client:

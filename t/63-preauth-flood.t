@@ -44,21 +44,6 @@ class Sock:
         self.s.connect_ex(("127.0.0.1", port))
 
 
-def parse_frame(buf):
-    if len(buf) < 2:
-        return None
-    n, off = buf[1] & 0x7F, 2
-    if n == 126:
-        if len(buf) < 4:
-            return None
-        n, off = struct.unpack("!H", buf[2:4])[0], 4
-    elif n == 127:
-        if len(buf) < 10:
-            return None
-        n, off = struct.unpack("!Q", buf[2:10])[0], 10
-    if len(buf) < off + n:
-        return None
-    return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
 
 
 def upgrade_request(port):

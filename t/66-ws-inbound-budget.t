@@ -27,21 +27,6 @@ def hog_header():
     return struct.pack("!BBQ", 0x81, 0x80 | 127, DECLARED) + b"\0\0\0\0"
 
 
-def parse_frame(buf):
-    if len(buf) < 2:
-        return None
-    n, off = buf[1] & 0x7F, 2
-    if n == 126:
-        if len(buf) < 4:
-            return None
-        n, off = struct.unpack("!H", buf[2:4])[0], 4
-    elif n == 127:
-        if len(buf) < 10:
-            return None
-        n, off = struct.unpack("!Q", buf[2:10])[0], 10
-    if len(buf) < off + n:
-        return None
-    return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
 
 
 class Hog:

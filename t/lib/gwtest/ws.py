@@ -162,6 +162,25 @@ class WS:
             pass
 
 
+def parse_frame(buf):
+    """(opcode, payload, rest) of one unmasked server frame in buf, or
+    None while it is incomplete."""
+    if len(buf) < 2:
+        return None
+    n, off = buf[1] & 0x7F, 2
+    if n == 126:
+        if len(buf) < 4:
+            return None
+        n, off = struct.unpack("!H", buf[2:4])[0], 4
+    elif n == 127:
+        if len(buf) < 10:
+            return None
+        n, off = struct.unpack("!Q", buf[2:10])[0], 10
+    if len(buf) < off + n:
+        return None
+    return buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
+
+
 def frame_header(b0, length, mask=True):
     """A raw frame header (with a random mask key when masked)."""
     m = 0x80 if mask else 0
