@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,21 +67,6 @@ void
 log_set_drop_counters(struct shm_log_drops *d)
 {
 	log_sink_counters(d);
-}
-
-int
-log_open_file(const char *path)
-{
-	int fd;
-
-	/* O_NONBLOCK: a FIFO without a reader fails instead of hanging. */
-	fd = open(path,
-	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-	    0600);
-	if (fd == -1)
-		return -1;
-	log_set_file_fd(fd);
-	return 0;
 }
 
 void

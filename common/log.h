@@ -26,8 +26,6 @@ enum log_level {
 
 /* Process-wide subsystem ("gateway", "gateway/ws", ...); not copied. */
 void log_init(const char *subsystem, int verbose);
-/* Append JSON lines to path (0600, created if needed); -1 on failure. */
-int log_open_file(const char *path);
 /*
  * Use an already-open descriptor for the JSON lines (workers inherit it);
  * the previous one is closed.  Safe at any time, lines buffered or not.
