@@ -10,12 +10,12 @@
 #include "config.h"
 
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
 
 #include "common/log-int.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #define LOG_LIMIT_ROWS      128
 #define LOG_LIMIT_ADDR      48
@@ -32,15 +32,6 @@ struct log_limit_row {
 
 static struct log_limit_row log_limit_rows[LOG_LIMIT_ROWS];
 static struct event        *log_limit_timer;
-
-static uint64_t
-limit_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 limit_summary(struct log_limit_row *r)
@@ -85,7 +76,7 @@ static void
 limit_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct timeval tv = { 0, 250 * 1000 };
-	uint64_t       now = limit_now_ms();
+	uint64_t       now = util_mono_ms();
 	int            i, pending = 0;
 
 	(void)fd;
@@ -122,7 +113,7 @@ int
 log_limit(const char *kind, const char *addr)
 {
 	struct log_limit_row *r;
-	uint64_t              now = limit_now_ms();
+	uint64_t              now = util_mono_ms();
 
 	r = limit_row(kind, addr != NULL ? addr : "?");
 	if (now - r->start >= LOG_LIMIT_WINDOW_MS) {
