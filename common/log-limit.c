@@ -5,7 +5,10 @@
  * the rest summed up in one line when the second is over.  The table is
  * bounded; a new pair takes a free row or the one used longest ago (its
  * summary is logged first), so a flood from many addresses costs one
- * summary per evicted row, never memory.
+ * summary per evicted row, never memory.  Many addresses (an IPv6
+ * prefix, all of 127/8) would still get LOG_LIMIT_PER_SEC each: a kind
+ * has LOG_LIMIT_KIND_PER_SEC in all, counted in a row of its own whose
+ * address is LOG_LIMIT_ANY.
  */
 #include "config.h"
 
@@ -20,6 +23,7 @@
 #define LOG_LIMIT_ROWS      128
 #define LOG_LIMIT_ADDR      48
 #define LOG_LIMIT_WINDOW_MS 1000
+#define LOG_LIMIT_ANY       "any address"
 
 struct log_limit_row {
 	const char   *kind; /* NULL: free */
@@ -109,26 +113,35 @@ limit_arm(void)
 		evtimer_add(log_limit_timer, &tv);
 }
 
-int
-log_limit(const char *kind, const char *addr)
+/* 1 if row r has room for one more line in its window. */
+static int
+limit_take(struct log_limit_row *r, unsigned max, uint64_t now)
 {
-	struct log_limit_row *r;
-	uint64_t              now = util_mono_ms();
-
-	r = limit_row(kind, addr != NULL ? addr : "?");
 	if (now - r->start >= LOG_LIMIT_WINDOW_MS) {
 		limit_summary(r);
 		r->start = now;
 		r->count = 0;
 	}
 	r->used = now;
-	if (r->count < LOG_LIMIT_PER_SEC) {
+	if (r->count < max) {
 		r->count++;
 		return 1;
 	}
 	r->suppressed++;
 	limit_arm();
 	return 0;
+}
+
+int
+log_limit(const char *kind, const char *addr)
+{
+	uint64_t now = util_mono_ms();
+
+	if (!limit_take(limit_row(kind, addr != NULL ? addr : "?"),
+	        LOG_LIMIT_PER_SEC, now))
+		return 0;
+	return limit_take(limit_row(kind, LOG_LIMIT_ANY),
+	    LOG_LIMIT_KIND_PER_SEC, now);
 }
 
 void

@@ -83,11 +83,13 @@ const char *log_clip_path(char buf[LOG_PATH_SIZE], const char *target);
 /*
  * Lines an unauthenticated client can cause: 1 if one of this kind (a
  * string constant) about this address may be logged now.  At most
- * LOG_LIMIT_PER_SEC per second per kind and address; the rest are
- * counted and summed up in one "suppressed K similar lines" line when
- * the second is over.
+ * LOG_LIMIT_PER_SEC per second per kind and address, and
+ * LOG_LIMIT_KIND_PER_SEC per kind from all addresses together; the rest
+ * are counted and summed up in one "suppressed K similar lines" line
+ * when the second is over.
  */
-#define LOG_LIMIT_PER_SEC 5
+#define LOG_LIMIT_PER_SEC      5
+#define LOG_LIMIT_KIND_PER_SEC 50
 int log_limit(const char *kind, const char *addr);
 
 void log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -112,6 +112,30 @@ count(const char *s, const char *what)
 	return n;
 }
 
+/* Many addresses, 2 lines each: the kind's own bound holds them. */
+static void
+test_limit_many(int rfd)
+{
+	char  addr[32], want[96], *out;
+	int   i, allowed = 0;
+
+	usleep(1100 * 1000);
+	for (i = 0; i < 100; i++) {
+		snprintf(addr, sizeof(addr), "10.1.0.%d", i);
+		allowed += log_limit("spray", addr);
+		allowed += log_limit("spray", addr);
+	}
+	is_int(allowed, LOG_LIMIT_KIND_PER_SEC, "50 of 200 from 100 addresses");
+	usleep(1100 * 1000);
+	ok(log_limit("spray", "10.1.0.1"), "a new second");
+	out = drain(rfd);
+	snprintf(want, sizeof(want),
+	    "suppressed %d similar lines (spray from any address)",
+	    200 - LOG_LIMIT_KIND_PER_SEC);
+	is_int(count(out, want), 1, "one summary for the kind");
+	free(out);
+}
+
 static void
 test_limit(int rfd)
 {
@@ -129,6 +153,7 @@ test_limit(int rfd)
 	is_int(count(out, "suppressed 3 similar lines (kind from 10.0.0.1)"), 1,
 	    "one summary of the 3 suppressed");
 	free(out);
+	test_limit_many(rfd);
 }
 
 static int
