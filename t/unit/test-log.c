@@ -116,8 +116,8 @@ count(const char *s, const char *what)
 static void
 test_limit_many(int rfd)
 {
-	char  addr[32], want[96], *out;
-	int   i, allowed = 0;
+	char addr[32], want[96], *out;
+	int  i, allowed = 0;
 
 	usleep(1100 * 1000);
 	for (i = 0; i < 100; i++) {

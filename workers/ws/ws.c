@@ -139,6 +139,8 @@ ws_stop(struct worker *w)
 	if (s->health_timer != NULL)
 		event_free(s->health_timer);
 	json_object_put(s->health);
+	json_object_put(s->health_res);
+	json_object_put(s->health_res_of);
 	json_object_put(s->events);
 	ws_ip_free_all(s);
 	ws_inbound_stop(s);

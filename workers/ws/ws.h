@@ -124,9 +124,14 @@ struct ws_server {
 	uint64_t              presence_last_ms;
 	struct json_object   *health; /* cached snapshot */
 	uint64_t              health_ms;
-	struct json_object   *events; /* queued system events */
-	char                  hostname[256];
-	char                  instance_id[37];
+	/* The `health` answer: that snapshot plus logDropped, rebuilt when
+	 * either changes (methods/health.c). */
+	struct json_object *health_res;
+	struct json_object *health_res_of; /* the snapshot it holds */
+	uint64_t            health_res_drops;
+	struct json_object *events; /* queued system events */
+	char                hostname[256];
+	char                instance_id[37];
 
 	/* the inbound budget (ws-inbound.c) */
 	size_t        in_bytes;   /* partial messages, all sockets */
