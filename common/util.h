@@ -3,11 +3,19 @@
 #define COMMON_UTIL_H
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 uint64_t util_now_ms(void);  /* wall clock, epoch ms */
 uint64_t util_mono_ms(void); /* monotonic ms */
+
+/*
+ * The signals the master acts on and workers leave to it (SIGHUP,
+ * SIGINT, SIGTERM, SIGUSR1, SIGUSR2): a worker is spawned with them
+ * blocked and unblocks them once its dispositions are set.
+ */
+void util_master_sigset(sigset_t *);
 /* Cryptographically random bytes; -1 on failure. */
 int util_random(void *buf, size_t len);
 /* base64url without padding, heap string. */

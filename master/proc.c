@@ -207,12 +207,7 @@ proc_spawn(const char *exe, char *const argv[], char *const envp[], int fd)
 		return -1;
 	}
 	sigfillset(&all);
-	sigemptyset(&held);
-	sigaddset(&held, SIGHUP);
-	sigaddset(&held, SIGINT);
-	sigaddset(&held, SIGTERM);
-	sigaddset(&held, SIGUSR1);
-	sigaddset(&held, SIGUSR2);
+	util_master_sigset(&held);
 	/* fd is never WORKER_MASTER_FD itself (proc_fork), so dup2 acts. */
 	rv = posix_spawn_file_actions_adddup2(&fa, fd, WORKER_MASTER_FD);
 	/*

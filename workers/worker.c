@@ -18,6 +18,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/shm.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "workers/worker.h"
 
@@ -405,12 +406,7 @@ worker_sigterm(struct worker *w)
 	w->sigterm = evsignal_new(w->base, SIGTERM, worker_sigterm_cb, w);
 	if (w->sigterm == NULL || evsignal_add(w->sigterm, NULL) == -1)
 		fatalx(EXIT_RUNTIME, "cannot handle SIGTERM");
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
+	util_master_sigset(&set);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
