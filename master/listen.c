@@ -37,13 +37,18 @@ listen_open(struct master *m, enum listener_kind kind, int port, char *err,
 	return 0;
 }
 
-/* Bind the main port, then the canvas port if the canvas is wanted. */
+/*
+ * Bind the main port, then the canvas port if the canvas is wanted;
+ * either may already be there, passed by the service manager
+ * (activate.c).
+ */
 int
 listen_open_all(struct master *m, char *err, size_t errlen)
 {
-	if (listen_open(m, LISTEN_MAIN, m->m_port, err, errlen) == -1)
+	if (listen_fd(m, LISTEN_MAIN) == -1 &&
+	    listen_open(m, LISTEN_MAIN, m->m_port, err, errlen) == -1)
 		return -1;
-	if (m->m_canvas &&
+	if (m->m_canvas && listen_fd(m, LISTEN_CANVAS) == -1 &&
 	    listen_open(m, LISTEN_CANVAS, m->m_canvas_port, err, errlen) == -1)
 		return -1;
 	return 0;

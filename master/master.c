@@ -450,6 +450,9 @@ master_configure(struct master *m, struct master_opts *o)
 	perms_check_secret(o->password_file, "password file");
 	master_apply_flags(m, o);
 	log_secrets_from_config(&m->m_cfg);
+	/* Passed sockets set the ports the check derives from. */
+	if (activate_listeners(m, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "%s", err);
 	master_check_config(m, o);
 }
 
@@ -512,6 +515,7 @@ master_check_ready(struct master *m)
 	m->m_state = MASTER_RUNNING;
 	master_log_listening(m);
 	proc_phase_ready(m, m->m_gen);
+	notify_status(m, "READY=1\n");
 }
 
 static void
@@ -548,6 +552,7 @@ master_stop(struct master *m, int status, const char *reason)
 	m->m_state = MASTER_STOPPING;
 	m->m_exit = status;
 	m->m_stop_mono = util_mono_ms();
+	notify_send("STOPPING=1\nSTATUS=draining, then exiting");
 	evtimer_del(m->m_readytimer);
 	watchdog_stop(m);
 	proc_drain_all(m, (uint32_t)m->m_cfg.drain_ms, reason);
@@ -661,6 +666,7 @@ master_setup(struct master *m)
 	if ((m->m_base = event_base_new()) == NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create the event loop");
 	log_attach(m->m_base);
+	notify_init(m);
 	if ((m->m_killtimer = evtimer_new(m->m_base, master_kill_cb, m)) ==
 	        NULL ||
 	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb, m)) ==
@@ -684,6 +690,7 @@ master_cleanup(struct master *m)
 
 	proc_cleanup(m);
 	logfile_cleanup(m);
+	notify_cleanup();
 	for (i = 0; i < m->m_nsigev; i++)
 		event_free(m->m_sigev[i]);
 	if (m->m_killtimer != NULL)

@@ -154,6 +154,15 @@ int  listen_open_all(struct master *, char *, size_t);
 int  listen_fd(const struct master *, enum listener_kind);
 void listen_close_all(struct master *);
 
+/* activate.c */
+int activate_listeners(struct master *, char *, size_t);
+
+/* notify.c */
+void notify_init(struct master *);
+void notify_send(const char *);
+void notify_status(const struct master *, const char *);
+void notify_cleanup(void);
+
 /* lock.c */
 int lock_acquire(const char *, char *, size_t);
 

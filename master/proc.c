@@ -62,6 +62,27 @@ proc_exe_init(struct master *m)
 #endif
 }
 
+/* 1 if the "NAME=value" entry e sets name. */
+static int
+proc_env_is(const char *e, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(e, name, len) == 0 && e[len] == '=';
+}
+
+/*
+ * The service manager talks to the main PID only: a worker that
+ * inherited NOTIFY_SOCKET could tell systemd READY=1 or feed the
+ * watchdog for a master that hangs.
+ */
+static int
+proc_env_master_only(const char *e)
+{
+	return proc_env_is(e, "NOTIFY_SOCKET") ||
+	    proc_env_is(e, "WATCHDOG_USEC") || proc_env_is(e, "WATCHDOG_PID");
+}
+
 /*
  * The workers' environment: ours without the variables that carry
  * secrets.  Workers get secrets only in IMSG_CONFIG, never where
@@ -73,23 +94,19 @@ proc_worker_env(void)
 {
 	const struct cfg_key *k;
 	char                **env;
-	size_t                n = 0, i, j = 0, len;
-	int                   secret;
+	size_t                n = 0, i, j = 0;
+	int                   skip;
 
 	while (environ[n] != NULL)
 		n++;
 	env = xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
-		secret = 0;
-		for (k = cfg_keys; k->path != NULL; k++) {
-			if (k->type != CFG_SECRET || k->env == NULL)
-				continue;
-			len = strlen(k->env);
-			if (strncmp(environ[i], k->env, len) == 0 &&
-			    environ[i][len] == '=')
-				secret = 1;
-		}
-		if (!secret)
+		skip = proc_env_master_only(environ[i]);
+		for (k = cfg_keys; k->path != NULL; k++)
+			if (k->type == CFG_SECRET && k->env != NULL &&
+			    proc_env_is(environ[i], k->env))
+				skip = 1;
+		if (!skip)
 			env[j++] = environ[i];
 	}
 	return env;
