@@ -32,18 +32,20 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "master/master.h"
+#include "protocol/roles.h"
 
 #define ACTIVATE_FD0 3 /* SD_LISTEN_FDS_START */
 
-/* The kind a LISTEN_FDNAMES entry names; 0 if none of ours. */
+/*
+ * The kind a LISTEN_FDNAMES entry names; 0 if none of ours.  A lone
+ * socket of another name is the main one.
+ */
 static enum listener_kind
 activate_kind(const char *name, int nfds)
 {
-	if (strcmp(name, "main") == 0)
-		return LISTEN_MAIN;
-	if (strcmp(name, "canvas") == 0)
-		return LISTEN_CANVAS;
-	return nfds == 1 ? LISTEN_MAIN : 0;
+	enum listener_kind kind = listener_by_name(name);
+
+	return kind == 0 && nfds == 1 ? LISTEN_MAIN : kind;
 }
 
 /* The port of a listening TCP socket; -1 with err set otherwise. */
@@ -143,7 +145,7 @@ activate_one(struct master *m, int fd, const char *name, int nfds, char *err,
 	else
 		m->m_cfg.canvas_port = port;
 	log_info("socket activation: %s socket on port %d (descriptor %d)",
-	    kind == LISTEN_MAIN ? "main" : "canvas", port, fd);
+	    listener_name(kind), port, fd);
 	return 0;
 }
 

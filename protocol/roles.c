@@ -82,6 +82,29 @@ role_wanted(const struct role *r, const struct gw_config *cfg)
 	return r->r_wanted == NULL || r->r_wanted(cfg);
 }
 
+/* By enum listener_kind. */
+static const char *const listener_names[LISTEN_MAX] = {
+	[LISTEN_MAIN] = "main",
+	[LISTEN_CANVAS] = "canvas",
+};
+
+const char *
+listener_name(uint32_t kind)
+{
+	return kind > 0 && kind < LISTEN_MAX ? listener_names[kind] : "?";
+}
+
+enum listener_kind
+listener_by_name(const char *name)
+{
+	uint32_t k;
+
+	for (k = 1; k < LISTEN_MAX; k++)
+		if (strcmp(listener_names[k], name) == 0)
+			return (enum listener_kind)k;
+	return 0;
+}
+
 const uint32_t *
 role_peer_accepts(uint32_t self, uint32_t other)
 {

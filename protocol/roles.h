@@ -58,6 +58,12 @@ const struct role *role_by_name(const char *);
 /* "http", ...; "?" for what is no role. */
 const char *role_name(uint32_t role);
 int         role_wanted(const struct role *, const struct gw_config *);
+/*
+ * A listener kind's name ("main", "canvas": LISTEN_FDNAMES of socket
+ * activation, logs); "?" for none.  By name: 0 for none.
+ */
+const char        *listener_name(uint32_t kind);
+enum listener_kind listener_by_name(const char *);
 
 /*
  * Worker <-> worker channels, one per pair of roles the table names.

@@ -104,11 +104,30 @@ test_wanted(void)
 	ok(role_wanted(role_get(ROLE_CANVAS), &cfg), "canvas when enabled");
 }
 
+/* The names socket activation matches LISTEN_FDNAMES against. */
+static void
+test_listener_names(void)
+{
+	uint32_t k;
+
+	is_str(listener_name(LISTEN_MAIN), "main", "main listener's name");
+	is_str(listener_name(LISTEN_CANVAS), "canvas",
+	    "canvas listener's name");
+	is_str(listener_name(0), "?", "kind 0 has no name");
+	is_str(listener_name(LISTEN_MAX), "?", "LISTEN_MAX has no name");
+	for (k = 1; k < LISTEN_MAX; k++)
+		is_int(listener_by_name(listener_name(k)), k,
+		    "listener_by_name(listener_name(%u))", k);
+	is_int(listener_by_name("web"), 0, "an unknown name is no kind");
+	is_int(listener_by_name(""), 0, "nor is the empty name");
+}
+
 int
 main(void)
 {
 	test_rows();
 	test_pairs();
 	test_wanted();
+	test_listener_names();
 	return tap_done();
 }
