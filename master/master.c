@@ -12,8 +12,10 @@
  *  5. flags applied over the config, then checked: gateway.mode must be
  *     "local" (or --allow-unconfigured), a non-loopback bind needs auth;
  *  6. shared memory created; listening sockets bound (main port, and the
- *     canvas port unless the canvas is off).  From here the port accepts:
- *     connections wait in the backlog until http takes them;
+ *     canvas port unless the canvas is off), except those the service
+ *     manager passed (socket activation, activate.c: adopted at the end
+ *     of step 5).  From here the port accepts: connections wait in the
+ *     backlog until http takes them;
  *  7. workers spawned, in the role table's order, as
  *     `openclaw __worker <role>` with the master channel on fd 3
  *     (WORKER_MASTER_FD).
@@ -51,6 +53,9 @@
  * and respawned like a crash (watchdog.c).
  * A worker whose channel closes exits: the master holds no state a
  * worker needs to give back.
+ * Under systemd (NOTIFY_SOCKET), the master alone says READY=1 when the
+ * generation moves to PHASE_READY and STOPPING=1 when the drain starts
+ * (notify.c).
  */
 #include "config.h"
 
