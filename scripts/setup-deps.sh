@@ -1,7 +1,8 @@
 #!/bin/bash
 # Install what building, running and testing the gateway needs on Debian 12
 # (bookworm): the compiler and autotools, the libraries configure looks for,
-# perl's prove and python3 for the tests, lsof for `gateway --force`, and
+# perl's prove and python3 for the tests, lsof for `gateway --force`, mandoc
+# for the man pages' test (t/06), and
 # Node.js + npm for the interop tests (t/interop/setup.sh).
 #
 # Idempotent: asks apt only for what is missing, and does not touch apt at
@@ -12,7 +13,7 @@ pkgs=(
 	build-essential autoconf automake pkg-config
 	libevent-dev libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev
 	libhttp-parser-dev
-	perl python3 lsof ca-certificates
+	perl python3 lsof mandoc ca-certificates
 )
 
 missing=()
