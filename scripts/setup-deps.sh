@@ -1,9 +1,9 @@
 #!/bin/bash
 # Install what building, running and testing the gateway needs on Debian 12
 # (bookworm): the compiler and autotools, the libraries configure looks for,
-# perl's prove and python3 for the tests, lsof for `gateway --force`,
-# systemd for systemd-analyze (t/32 verifies the units in contrib/; no
-# running systemd is needed), and
+# perl's prove and python3 for the tests, lsof for `gateway --force`, mandoc
+# for the man pages' test (t/06), systemd for systemd-analyze (t/32
+# verifies the units in contrib/; no running systemd is needed), and
 # Node.js + npm for the interop tests (t/interop/setup.sh).
 #
 # Idempotent: asks apt only for what is missing, and does not touch apt at
@@ -14,7 +14,7 @@ pkgs=(
 	build-essential autoconf automake pkg-config
 	libevent-dev libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev
 	libhttp-parser-dev
-	perl python3 lsof ca-certificates systemd
+	perl python3 lsof mandoc ca-certificates systemd
 )
 
 missing=()
