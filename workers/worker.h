@@ -53,8 +53,9 @@ struct worker {
 	int                      role;
 	struct imsg_hello        hello;
 	struct gw_config         cfg;
-	struct shm_region       *shm;
-	int listen_fd[LISTEN_MAX];                   /* by kind, until listen */
+	char *log_path; /* of the log file (IMSG_FD_LOG); NULL: none */
+	struct shm_region *shm;
+	int                listen_fd[LISTEN_MAX];    /* by kind, until listen */
 	struct worker_listener listener[LISTEN_MAX]; /* by kind */
 	int                    peer_fd[ROLE_MAX];    /* by role, until start */
 	struct event          *drain_timer;          /* worker_drain_deadline */
