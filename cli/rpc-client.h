@@ -11,9 +11,11 @@
 
 /* Where to connect and with what; every string on the heap. */
 struct cli_target {
-	char *url;
-	char *token;
-	char *password;
+	char       *url;
+	char       *token;
+	char       *password;
+	const char *client_id;   /* connect's client.id, mode: static */
+	const char *client_mode; /* strings; NULL: "cli" */
 };
 
 /* The options every gateway RPC command shares. */
