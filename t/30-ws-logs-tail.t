@@ -4,7 +4,7 @@
 # skippedBytes, the cut first line dropped), reset after a rotation
 # (logging.maxFileBytes), secrets and hostile bytes filtered again, a
 # missing file, a symlink refused, the dated mode's fallback to the newest
-# file of the family, bad params (INVALID_REQUEST), the operator.read
+# file of the family, a FIFO, bad params (INVALID_REQUEST), the operator.read
 # scope.
 import os, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -147,6 +147,12 @@ with Gateway(token=TOKEN, config={"logging": {"level": "debug"}}) as gw:
     ok(r.get("ok") is False and r["error"].get("code") == "UNAVAILABLE" and
        "symbolic link" in r["error"].get("message", ""),
        "a symlink at the path is not followed: UNAVAILABLE")
+    os.unlink(gw.logfile)
+    os.mkfifo(gw.logfile, 0o600)
+    r = ws.request("logs.tail", timeout=5)
+    ok(r.get("ok") is False and r["error"].get("code") == "UNAVAILABLE" and
+       "not a regular file" in r["error"].get("message", ""),
+       "a FIFO at the path: UNAVAILABLE at once, no hang")
     ws.close()
     is_(gw.stop(), 0, "clean exit")
 

@@ -290,24 +290,27 @@ m_logs_tail(struct gw_call *call, void *ctx)
 	struct stat         st;
 	const char         *path = s->w->log_path;
 	char               *other = NULL;
-	int                 fd;
+	int                 fd, err;
 
 	if (path == NULL) {
 		gw_call_error(call, "UNAVAILABLE",
 		    "log read failed: the gateway writes no log file");
 		return;
 	}
-	if ((fd = logs_open(path, &st)) == -1 && errno == ENOENT &&
+	fd = logs_open(path, &st);
+	err = fd == -1 ? errno : 0;
+	if (err == ENOENT &&
 	    (s->w->cfg.log_file == NULL || s->w->cfg.log_file[0] == '\0') &&
 	    (other = logs_newest(path)) != NULL) {
 		path = other;
 		fd = logs_open(path, &st);
+		err = fd == -1 ? errno : 0;
 	}
-	if (fd == -1 && errno != ENOENT) {
+	if (fd == -1 && err != ENOENT) {
 		logs_fail(call, path,
-		    errno == EINVAL    ? "not a regular file" :
-		        errno == ELOOP ? "a symbolic link" :
-		                         strerror(errno));
+		    err == EINVAL    ? "not a regular file" :
+		        err == ELOOP ? "a symbolic link" :
+		                       strerror(err));
 		free(other);
 		return;
 	}
