@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # Interop: the STOCK `openclaw logs` (2026.9.6, Node 24 from t/interop)
 # against our logs.tail (protocol.md 6.10, 10.2): `logs --limit 5`,
-# `logs --json`, and `logs --follow`, which polls with the cursor and must
-# show a line logged after it started.  --follow never ends by itself: it
+# `logs --json`, `logs` on the local target of its config (as
+# gateway-client/backend), and `logs --follow`, which polls with the
+# cursor and must show a line logged after it started.  --follow never ends by itself: it
 # runs under a deadline and is stopped.
 # Skipped when the npm packages cannot be installed, except under CI.
 import os, shutil, signal, subprocess, sys, tempfile
@@ -93,6 +94,21 @@ try:
                r.get("subsystem") == "gateway/ws" and
                r.get("level") == "debug" for r in logs),
            "logs --json: our lines parsed (level, subsystem, message)")
+
+        # no --url: the CLI finds the local gateway in its config and
+        # connects as gateway-client/backend without a device identity
+        with open(os.path.join(clistate, "openclaw.json"), "w") as f:
+            json.dump({"gateway": {"mode": "local", "port": gw.port,
+                                   "auth": {"mode": "token",
+                                            "token": gw.token}},
+                       "logging": {"file": os.path.join(clidir, "cli.log")}},
+                      f)
+        m = marker_line(gw)
+        rc, out, err = cli_run("logs", "--limit", "20")
+        if not ok(rc == 0 and ("Log file: " + gw.logfile) in out and
+                  ("req " + m) in out,
+                  "logs on the implicit local target (gateway-client)"):
+            show("logs (implicit target)", rc, out, err)
 
         # --follow: lines logged after it started show up
         p = subprocess.Popen([node, cli, "logs", "--follow", "--interval",
