@@ -3,8 +3,8 @@
 # against our logs.tail (protocol.md 6.10, 10.2): `logs --limit 5`,
 # `logs --json`, `logs` on the local target of its config (as
 # gateway-client/backend), and `logs --follow`, which polls with the
-# cursor and must show a line logged after it started.  --follow never ends by itself: it
-# runs under a deadline and is stopped.
+# cursor and must show a line logged after it started.  --follow never
+# ends by itself: it runs under a deadline and is stopped.
 # Skipped when the npm packages cannot be installed, except under CI.
 import os, shutil, signal, subprocess, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
