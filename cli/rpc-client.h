@@ -11,11 +11,12 @@
 
 /* Where to connect and with what; every string on the heap. */
 struct cli_target {
-	char       *url;
-	char       *token;
-	char       *password;
-	const char *client_id;   /* connect's client.id, mode: static */
-	const char *client_mode; /* strings; NULL: "cli" */
+	char *url;
+	char *token;
+	char *password;
+	/* connect's client.id and mode, static strings; NULL: "cli" */
+	const char *client_id;
+	const char *client_mode;
 };
 
 /* The options every gateway RPC command shares. */

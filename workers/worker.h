@@ -53,9 +53,8 @@ struct worker {
 	int                      role;
 	struct imsg_hello        hello;
 	struct gw_config         cfg;
-	char *log_path; /* of the log file (IMSG_FD_LOG); NULL: none */
-	struct shm_region *shm;
-	int                listen_fd[LISTEN_MAX];    /* by kind, until listen */
+	struct shm_region       *shm;
+	int listen_fd[LISTEN_MAX];                   /* by kind, until listen */
 	struct worker_listener listener[LISTEN_MAX]; /* by kind */
 	int                    peer_fd[ROLE_MAX];    /* by role, until start */
 	struct event          *drain_timer;          /* worker_drain_deadline */
@@ -65,8 +64,9 @@ struct worker {
 	enum gw_phase phase;
 	int           started;
 	int           draining;
-	long          nofile; /* descriptor limit */
-	void         *ctx;    /* the role's state */
+	long          nofile;   /* descriptor limit */
+	void         *ctx;      /* the role's state */
+	char         *log_path; /* the log file's (IMSG_FD_LOG); NULL: none */
 };
 
 int worker_main(const char *role);
