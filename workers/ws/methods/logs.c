@@ -99,7 +99,20 @@ logs_open(const char *path, struct stat *st)
 	return fd;
 }
 
-/* The dated file's directory and the newest regular file of the family. */
+/* Modification time in ns: a rotation renames several files in a second. */
+static long long
+logs_mtime(const struct stat *st)
+{
+#ifdef __APPLE__
+	const struct timespec *ts = &st->st_mtimespec;
+#else
+	const struct timespec *ts = &st->st_mtim;
+#endif
+
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* In the dated file's directory, the newest regular file of the family. */
 static char *
 logs_newest(const char *path)
 {
@@ -108,7 +121,7 @@ logs_newest(const char *path)
 	struct stat    st;
 	DIR           *d;
 	char           dir[PATH_MAX], *best = NULL;
-	time_t         best_t = 0;
+	long long      best_t = 0;
 	int            dfd;
 
 	if (slash == NULL ||
@@ -125,11 +138,11 @@ logs_newest(const char *path)
 		if (!log_file_family(de->d_name) ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISREG(st.st_mode) ||
-		    (best != NULL && st.st_mtime < best_t))
+		    (best != NULL && logs_mtime(&st) <= best_t))
 			continue;
 		free(best);
 		xasprintf(&best, "%s/%s", dir, de->d_name);
-		best_t = st.st_mtime;
+		best_t = logs_mtime(&st);
 	}
 	closedir(d);
 	return best;
