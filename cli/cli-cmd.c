@@ -24,6 +24,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "gateway health", "gateway health [--json]",
 	    "show the gateway's health", "gateway health [--json] [options]", 0,
 	    CLI_OPT_CONN, cmd_gateway_health, cmd_gateway_health_usage },
+	{ "logs", "logs [--follow] [...]", "tail the gateway's log file",
+	    "logs [--follow] [--limit N] [--json] [options]", 0,
+	    CLI_OPT_CONN | CLI_OPT_LOGS, cmd_logs, cmd_logs_usage },
 	{ "__worker", NULL, NULL, NULL, 0, 0, cmd_worker, NULL },
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

@@ -27,6 +27,14 @@ static const struct cli_opt cli_opts[] = {
 	{ "timeout", 1, CLI_OPT_CONN },
 	{ "json", 0, CLI_OPT_CONN },
 	{ "expect-final", 0, CLI_OPT_EXPECT_FINAL },
+	{ "follow", 0, CLI_OPT_LOGS },
+	{ "limit", 1, CLI_OPT_LOGS },
+	{ "max-bytes", 1, CLI_OPT_LOGS },
+	{ "interval", 1, CLI_OPT_LOGS },
+	{ "plain", 0, CLI_OPT_LOGS },
+	{ "utc", 0, CLI_OPT_LOGS },
+	{ "local-time", 0, CLI_OPT_LOGS },
+	{ "no-color", 0, CLI_OPT_LOGS },
 	{ "help", 0, 0 }, /* every command */
 	{ NULL, 0, 0 },
 };
@@ -69,6 +77,32 @@ cli_opt_find(const char *name, size_t len, int options)
 	return NULL;
 }
 
+/* CLI_OPT_LOGS: the numbers are positive integers, as the stock CLI's. */
+static int
+cli_opt_set_logs(struct cli_args *a, const char *name, const char *val)
+{
+	long *n = NULL;
+
+	if (strcmp(name, "follow") == 0)
+		a->logs_follow = 1;
+	else if (strcmp(name, "limit") == 0)
+		n = &a->logs_limit;
+	else if (strcmp(name, "max-bytes") == 0)
+		n = &a->logs_max_bytes;
+	else if (strcmp(name, "interval") == 0)
+		n = &a->logs_interval;
+	else if (strcmp(name, "plain") == 0)
+		a->logs_plain = 1;
+	else if (strcmp(name, "utc") == 0)
+		a->logs_utc = 1;
+	else if (strcmp(name, "local-time") == 0)
+		a->logs_utc = 0;
+	/* --no-color: we print no colours anyway */
+	if (n != NULL && util_parse_long(val, 1, INT_MAX, n) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 cli_opt_set(struct cli_args *a, const char *name, const char *val)
 {
@@ -94,6 +128,8 @@ cli_opt_set(struct cli_args *a, const char *name, const char *val)
 		a->conn.json = 1;
 	else if (strcmp(name, "expect-final") == 0)
 		a->expect_final = 1;
+	else
+		return cli_opt_set_logs(a, name, val);
 	return 0;
 }
 

@@ -22,6 +22,9 @@
 #define CLI_OPT_METHOD       0x2 /* one positional <method> */
 #define CLI_OPT_PARAMS       0x4 /* --params JSON */
 #define CLI_OPT_EXPECT_FINAL 0x8 /* --expect-final */
+#define CLI_OPT_LOGS \
+	0x10 /* --follow --limit --max-bytes --interval
+	        --plain --utc --local-time --no-color */
 
 /* cli_cmd.flags */
 #define CLI_CMD_DEFAULT \
@@ -51,6 +54,12 @@ struct cli_args {
 	const char          *method; /* CLI_OPT_METHOD */
 	const char          *params; /* --params, NULL if absent */
 	int                  expect_final;
+	int                  logs_follow; /* CLI_OPT_LOGS; 0: unset */
+	long                 logs_limit;
+	long                 logs_max_bytes;
+	long                 logs_interval;
+	int                  logs_plain;
+	int                  logs_utc;
 };
 
 /* cli-cmd.c: the command table and the dispatch */
@@ -81,5 +90,7 @@ void cmd_gateway_call_usage(FILE *, int);
 int  cmd_gateway_health(const struct cli_cmd *, int, char **);
 void cmd_gateway_health_usage(FILE *, int);
 int  cmd_worker(const struct cli_cmd *, int, char **);
+int  cmd_logs(const struct cli_cmd *, int, char **);
+void cmd_logs_usage(FILE *, int);
 
 #endif

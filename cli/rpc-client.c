@@ -90,12 +90,16 @@ connect_frame(const struct cli_target *t, const char *id, const char *method)
 
 	util_uuid(instance);
 	client = json_object_new_object();
-	json_object_object_add(client, "id", json_object_new_string("cli"));
+	json_object_object_add(client, "id",
+	    json_object_new_string(
+	        t->client_id != NULL ? t->client_id : "cli"));
 	json_object_object_add(client, "version",
 	    json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(client, "platform",
 	    json_object_new_string(CLI_PLATFORM));
-	json_object_object_add(client, "mode", json_object_new_string("cli"));
+	json_object_object_add(client, "mode",
+	    json_object_new_string(
+	        t->client_mode != NULL ? t->client_mode : "cli"));
 	json_object_object_add(client, "instanceId",
 	    json_object_new_string(instance));
 

@@ -14,6 +14,9 @@ struct cli_target {
 	char *url;
 	char *token;
 	char *password;
+	/* connect's client.id and mode, static strings; NULL: "cli" */
+	const char *client_id;
+	const char *client_mode;
 };
 
 /* The options every gateway RPC command shares. */

@@ -12,18 +12,6 @@
 struct event_base;
 struct shm_log_drops;
 
-/*
- * src[0..len) into dst (size bytes, NUL-terminated) with control
- * characters, DEL, C1 controls and non-UTF-8 bytes as \xNN; cut at a
- * whole character or escape when dst is full.  Returns the length.
- */
-size_t log_escape(char *dst, size_t size, const char *src, size_t len);
-
-/*
- * Replace every registered secret in src[0..len) by "***" into dst
- * (size bytes, NUL-terminated).  Returns the length.
- */
-size_t log_redact(char *dst, size_t size, const char *src, size_t len);
 /* Length of the longest registered secret (0: none). */
 size_t log_secrets_longest(void);
 

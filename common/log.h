@@ -63,6 +63,24 @@ void log_set_drop_counters(struct shm_log_drops *);
  */
 void log_secret_add(const char *, size_t);
 void log_secrets_clear(void);
+/*
+ * The dated log files (no logging.file): <dir>/openclaw-YYYY-MM-DD.log;
+ * 1 for a name of that family, archives (openclaw-YYYY-MM-DD.N.log)
+ * included (common/log-family.c).
+ */
+#define LOG_FILE_PREFIX "openclaw"
+int log_file_family(const char *name);
+
+/*
+ * The two filters every line goes through, for text read back from the
+ * log file (logs.tail).  log_redact: every registered secret in
+ * src[0..len) replaced by "***" into dst (size bytes, NUL-terminated);
+ * log_escape: control characters, DEL, C1 controls and non-UTF-8 bytes
+ * as \xNN, cut at a whole character or escape when dst is full.  Both
+ * return the length written.
+ */
+size_t log_redact(char *dst, size_t size, const char *src, size_t len);
+size_t log_escape(char *dst, size_t size, const char *src, size_t len);
 /* Those of a configuration: every CFG_SECRET key (common/log-config.c). */
 struct gw_config;
 void log_secrets_from_config(const struct gw_config *);

@@ -25,7 +25,6 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +40,6 @@
 #include "common/util.h"
 #include "master/master.h"
 
-#define LOGFILE_PREFIX      "openclaw"
 #define LOGFILE_ARCHIVES    5
 #define LOGFILE_MAX_AGE     (24 * 60 * 60) /* s: dated files pruned */
 #define LOGFILE_TICK_MS     1000
@@ -84,13 +82,13 @@ logfile_pick_dir(struct logfile *lf)
 		tmp = "/tmp";
 	for (len = strlen(tmp); len > 1 && tmp[len - 1] == '/'; len--)
 		;
-	n = snprintf(lf->lf_dir, sizeof(lf->lf_dir), "%.*s/" LOGFILE_PREFIX,
+	n = snprintf(lf->lf_dir, sizeof(lf->lf_dir), "%.*s/" LOG_FILE_PREFIX,
 	    (int)len, tmp);
 	if (n > 0 && (size_t)n < sizeof(lf->lf_dir) &&
 	    logfile_dir_ok(lf->lf_dir))
 		return 0;
 	n = snprintf(lf->lf_dir, sizeof(lf->lf_dir),
-	    "%.*s/" LOGFILE_PREFIX "-%ld", (int)len, tmp, (long)getuid());
+	    "%.*s/" LOG_FILE_PREFIX "-%ld", (int)len, tmp, (long)getuid());
 	if (n > 0 && (size_t)n < sizeof(lf->lf_dir) &&
 	    logfile_dir_ok(lf->lf_dir))
 		return 0;
@@ -125,7 +123,7 @@ logfile_path(struct master *m, char *path, size_t len)
 			return -1;
 		}
 		logfile_today(lf->lf_day, sizeof(lf->lf_day));
-		n = snprintf(path, len, "%s/" LOGFILE_PREFIX "-%s.log",
+		n = snprintf(path, len, "%s/" LOG_FILE_PREFIX "-%s.log",
 		    lf->lf_dir, lf->lf_day);
 	}
 	if (n <= 0 || (size_t)n >= len) {
@@ -155,26 +153,6 @@ logfile_open_fd(const char *path)
 		return -1;
 	}
 	return fd;
-}
-
-/* 1 for openclaw-YYYY-MM-DD.log and openclaw-YYYY-MM-DD.N.log. */
-static int
-logfile_family(const char *name)
-{
-	static const char shape[] = LOGFILE_PREFIX "-dddd-dd-dd";
-	const char       *p;
-	size_t            i;
-
-	for (i = 0; shape[i] != '\0'; i++) {
-		if (shape[i] == 'd' ? !isdigit((unsigned char)name[i]) :
-		                      name[i] != shape[i])
-			return 0;
-	}
-	p = name + i;
-	if (p[0] == '.' && isdigit((unsigned char)p[1]))
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	return strcmp(p, ".log") == 0;
 }
 
 /* Whether to remove dir/name: an old regular file of ours. */
@@ -211,7 +189,7 @@ logfile_prune(struct master *m)
 	cur = strrchr(lf->lf_path, '/');
 	cur = cur != NULL ? cur + 1 : lf->lf_path;
 	while ((de = readdir(d)) != NULL) {
-		if (!logfile_family(de->d_name) ||
+		if (!log_file_family(de->d_name) ||
 		    strcmp(de->d_name, cur) == 0 ||
 		    !logfile_stale(dfd, de->d_name, cutoff))
 			continue;

@@ -27,7 +27,8 @@
  *  IMSG_CONFIG	config_to_json() as plain JSON text, NOT NUL-terminated
  *		(use msg->len); the only way secrets reach a worker;
  *  IMSG_FD_LOG	fd of the JSON-lines log file (not sent when there is
- *		none).  Comes again at any time when the master starts a
+ *		none); payload its path, not NUL-terminated, for
+ *		logs.tail to read the file by.  Comes again at any time when the master starts a
  *		new file (logfile.c); the worker sends IMSG_LOG_FULL
  *		when a line of its own filled the file;
  *  IMSG_FD_SHM	fd of the shared memory; payload uint64 size;

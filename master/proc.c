@@ -383,7 +383,8 @@ proc_send_setup(struct master *m, struct proc *p)
 	    proc_send_config(m, p) == -1)
 		return -1;
 	if (m->m_log_fd != -1 &&
-	    proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, NULL, 0) == -1)
+	    proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, m->m_logfile.lf_path,
+	        strlen(m->m_logfile.lf_path)) == -1)
 		return -1;
 	if (proc_send_fd(p, IMSG_FD_SHM, m->m_shm_fd, &size, sizeof(size)) ==
 	    -1)
@@ -414,7 +415,8 @@ proc_send_log_fd(struct master *m)
 	for (i = 0; i < MASTER_MAXPROC; i++) {
 		p = &m->m_procs[i];
 		if (p->p_used && p->p_pid > 0 && p->p_chan != NULL)
-			proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd, NULL, 0);
+			proc_send_fd(p, IMSG_FD_LOG, m->m_log_fd,
+			    m->m_logfile.lf_path, strlen(m->m_logfile.lf_path));
 	}
 }
 

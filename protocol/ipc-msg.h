@@ -32,7 +32,8 @@ enum imsg_type {
 	IMSG_FD_LISTEN,   /* fd: listening socket; uint32 listener kind */
 	IMSG_FD_SHM,      /* fd: shared memory; uint64 size */
 	IMSG_FD_PEER,     /* fd: channel to another worker; uint32 role */
-	IMSG_FD_LOG,      /* fd: JSON-lines log file; again at any time */
+	IMSG_FD_LOG,      /* fd: JSON-lines log file; its path (no NUL);
+	                     again at any time */
 	IMSG_START,       /* everything sent; start serving */
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ worker_cleanup(struct worker *w)
 	log_detach();
 	shm_unmap(w->shm);
 	config_free(&w->cfg);
+	free(w->log_path);
 	event_base_free(w->base);
 	libevent_global_shutdown();
 }
@@ -118,6 +120,17 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 	return rv;
 }
 
+/* The path of the new log file, for logs.tail; an old master sends none. */
+static void
+worker_log_path(struct worker *w, const struct ipc_msg *m)
+{
+	free(w->log_path);
+	w->log_path = NULL;
+	if (m->len > 0 && m->len < PATH_MAX &&
+	    memchr(m->data, '\0', m->len) == NULL)
+		w->log_path = xstrndup((const char *)m->data, m->len);
+}
+
 static int
 worker_on_fd(struct worker *w, const struct ipc_msg *m)
 {
@@ -129,6 +142,7 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 	switch (m->type) {
 	case IMSG_FD_LOG:
 		log_set_file_fd(m->fd);
+		worker_log_path(w, m);
 		return 0;
 	case IMSG_FD_SHM:
 		if (m->len != sizeof(size))

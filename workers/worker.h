@@ -64,8 +64,9 @@ struct worker {
 	enum gw_phase phase;
 	int           started;
 	int           draining;
-	long          nofile; /* descriptor limit */
-	void         *ctx;    /* the role's state */
+	long          nofile;   /* descriptor limit */
+	void         *ctx;      /* the role's state */
+	char         *log_path; /* the log file's (IMSG_FD_LOG); NULL: none */
 };
 
 int worker_main(const char *role);

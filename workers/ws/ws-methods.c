@@ -14,6 +14,7 @@ static const struct gw_method *const ws_families[] = {
 	ws_methods_presence,
 	ws_methods_heartbeat,
 	ws_methods_config,
+	ws_methods_logs,
 };
 
 static const char *const ws_events[] = {

@@ -230,6 +230,9 @@ extern const struct gw_method ws_methods_presence[];
 /* methods/config.c */
 extern const struct gw_method ws_methods_config[];
 
+/* methods/logs.c */
+extern const struct gw_method ws_methods_logs[];
+
 /* methods/config-redact.c: every secret of a parsed config file replaced
  * by "__OPENCLAW_REDACTED__", in place (the rules are in the file). */
 void ws_config_redact(struct json_object *);
