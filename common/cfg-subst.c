@@ -89,3 +89,17 @@ cfg_subst(const char *in, size_t len, char **out, size_t *outlen, int *literal,
 	*outlen = b.len;
 	return 0;
 }
+
+int
+cfg_subst_literal(const char *in, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] != '$' || i + 1 >= len || in[i + 1] != '{' ||
+		    (n = subst_name(in + i + 2, len - i - 2)) == 0)
+			return 1;
+		i += n + 2;
+	}
+	return 0;
+}

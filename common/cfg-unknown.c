@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cfg-int.h"
 #include "common/xmalloc.h"
@@ -162,6 +163,57 @@ unknown_walk(struct gw_config *cfg, const char *file, struct json_object *o,
 		else if (known == 1 &&
 		    json_object_is_type(val, json_type_object))
 			unknown_walk(cfg, file, val, pos, sub);
+		free(sub);
+	}
+}
+
+static int
+unknown_secret_name(const char *key)
+{
+	static const char *const ends[] = { "token", "password", "secret",
+		"apikey", "api_key", "privatekey", "private_key", NULL };
+	size_t                   n = strlen(key), e;
+	int                      i;
+
+	for (i = 0; ends[i] != NULL; i++)
+		if (n >= (e = strlen(ends[i])) &&
+		    strcasecmp(key + n - e, ends[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+cfg_foreign_secrets(struct gw_config *cfg, struct json_object *o,
+    const char *path)
+{
+	struct json_object *e;
+	char               *sub;
+	size_t              i, n;
+
+	if (json_object_is_type(o, json_type_array)) {
+		n = json_object_array_length(o);
+		for (i = 0; i < n && !cfg->file_secret; i++) {
+			e = json_object_array_get_idx(o, i);
+			xasprintf(&sub, "%s[%zu]", path, i);
+			cfg_foreign_secrets(cfg, e, sub);
+			free(sub);
+		}
+		return;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, key, val)
+	{
+		if (cfg->file_secret)
+			return;
+		xasprintf(&sub, "%s%s%s", path, *path ? "." : "", key);
+		if (json_object_is_type(val, json_type_string) &&
+		    unknown_secret_name(key) && unknown_known(sub) != 2 &&
+		    cfg_subst_literal(json_object_get_string(val),
+		        (size_t)json_object_get_string_len(val)))
+			cfg_secret_at(cfg, sub);
+		else
+			cfg_foreign_secrets(cfg, val, sub);
 		free(sub);
 	}
 }

@@ -123,6 +123,7 @@ config_free(struct gw_config *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->hash);
+	free(cfg->file_secret_key);
 	config_strlist_free(&cfg->warnings);
 	config_strlist_free(&cfg->unused);
 	memset(cfg, 0, sizeof(*cfg));
@@ -346,6 +347,14 @@ cfg_strlist_add(struct strlist *l, const char *s)
 }
 
 void
+cfg_secret_at(struct gw_config *cfg, const char *path)
+{
+	cfg->file_secret = 1;
+	if (cfg->file_secret_key == NULL)
+		cfg->file_secret_key = xstrdup(path);
+}
+
+void
 cfg_where(char *buf, size_t len, const char *file, struct json_object *pos,
     const char *path)
 {
@@ -435,7 +444,7 @@ config_apply_json(struct gw_config *cfg, const char *path,
 			return -1;
 		}
 		if (k->type == CFG_SECRET && literal)
-			cfg->file_secret = 1;
+			cfg_secret_at(cfg, k->path);
 	}
 	return 0;
 }
@@ -467,8 +476,10 @@ config_parse(struct gw_config *cfg, const char *path, const char *text,
 		return -1;
 	}
 	rv = config_apply_json(cfg, path, root, pos, err, errlen);
-	if (rv == 0)
+	if (rv == 0) {
 		cfg_unknown_keys(cfg, path, root, pos);
+		cfg_foreign_secrets(cfg, root, "");
+	}
 	json_object_put(root);
 	json_object_put(pos);
 	return rv;

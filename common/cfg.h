@@ -83,19 +83,20 @@ struct gw_config {
 	char          *log_level;
 	long           log_max_file_bytes;
 
-	long tick_ms;
-	long ping_ms;
-	long handshake_ms;
-	long presence_ttl_ms;
-	long health_refresh_ms;
-	long max_preauth_per_ip;
-	long max_connections;
-	long max_outbound_bytes;
-	long max_inbound_bytes;
-	long drain_ms;
-	long startup_delay_ms;
-	long watchdog_ms;
-	int  file_secret; /* the file itself holds a secret (not ${VAR}) */
+	long  tick_ms;
+	long  ping_ms;
+	long  handshake_ms;
+	long  presence_ttl_ms;
+	long  health_refresh_ms;
+	long  max_preauth_per_ip;
+	long  max_connections;
+	long  max_outbound_bytes;
+	long  max_inbound_bytes;
+	long  drain_ms;
+	long  startup_delay_ms;
+	long  watchdog_ms;
+	int   file_secret;     /* the file itself holds a secret (not ${VAR}) */
+	char *file_secret_key; /* the first key that holds one */
 
 	/* Left by config_load, not sent to workers (cfg-unknown.c). */
 	struct strlist warnings; /* "<file>:<l>:<c>: unknown key ..." */

@@ -29,7 +29,7 @@ perms_who(mode_t mode, mode_t grp, mode_t oth)
 
 /* -1 with err when the file at path must not be trusted; 0 otherwise. */
 static int
-perms_file(const char *path, const char *what, int secret, char *err,
+perms_file(const char *path, const char *what, const char *secret, char *err,
     size_t errlen)
 {
 	struct stat st;
@@ -54,12 +54,12 @@ perms_file(const char *path, const char *what, int secret, char *err,
 		    path);
 		return -1;
 	}
-	if (secret && (st.st_mode & (S_IRGRP | S_IROTH))) {
+	if (secret != NULL && (st.st_mode & (S_IRGRP | S_IROTH))) {
 		snprintf(err, errlen,
-		    "refusing %s %s: it holds a secret and is readable by %s "
-		    "(mode %04o); run: chmod 600 %s",
-		    what, path, perms_who(st.st_mode, S_IRGRP, S_IROTH), mode,
-		    path);
+		    "refusing %s %s: it holds a secret%s%s and is readable by "
+		    "%s (mode %04o); run: chmod 600 %s",
+		    what, path, *secret ? " at " : "", secret,
+		    perms_who(st.st_mode, S_IRGRP, S_IROTH), mode, path);
 		return -1;
 	}
 	return 0;
@@ -68,7 +68,7 @@ perms_file(const char *path, const char *what, int secret, char *err,
 int
 perms_check_secret(const char *path, const char *what, char *err, size_t errlen)
 {
-	return perms_file(path, what, 1, err, errlen);
+	return perms_file(path, what, "", err, errlen);
 }
 
 static int
@@ -94,7 +94,8 @@ perms_check(const struct gw_config *cfg, char *err, size_t errlen)
 	if (perms_check_dir(cfg->state_dir, err, errlen) == -1)
 		return -1;
 	if (cfg->exists &&
-	    perms_file(cfg->path, "config file", cfg->file_secret, err,
+	    perms_file(cfg->path, "config file",
+	        cfg->file_secret ? cfg->file_secret_key : NULL, err,
 	        errlen) == -1)
 		return -1;
 	return 0;

@@ -400,8 +400,8 @@ def refused_mode(gw, what, want, args=None):
 with Gateway() as gw:
     os.chmod(gw.config_path, 0o644)
     refused_mode(gw, "config 0644 with a token",
-                 r"refusing config file %s: it holds a secret and is "
-                 r"readable by everyone \(mode 0644\); run: chmod 600 %s" %
+                 r"refusing config file %s: it holds a secret at "
+                 r"gateway\.auth\.token and is readable by everyone \(mode 0644\); run: chmod 600 %s" %
                  (re.escape(gw.config_path), re.escape(gw.config_path)))
 
 with Gateway() as gw:

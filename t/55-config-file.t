@@ -94,6 +94,23 @@ with Gateway(token="${%s}" % VAR) as gw:
     refused(gw, "${VAR} empty", "variable %s is not set" % VAR,
             env={VAR: ""})
 
+# A secret in a key this gateway does not read is a secret all the same.
+with Gateway(token=None, config={
+        "gateway": {"auth": {"mode": "none"}},
+        "channels": {"telegram": {"botToken": "123:literal"}}}) as gw:
+    os.chmod(gw.config_path, 0o644)
+    refused(gw, "channels.telegram.botToken in a 0644 config",
+            r"holds a secret at channels\.telegram\.botToken and is "
+            r"readable by everyone \(mode 0644\)")
+with Gateway(token=None, config={
+        "gateway": {"auth": {"mode": "none"}},
+        "channels": {"telegram": {"botToken": "${OC_T55_BOT}"}},
+        "models": {"tokenizer": "x"}}) as gw:
+    os.chmod(gw.config_path, 0o644)
+    gw.start()
+    ok(gw.wait_ready(1), "the same as ${VAR} (unset: not read here), and "
+       "a key that only starts with token: starts")
+
 # ------------------------------------------------- positions
 raw = '{\n  "gateway": {\n    "mode": "local",\n    "port" 18790\n  }\n}\n'
 with Gateway(raw_config=raw) as gw:
