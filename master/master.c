@@ -470,9 +470,11 @@ master_config_warnings(const struct gw_config *cfg)
 	for (i = 0; master_checking && i < cfg->unused.n; i++)
 		fprintf(stderr, "note: %s\n", cfg->unused.v[i]);
 	if (!master_checking && cfg->unused.n > 0)
-		log_info("%s: %d keys are not used by this gateway; openclaw "
-		         "gateway --check lists them",
-		    cfg->path, cfg->unused.n);
+		log_info("%s: %d key%s not used by this gateway; openclaw "
+		         "gateway --check lists %s",
+		    cfg->path, cfg->unused.n,
+		    cfg->unused.n == 1 ? " is" : "s are",
+		    cfg->unused.n == 1 ? "it" : "them");
 }
 
 /*
