@@ -7,9 +7,10 @@
 #include <unistd.h>
 #include <pwd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "common/cfg.h"
+#include "common/cfg-int.h"
 #include "common/json-relaxed.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -122,6 +123,9 @@ config_free(struct gw_config *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->hash);
+	free(cfg->file_secret_key);
+	config_strlist_free(&cfg->warnings);
+	config_strlist_free(&cfg->unused);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -167,16 +171,58 @@ config_state_dir(void)
 	return dir;
 }
 
+static const char *const config_names[] = { "openclaw.json", "openclaw.yaml",
+	"openclaw.yml", NULL };
+
 char *
 config_file_path(const char *state_dir)
 {
 	const char *e;
 	char       *path;
+	int         i;
 
 	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
 		return config_expand_tilde(e);
-	xasprintf(&path, "%s/openclaw.json", state_dir);
+	for (i = 0; config_names[i] != NULL; i++) {
+		xasprintf(&path, "%s/%s", state_dir, config_names[i]);
+		if (access(path, F_OK) == 0)
+			return path;
+		free(path);
+	}
+	xasprintf(&path, "%s/%s", state_dir, config_names[0]);
 	return path;
+}
+
+/*
+ * Which of two files in the state directory is the config is not for
+ * us to guess: an edit to the one not read would be silently ignored.
+ */
+static int
+config_one_file(const char *state_dir, char *err, size_t errlen)
+{
+	const char *e;
+	char       *path, *first = NULL;
+	int         i, rv = 0;
+
+	if ((e = getenv("OPENCLAW_CONFIG_PATH")) != NULL && *e != '\0')
+		return 0;
+	for (i = 0; config_names[i] != NULL && rv == 0; i++) {
+		xasprintf(&path, "%s/%s", state_dir, config_names[i]);
+		if (access(path, F_OK) != 0)
+			free(path);
+		else if (first == NULL)
+			first = path;
+		else {
+			snprintf(err, errlen,
+			    "both %s and %s exist: remove one (or set "
+			    "OPENCLAW_CONFIG_PATH)",
+			    first, path);
+			free(path);
+			rv = -1;
+		}
+	}
+	free(first);
+	return rv;
 }
 
 void
@@ -293,13 +339,90 @@ config_set_json(struct gw_config *cfg, const struct cfg_key *k,
 	return -1;
 }
 
+void
+cfg_strlist_add(struct strlist *l, const char *s)
+{
+	l->v = xrealloc(l->v, ((size_t)l->n + 1) * sizeof(char *));
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+cfg_secret_at(struct gw_config *cfg, const char *path)
+{
+	cfg->file_secret = 1;
+	if (cfg->file_secret_key == NULL)
+		cfg->file_secret_key = xstrdup(path);
+}
+
+void
+cfg_where(char *buf, size_t len, const char *file, struct json_object *pos,
+    const char *path)
+{
+	struct json_object *p;
+	int64_t             at;
+
+	if (pos == NULL || !json_object_object_get_ex(pos, path, &p)) {
+		snprintf(buf, len, "%s", file);
+		return;
+	}
+	at = json_object_get_int64(p);
+	snprintf(buf, len, "%s:%d:%d", file, JSON_POS_LINE(at),
+	    JSON_POS_COL(at));
+}
+
+/* A string with its ${VAR} resolved; other values as they are. */
+static struct json_object *
+config_subst_one(struct json_object *v, int *literal, char *why, size_t whylen)
+{
+	char  *s;
+	size_t n;
+	int    lit;
+
+	if (!json_object_is_type(v, json_type_string))
+		return json_object_get(v);
+	if (cfg_subst(json_object_get_string(v),
+	        (size_t)json_object_get_string_len(v), &s, &n, &lit, why,
+	        whylen) == -1)
+		return NULL;
+	*literal |= lit;
+	v = json_object_new_string_len(s, (int)n);
+	OPENSSL_cleanse(s, n);
+	free(s);
+	return v;
+}
+
+/* The value of a key, ${VAR} resolved in it and in its elements. */
+static struct json_object *
+config_subst(struct json_object *v, int *literal, char *why, size_t whylen)
+{
+	struct json_object *a, *e;
+	size_t              i, n;
+
+	*literal = 0;
+	if (!json_object_is_type(v, json_type_array))
+		return config_subst_one(v, literal, why, whylen);
+	a = json_object_new_array();
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++) {
+		e = config_subst_one(json_object_array_get_idx(v, i), literal,
+		    why, whylen);
+		if (e == NULL) {
+			json_object_put(a);
+			return NULL;
+		}
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
 static int
 config_apply_json(struct gw_config *cfg, const char *path,
-    struct json_object *root, char *err, size_t errlen)
+    struct json_object *root, struct json_object *pos, char *err, size_t errlen)
 {
 	const struct cfg_key *k;
 	struct json_object   *v;
-	char                  why[128];
+	char                  why[256], where[1024];
+	int                   rv, literal;
 
 	if (!json_object_is_type(root, json_type_object)) {
 		snprintf(err, errlen, "%s: top level must be an object", path);
@@ -309,10 +432,19 @@ config_apply_json(struct gw_config *cfg, const char *path,
 		if ((v = config_lookup(root, k->path)) == NULL ||
 		    json_object_is_type(v, json_type_null))
 			continue;
-		if (config_set_json(cfg, k, v, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "%s: %s: %s", path, k->path, why);
+		if ((v = config_subst(v, &literal, why, sizeof(why))) != NULL) {
+			rv = config_set_json(cfg, k, v, why, sizeof(why));
+			json_object_put(v);
+		} else
+			rv = -1;
+		if (rv == -1) {
+			cfg_where(where, sizeof(where), path, pos, k->path);
+			snprintf(err, errlen, "%s: %s: %s", where, k->path,
+			    why);
 			return -1;
 		}
+		if (k->type == CFG_SECRET && literal)
+			cfg_secret_at(cfg, k->path);
 	}
 	return 0;
 }
@@ -330,20 +462,26 @@ int
 config_parse(struct gw_config *cfg, const char *path, const char *text,
     size_t len, char *err, size_t errlen)
 {
-	struct json_object *root;
+	struct json_object *root, *pos;
 	char                perr[256];
 	int                 rv;
 
 	if (config_is_yaml(path))
-		root = yaml_to_json(text, len, perr, sizeof(perr));
+		root = yaml_to_json_pos(text, len, &pos, perr, sizeof(perr));
 	else
-		root = json_relaxed_parse(text, len, perr, sizeof(perr));
+		root = json_relaxed_parse_pos(text, len, &pos, perr,
+		    sizeof(perr));
 	if (root == NULL) {
 		snprintf(err, errlen, "%s:%s", path, perr);
 		return -1;
 	}
-	rv = config_apply_json(cfg, path, root, err, errlen);
+	rv = config_apply_json(cfg, path, root, pos, err, errlen);
+	if (rv == 0) {
+		cfg_unknown_keys(cfg, path, root, pos);
+		cfg_foreign_secrets(cfg, root, "");
+	}
 	json_object_put(root);
+	json_object_put(pos);
 	return rv;
 }
 
@@ -378,20 +516,6 @@ config_apply_env(struct gw_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* 1 if a secret key holds a value (before the environment is applied). */
-static int
-config_has_secret(const struct gw_config *cfg)
-{
-	const struct cfg_key *k;
-	const char           *s;
-
-	for (k = cfg_keys; k->path != NULL; k++)
-		if (k->type == CFG_SECRET &&
-		    (s = *FIELD(cfg, k, char *)) != NULL && *s != '\0')
-			return 1;
-	return 0;
-}
-
 int
 config_load(struct gw_config *cfg, char *err, size_t errlen)
 {
@@ -401,6 +525,8 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 	config_init(cfg);
 	cfg->state_dir = config_state_dir();
 	cfg->path = config_file_path(cfg->state_dir);
+	if (config_one_file(cfg->state_dir, err, errlen) == -1)
+		return -1;
 	if ((text = util_read_file(cfg->path, CONFIG_MAX_BYTES, &len)) ==
 	    NULL) {
 		if (errno != ENOENT) {
@@ -418,7 +544,6 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 		free(text);
-		cfg->file_secret = config_has_secret(cfg);
 	}
 	return config_apply_env(cfg, err, errlen);
 }

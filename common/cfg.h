@@ -83,19 +83,24 @@ struct gw_config {
 	char          *log_level;
 	long           log_max_file_bytes;
 
-	long tick_ms;
-	long ping_ms;
-	long handshake_ms;
-	long presence_ttl_ms;
-	long health_refresh_ms;
-	long max_preauth_per_ip;
-	long max_connections;
-	long max_outbound_bytes;
-	long max_inbound_bytes;
-	long drain_ms;
-	long startup_delay_ms;
-	long watchdog_ms;
-	int  file_secret; /* the file itself set a secret key */
+	long  tick_ms;
+	long  ping_ms;
+	long  handshake_ms;
+	long  presence_ttl_ms;
+	long  health_refresh_ms;
+	long  max_preauth_per_ip;
+	long  max_connections;
+	long  max_outbound_bytes;
+	long  max_inbound_bytes;
+	long  drain_ms;
+	long  startup_delay_ms;
+	long  watchdog_ms;
+	int   file_secret;     /* the file itself holds a secret (not ${VAR}) */
+	char *file_secret_key; /* the first key that holds one */
+
+	/* Left by config_load, not sent to workers (cfg-unknown.c). */
+	struct strlist warnings; /* "<file>:<l>:<c>: unknown key ..." */
+	struct strlist unused;   /* keys of sections we do not implement */
 };
 
 /* Defaults applied, no file read. */
@@ -104,14 +109,21 @@ void config_free(struct gw_config *);
 /*
  * Resolve state dir and config path from the environment, load the file
  * if it exists (JSON with comments and trailing commas, or YAML when the
- * name ends in .yaml/.yml), apply environment overrides.  Returns -1 with
- * a one-line message in err ("<path>:<line>:<col>: <reason>").
+ * name ends in .yaml/.yml), resolve ${VAR} in its strings, apply
+ * environment overrides.  Returns -1 with a one-line message in err
+ * ("<path>:<line>:<col>: <key>: <reason>"); both openclaw.json and
+ * openclaw.yaml in the state directory is an error naming both.  Unknown
+ * keys are left in cfg->warnings and cfg->unused (cfg-unknown.c).
  */
 int config_load(struct gw_config *, char *err, size_t errlen);
 /* Parse text already read; path is for messages only. */
 int config_parse(struct gw_config *, const char *path, const char *text,
     size_t len, char *err, size_t errlen);
-/* The resolved state directory and config path (heap strings). */
+/*
+ * The resolved state directory and config path (heap strings): the
+ * config is OPENCLAW_CONFIG_PATH, else <state>/openclaw.json, else
+ * <state>/openclaw.yaml (or .yml) when only that one exists.
+ */
 char *config_state_dir(void);
 char *config_file_path(const char *state_dir);
 /* 1 if v is one of an enum key's choices. */

@@ -9,6 +9,14 @@
 
 #define JSON_RELAXED_DEPTH 64
 
+/* A walk over text json-c has accepted, noting where each value starts. */
+struct jr_walk {
+	const char         *buf;
+	size_t              len, i;
+	int                 line, col;
+	struct json_object *pos;
+};
+
 enum jr_state {
 	JR_CODE,
 	JR_STRING,
@@ -101,8 +109,125 @@ jr_strip(char *buf, size_t len, const char **why)
 	return st == JR_BLOCK ? block : -1;
 }
 
+static void
+jw_adv(struct jr_walk *w)
+{
+	if (w->buf[w->i] == '\n') {
+		w->line++;
+		w->col = 1;
+	} else
+		w->col++;
+	w->i++;
+}
+
+static void
+jw_ws(struct jr_walk *w)
+{
+	while (w->i < w->len && w->buf[w->i] != '\0' &&
+	    strchr(" \t\r\n", w->buf[w->i]) != NULL)
+		jw_adv(w);
+}
+
+/* Past a string at w->i; its text, unescaped, when key is not NULL. */
+static void
+jw_string(struct jr_walk *w, char **key)
+{
+	struct json_object *o;
+	size_t              start = w->i;
+	char               *raw;
+
+	jw_adv(w);
+	while (w->i < w->len && w->buf[w->i] != '"') {
+		if (w->buf[w->i] == '\\' && w->i + 1 < w->len)
+			jw_adv(w);
+		jw_adv(w);
+	}
+	if (w->i < w->len)
+		jw_adv(w);
+	if (key == NULL)
+		return;
+	raw = xstrndup(w->buf + start, w->i - start);
+	o = json_tokener_parse(raw);
+	*key = xstrdup(json_object_is_type(o, json_type_string) ?
+	        json_object_get_string(o) :
+	        "");
+	json_object_put(o);
+	free(raw);
+}
+
+static void jw_value(struct jr_walk *, const char *);
+
+/* The members (or elements) of the object (or array) at w->i. */
+static void
+jw_container(struct jr_walk *w, const char *path)
+{
+	char   close = w->buf[w->i] == '{' ? '}' : ']', *key, *sub;
+	size_t idx = 0;
+
+	jw_adv(w);
+	for (;;) {
+		jw_ws(w);
+		if (w->i >= w->len || w->buf[w->i] == close) {
+			if (w->i < w->len)
+				jw_adv(w);
+			return;
+		}
+		if (w->buf[w->i] == ',') {
+			jw_adv(w);
+			continue;
+		}
+		if (close == '}') {
+			jw_string(w, &key);
+			jw_ws(w);
+			if (w->i < w->len)
+				jw_adv(w); /* ':' */
+			xasprintf(&sub, "%s%s%s", path, *path ? "." : "", key);
+			free(key);
+		} else
+			xasprintf(&sub, "%s[%zu]", path, idx++);
+		jw_value(w, sub);
+		free(sub);
+	}
+}
+
+static void
+jw_value(struct jr_walk *w, const char *path)
+{
+	jw_ws(w);
+	if (w->i >= w->len)
+		return;
+	if (*path != '\0')
+		json_object_object_add(w->pos, path,
+		    json_object_new_int64(JSON_POS(w->line, w->col)));
+	if (w->buf[w->i] == '{' || w->buf[w->i] == '[')
+		jw_container(w, path);
+	else if (w->buf[w->i] == '"')
+		jw_string(w, NULL);
+	else
+		while (w->i < w->len && w->buf[w->i] != '\0' &&
+		    strchr(",}] \t\r\n", w->buf[w->i]) == NULL)
+			jw_adv(w);
+}
+
+static struct json_object *
+jr_positions(const char *buf, size_t len)
+{
+	struct jr_walk w = { buf, len, 0, 1, 1, NULL };
+
+	w.pos = json_object_new_object();
+	jw_value(&w, "");
+	return w.pos;
+}
+
 struct json_object *
 json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	return json_relaxed_parse_pos(text, len, NULL, err, errlen);
+}
+
+struct json_object *
+json_relaxed_parse_pos(const char *text, size_t len, struct json_object **pos,
+    char *err, size_t errlen)
 {
 	struct json_tokener    *tok;
 	struct json_object     *obj;
@@ -113,6 +238,8 @@ json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 	size_t                  end;
 	int                     line, col;
 
+	if (pos != NULL)
+		*pos = NULL;
 	buf = xmalloc(len + 1);
 	memcpy(buf, text, len);
 	buf[len] = '\0';
@@ -150,6 +277,8 @@ json_relaxed_parse(const char *text, size_t len, char *err, size_t errlen)
 			obj = NULL;
 		}
 	}
+	if (obj != NULL && pos != NULL)
+		*pos = jr_positions(buf, len);
 	json_tokener_free(tok);
 	free(buf);
 	return obj;

@@ -7,6 +7,8 @@
 
 #include <yaml.h>
 
+#include "common/json-relaxed.h"
+#include "common/xmalloc.h"
 #include "common/yaml-json.h"
 
 #define YAML_MAX_DEPTH 64
@@ -45,16 +47,48 @@ yj_error(const yaml_parser_t *p, const yaml_mark_t *m, const char *why,
 	    why ? why : (p->problem ? p->problem : "invalid YAML"));
 }
 
+/* A walk's state: where each value starts, by key path (or NULL). */
+struct yj_walk {
+	yaml_parser_t      *p;
+	struct json_object *pos;
+};
+
+static void
+yj_note(struct yj_walk *w, const char *path, const yaml_mark_t *m)
+{
+	if (w->pos != NULL && *path != '\0')
+		json_object_object_add(w->pos, path,
+		    json_object_new_int64(
+		        JSON_POS(m->line + 1, m->column + 1)));
+}
+
+static char *
+yj_subpath(const char *path, struct json_object *k, size_t idx)
+{
+	char *s;
+
+	if (k != NULL)
+		xasprintf(&s, "%s%s%s", path, *path ? "." : "",
+		    json_object_get_string(k));
+	else
+		xasprintf(&s, "%s[%zu]", path, idx);
+	return s;
+}
+
 /* Parse one node whose first event is ev; NULL value for YAML null. */
 static int
-yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth, struct json_object **out,
-    char *err, size_t errlen)
+yj_node(struct yj_walk *w, yaml_event_t *ev, int depth, const char *path,
+    struct json_object **out, char *err, size_t errlen)
 {
+	yaml_parser_t      *p = w->p;
 	yaml_event_t        sub;
 	struct json_object *c, *k;
-	int                 is_map;
+	char               *sp;
+	size_t              idx = 0;
+	int                 is_map, rv;
 
 	*out = NULL;
+	yj_note(w, path, &ev->start_mark);
 	if (ev->type == YAML_ALIAS_EVENT) {
 		yj_error(p, &ev->start_mark, "aliases are not supported", err,
 		    errlen);
@@ -105,7 +139,10 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth, struct json_object **out,
 			}
 		} else
 			k = NULL;
-		if (yj_node(p, &sub, depth + 1, &c, err, errlen) == -1) {
+		sp = yj_subpath(path, k, idx++);
+		rv = yj_node(w, &sub, depth + 1, sp, &c, err, errlen);
+		free(sp);
+		if (rv == -1) {
 			json_object_put(k);
 			json_object_put(c);
 			yaml_event_delete(&sub);
@@ -124,10 +161,23 @@ yj_node(yaml_parser_t *p, yaml_event_t *ev, int depth, struct json_object **out,
 struct json_object *
 yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 {
+	return yaml_to_json_pos(text, len, NULL, err, errlen);
+}
+
+struct json_object *
+yaml_to_json_pos(const char *text, size_t len, struct json_object **pos,
+    char *err, size_t errlen)
+{
 	yaml_parser_t       p;
 	yaml_event_t        ev;
 	struct json_object *root = NULL;
+	struct yj_walk      w = { &p, NULL };
 	int                 rv = -1;
+
+	if (pos != NULL) {
+		*pos = NULL;
+		w.pos = json_object_new_object();
+	}
 
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
@@ -146,7 +196,7 @@ yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 			root = json_object_new_object(); /* empty file */
 			rv = 0;
 		} else
-			rv = yj_node(&p, &ev, 0, &root, err, errlen);
+			rv = yj_node(&w, &ev, 0, "", &root, err, errlen);
 		yaml_event_delete(&ev);
 		break;
 	}
@@ -157,7 +207,10 @@ yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 	}
 	if (rv == -1) {
 		json_object_put(root);
+		json_object_put(w.pos);
 		return NULL;
 	}
+	if (pos != NULL)
+		*pos = w.pos;
 	return root;
 }

@@ -9,6 +9,9 @@
  *     taken: one gateway per state directory;
  *  4. first run: no config file and no credential anywhere -> write one
  *     with a new token (firstrun.c) and load it again;
+ *  4b. StrictModes (perms.c): a config, token or password file others
+ *     can read or write, a state directory others can write: refused;
+ *     unknown keys of the config logged (common/cfg-unknown.c);
  *  5. flags applied over the config, then checked: gateway.mode must be
  *     "local" (or --allow-unconfigured), a non-loopback bind needs auth;
  *  6. shared memory created; listening sockets bound (main port, and the
@@ -19,6 +22,10 @@
  *  7. workers spawned, in the role table's order, as
  *     `openclaw __worker <role>` with the master channel on fd 3
  *     (WORKER_MASTER_FD).
+ * `gateway --check` runs steps 1-5 without their side effects (no log
+ * file, no lock, no first-run write; a missing config is taken as the
+ * one the first run would write), prints each unknown key and
+ * "configuration OK: <path>", and exits 0; or the error and 78.
  *
  * Messages on each master channel, master -> worker, in this order:
  *  IMSG_HELLO	struct imsg_hello (IPC_VERSION, role, generation, master
@@ -95,7 +102,14 @@ struct master_opts {
 	const char *password_file;
 	int         verbose;
 	int         allow_unconfigured;
+	int         check; /* --check: validate, print, exit */
 };
+
+/* Under --check a startup error ends the test, not a start. */
+static int master_checking;
+
+/* At start-up, at most this many unknown-key warnings are logged. */
+#define MASTER_CONFIG_WARNINGS 20
 
 static const struct option master_longopts[] = { { "port", required_argument,
 	                                             NULL, 'p' },
@@ -106,7 +120,8 @@ static const struct option master_longopts[] = { { "port", required_argument,
 	{ "password-file", required_argument, NULL, 'F' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "allow-unconfigured", no_argument, NULL, 'A' },
-	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	{ "check", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 } };
 
 static void
 master_usage(FILE *f)
@@ -115,7 +130,8 @@ master_usage(FILE *f)
 	    "usage: openclaw gateway [run] [--port N] [--bind loopback|lan]\n"
 	    "                        [--token T] [--password P]\n"
 	    "                        [--token-file F] [--password-file F]\n"
-	    "                        [--verbose] [--allow-unconfigured]\n");
+	    "                        [--verbose] [--allow-unconfigured]\n"
+	    "                        [--check]\n");
 }
 
 static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
@@ -147,6 +163,10 @@ master_fail(struct master *m, int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "openclaw gateway: %s\n", msg);
+	if (master_checking) {
+		fprintf(stderr, "configuration test failed\n");
+		status = EXIT_CONFIG;
+	}
 	fflush(stderr);
 	if (log_file_fd() != -1)
 		log_errorx("%s", msg);
@@ -222,6 +242,9 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 		case 'A':
 			o->allow_unconfigured = 1;
 			break;
+		case 'C':
+			o->check = 1;
+			break;
 		case 'h':
 			master_usage(stdout);
 			exit(EXIT_OK);
@@ -288,6 +311,11 @@ master_secret_files(struct master_opts *o)
 
 	master_check_arg_secret("--token", o->token);
 	master_check_arg_secret("--password", o->password);
+	if (perms_check_secret(o->token_file, "token file", err, sizeof(err)) ==
+	        -1 ||
+	    perms_check_secret(o->password_file, "password file", err,
+	        sizeof(err)) == -1)
+		master_fail(NULL, EXIT_CONFIG, "%s", err);
 	if (o->token_file != NULL &&
 	    (o->token = master_read_secret(o->token_file, err, sizeof(err))) ==
 	        NULL)
@@ -425,6 +453,53 @@ master_check_config(struct master *m, const struct master_opts *o)
 	}
 }
 
+/*
+ * Unknown keys (common/cfg-unknown.c): under --check each on a line of
+ * its own; at start-up the warnings in the log, and one line counting
+ * the keys of sections this gateway does not implement.
+ */
+static void
+master_config_warnings(const struct gw_config *cfg)
+{
+	int i;
+
+	for (i = 0; i < cfg->warnings.n; i++) {
+		if (master_checking)
+			fprintf(stderr, "warning: %s\n", cfg->warnings.v[i]);
+		else if (i < MASTER_CONFIG_WARNINGS)
+			log_warnx("%s", cfg->warnings.v[i]);
+	}
+	if (!master_checking && cfg->warnings.n > MASTER_CONFIG_WARNINGS)
+		log_warnx("%s: %d more unknown keys; openclaw gateway --check "
+		          "lists them",
+		    cfg->path, cfg->warnings.n - MASTER_CONFIG_WARNINGS);
+	for (i = 0; master_checking && i < cfg->unused.n; i++)
+		fprintf(stderr, "note: %s\n", cfg->unused.v[i]);
+	if (!master_checking && cfg->unused.n > 0)
+		log_info("%s: %d key%s not used by this gateway; openclaw "
+		         "gateway --check lists %s",
+		    cfg->path, cfg->unused.n,
+		    cfg->unused.n == 1 ? " is" : "s are",
+		    cfg->unused.n == 1 ? "it" : "them");
+}
+
+/*
+ * --check: what the first run would do stands in for it (nothing is
+ * written); the rest is the start-up's own checks.
+ */
+static void
+master_check_firstrun(struct master *m, const struct master_opts *o)
+{
+	if (m->m_cfg.exists || master_have_credential(o))
+		return;
+	fprintf(stderr,
+	    "note: %s does not exist: the first start writes it with a new "
+	    "token\n",
+	    m->m_cfg.path);
+	free(m->m_cfg.mode);
+	m->m_cfg.mode = xstrdup("local");
+}
+
 /* Steps 2-5 of the startup: configuration, lock, first run. */
 static void
 master_configure(struct master *m, struct master_opts *o)
@@ -434,6 +509,10 @@ master_configure(struct master *m, struct master_opts *o)
 
 	if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
+	if (master_checking) {
+		master_check_firstrun(m, o);
+		goto checks;
+	}
 	logfile_open(m);
 	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "state directory %s", err);
@@ -451,9 +530,10 @@ master_configure(struct master *m, struct master_opts *o)
 		if (config_load(&m->m_cfg, err, sizeof(err)) == -1)
 			master_fail(m, EXIT_CONFIG, "%s", err);
 	}
-	perms_check(&m->m_cfg);
-	perms_check_secret(o->token_file, "token file");
-	perms_check_secret(o->password_file, "password file");
+checks:
+	if (perms_check(&m->m_cfg, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "%s", err);
+	master_config_warnings(&m->m_cfg);
 	master_apply_flags(m, o);
 	log_secrets_from_config(&m->m_cfg);
 	/* Passed sockets set the ports the check derives from. */
@@ -727,6 +807,7 @@ master_main(int argc, char **argv)
 	int                  status;
 
 	master_getopt(argc, argv, &o);
+	master_checking = o.check;
 	/* A log file over RLIMIT_FSIZE: a short write, counted, not death. */
 	signal(SIGXFSZ, SIG_IGN);
 	log_init("gateway", o.verbose);
@@ -741,6 +822,13 @@ master_main(int argc, char **argv)
 	master_boot_id(&m);
 
 	master_configure(&m, &o);
+	if (o.check) {
+		/* like nginx -t: no lock, no port, nothing written */
+		printf("configuration OK: %s%s\n", m.m_cfg.path,
+		    m.m_cfg.exists ? "" : " (no file yet)");
+		config_free(&m.m_cfg);
+		return EXIT_OK;
+	}
 	master_setup(&m);
 	log_debug("master %ld started generation %u in %llu ms", (long)m.m_pid,
 	    m.m_gen, (unsigned long long)(util_mono_ms() - m.m_start_mono));

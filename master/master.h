@@ -138,8 +138,8 @@ void watchdog_stop(struct master *);
 void watchdog_pong(struct proc *);
 
 /* perms.c */
-void perms_check(const struct gw_config *);
-void perms_check_secret(const char *, const char *);
+int  perms_check(const struct gw_config *, char *, size_t);
+int  perms_check_secret(const char *, const char *, char *, size_t);
 void proc_send_log_fd(struct master *);
 
 /* logfile.c */

@@ -288,6 +288,7 @@ with Gateway(token=None) as gw:
     tf = os.path.join(gw.dir, "token")
     with open(tf, "wb") as f:
         f.write(b"filetok\x00rest\n")
+    os.chmod(tf, 0o600)
     refused_at_load(gw, "--token-file with a NUL", tf, ["filetok", "rest"],
                     args=["--token-file", tf])
 with Gateway(token=None) as gw:

@@ -149,6 +149,7 @@ with Gateway(write_config=False) as gw:
         f.write("# YAML config\ngateway:\n  mode: local\n  auth:\n"
                 "    mode: token\n    token: yaml-token-123\n"
                 "logging:\n  file: %s\n" % gw.logfile)
+    os.chmod(ypath, 0o600)
     gw.env["OPENCLAW_CONFIG_PATH"] = ypath
     gw.start()
     ok(gw.wait_ready(), "YAML config (OPENCLAW_CONFIG_PATH=*.yaml) starts")
@@ -307,6 +308,7 @@ with Gateway(token=None) as gw:
     tf = os.path.join(gw.dir, "token")
     with open(tf, "w") as f:
         f.write(secret + "\n")
+    os.chmod(tf, 0o600)
     gw.start(extra_args=["--token-file", tf])
     ws, res = handshake(gw, connect_params(token=secret))
     is_(res.get("ok"), True, "--token-file: its token authenticates")
@@ -326,6 +328,7 @@ with Gateway(token=None, config={"gateway": {"auth": {"mode": "password"}}}) \
     pf = os.path.join(gw.dir, "password")
     with open(pf, "w") as f:
         f.write(secret + "\n")
+    os.chmod(pf, 0o600)
     gw.start(extra_args=["--password-file", pf])
     ws, res = handshake(gw, connect_params(token=None, password=secret))
     is_(res.get("ok"), True, "--password-file: its password authenticates")
@@ -382,31 +385,42 @@ with Gateway(token=None) as gw:
     refuses(gw, fifo, "--token-file is a FIFO", ["--token-file", fifo])
 
 # ---------------------------------------------------------------- modes
-# A config holding a secret that group or others can read, a state
-# directory they can write: a loud warning naming the path, the mode and
-# the fix (the lifecycle work makes these a refusal).
+# StrictModes (sshd): a config holding a secret that group or others can
+# read, one they can write, a state directory they can write, a token
+# file others can read: refused, exit 78, one line naming the path, the
+# mode and the fix; nothing listens.
+def refused_mode(gw, what, want, args=None):
+    rc, out, err = fails(gw, 78, args, name=what)
+    line = one_line(err, what)
+    if not ok(re.search(want, line), "%s: the message" % what):
+        diag("got: %r, want: %r" % (line, want))
+    ok(not port_listening(gw.port), "%s: nothing listening" % what)
+
+
 with Gateway() as gw:
     os.chmod(gw.config_path, 0o644)
-    gw.start()
-    out = gw.output()
-    ok(re.search(r"warn .*%s holds a secret and is readable by everyone "
-                 r"\(mode 0644\); run: chmod 600 %s" %
-                 (re.escape(gw.config_path), re.escape(gw.config_path)),
-                 out), "config 0644 with a token: warning with the fix")
-    with open(gw.logfile) as f:
-        like(f.read(), "chmod 600", "the warning is in the log file too")
+    refused_mode(gw, "config 0644 with a token",
+                 r"refusing config file %s: it holds a secret at "
+                 r"gateway\.auth\.token and is readable by everyone \(mode 0644\); run: chmod 600 %s" %
+                 (re.escape(gw.config_path), re.escape(gw.config_path)))
 
 with Gateway() as gw:
     os.chmod(gw.config_path, 0o640)
-    gw.start()
-    like(gw.output(), "readable by its group (mode 0640)",
-         "config 0640 with a token: warning")
+    refused_mode(gw, "config 0640 with a token",
+                 r"readable by its group \(mode 0640\)")
+
+with Gateway(token=None, config={"gateway": {"auth": {"mode": "none"}}}) \
+        as gw:
+    os.chmod(gw.config_path, 0o620)
+    refused_mode(gw, "config 0620 (group-writable)",
+                 r"writable by its group \(mode 0620\); run: chmod go-w")
 
 with Gateway(token=None, config={"gateway": {"auth": {"mode": "none"}}}) \
         as gw:
     os.chmod(gw.config_path, 0o644)
     gw.start()
-    ok("chmod" not in gw.output(), "config 0644 without a secret: no warning")
+    ok("chmod" not in gw.output(), "config 0644 without a secret: started, "
+       "no complaint")
 
 with Gateway() as gw:
     gw.start()
@@ -414,20 +428,27 @@ with Gateway() as gw:
 
 with Gateway() as gw:
     os.chmod(gw.state, 0o777)
-    gw.start()
-    ok(re.search(r"warn .*state directory %s is writable by everyone "
+    refused_mode(gw, "state dir 0777",
+                 r"refusing state directory %s: writable by everyone "
                  r"\(mode 0777\).*run: chmod 700 %s" %
-                 (re.escape(gw.state), re.escape(gw.state)), gw.output()),
-       "state dir 0777: warning with the fix")
+                 (re.escape(gw.state), re.escape(gw.state)))
 
 with Gateway(token=None) as gw:
     tf = os.path.join(gw.dir, "token")
     with open(tf, "w") as f:
         f.write("tok-" + uuid.uuid4().hex + "\n")
     os.chmod(tf, 0o644)
-    gw.start(extra_args=["--token-file", tf])
-    like(gw.output(), "token file %s holds a secret" % tf,
-         "--token-file 0644: warning")
+    refused_mode(gw, "--token-file 0644",
+                 "refusing token file %s: it holds a secret" % re.escape(tf),
+                 ["--token-file", tf])
+
+if os.geteuid() == 0:
+    with Gateway() as gw:
+        os.chown(gw.config_path, 65534, 65534)
+        refused_mode(gw, "config owned by another user",
+                     "owned by uid 65534, not by the user running")
+else:
+    diag("not root: a config owned by another user cannot be made here")
 
 # ---------------------------------------------------------------- closed fds
 # Started with stdout and stderr closed, the master's 1 and 2 must not
