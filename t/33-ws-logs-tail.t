@@ -172,8 +172,14 @@ with Gateway(config={"logging": {"level": "debug",
     c = tail(ws).get("cursor", 0)
     # the next rotation: the file starts again, below our cursor
     n = 0
-    first = os.stat(gw.logfile).st_ino
-    while os.stat(gw.logfile).st_ino == first and n < 200:
+    def inode():
+        # between the rename and the new file's open there is no file
+        try:
+            return os.stat(gw.logfile).st_ino
+        except FileNotFoundError:
+            return None
+    first = inode()
+    while inode() in (first, None) and n < 200:
         mark(ws)
         n += 1
     p = {}
