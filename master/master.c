@@ -72,6 +72,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -236,6 +237,35 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 	if ((o->token != NULL || o->token_file != NULL) &&
 	    (o->password != NULL || o->password_file != NULL))
 		master_usage_error("use a token or a password, not both");
+}
+
+/*
+ * "openclaw-gateway: master process openclaw gateway --port 1234" in ps,
+ * as nginx's "nginx: master process /usr/sbin/nginx": the workers'
+ * titles say "openclaw-gateway: <role> worker", and `pgrep -f 'openclaw
+ * gateway'` still finds the master alone.  argv[0] is "gateway" or
+ * "run"; a --token or --password value is already wiped.
+ */
+static void
+master_title(int argc, char **argv)
+{
+	char   args[200];
+	size_t len = 0;
+	int    i, n;
+
+	args[0] = '\0';
+	if (strcmp(argv[0], "run") == 0)
+		len = (size_t)snprintf(args, sizeof(args), " run");
+	for (i = 1; i < argc && len < sizeof(args); i++) {
+		n = snprintf(args + len, sizeof(args) - len, " %s", argv[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	proctitle_set(NULL,
+	    "openclaw-gateway: master process openclaw "
+	    "gateway%s",
+	    args);
 }
 
 /*
@@ -714,6 +744,7 @@ master_main(int argc, char **argv)
 	int                  status;
 
 	master_getopt(argc, argv, &o);
+	master_title(argc, argv);
 	/* A log file over RLIMIT_FSIZE: a short write, counted, not death. */
 	signal(SIGXFSZ, SIG_IGN);
 	log_init("gateway", o.verbose);

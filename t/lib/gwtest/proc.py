@@ -278,8 +278,11 @@ class Gateway:
                     argv = f.read().split(b"\0")
             except OSError:
                 continue
-            if len(argv) >= 3 and argv[1] == b"__worker" and \
-                    argv[2].decode() == role:
+            # Its title (common/proctitle.c), or its argv in the instant
+            # between the spawn and the title.
+            if argv[0].startswith(b"openclaw-gateway: %s worker" %
+                                  role.encode()) or \
+                    argv[1:3] == [b"__worker", role.encode()]:
                 return pid
         return None
 
