@@ -129,8 +129,24 @@ static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
 }
 
 /*
+ * stdout and stderr are one file: the same terminal, pipe or journal
+ * stream.  An error said on stderr is then not logged on stdout too.
+ */
+int
+master_stderr_is_stdout(void)
+{
+	struct stat out, err;
+
+	if (fstat(STDOUT_FILENO, &out) == -1 ||
+	    fstat(STDERR_FILENO, &err) == -1)
+		return 0;
+	return out.st_dev == err.st_dev && out.st_ino == err.st_ino;
+}
+
+/*
  * A fatal startup error: one line on stderr naming the cause, and the
- * same in the log file once there is one.
+ * same in the log file once there is one; on stdout too when stdout is
+ * not where stderr goes (a log collector of its own).
  */
 void
 master_fail(struct master *m, int status, const char *fmt, ...)
@@ -143,7 +159,9 @@ master_fail(struct master *m, int status, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "openclaw gateway: %s\n", msg);
 	fflush(stderr);
-	if (log_file_fd() != -1)
+	if (log_file_fd() != -1 && master_stderr_is_stdout())
+		log_errorx_file("%s", msg);
+	else if (log_file_fd() != -1)
 		log_errorx("%s", msg);
 	if (m != NULL && m->m_forked)
 		proc_kill_all(m, SIGKILL);

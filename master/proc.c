@@ -709,8 +709,14 @@ proc_exited(struct master *m, struct proc *p, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
 	    m->m_state != MASTER_STOPPING) {
 		/* Respawning would only fail the same way, forever. */
-		log_errorx("worker %s failed on its configuration; stopping",
-		    role_name(p->p_role));
+		if (master_stderr_is_stdout())
+			log_errorx_file("worker %s failed on its configuration; "
+			                "stopping",
+			    role_name(p->p_role));
+		else
+			log_errorx("worker %s failed on its configuration; "
+			           "stopping",
+			    role_name(p->p_role));
 		fprintf(stderr,
 		    "openclaw gateway: worker %s failed on its "
 		    "configuration (exit status %d); see the log\n",

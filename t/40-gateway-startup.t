@@ -97,6 +97,19 @@ with Gateway(config={"gateway": {"mode": "remote"}}) as gw:
     ok(gw.wait_ready(), "--allow-unconfigured starts it")
     is_(gw.stop(), 0, "and it stops with 0")
 
+# stdout and stderr one pipe, as on a terminal or in the journal: the
+# error is said once (stderr), and the log file still has it.
+with Gateway(config={"gateway": {"mode": "remote"}}) as gw:
+    rc, out, err = run_gateway(gw, merged=True)
+    is_(rc, 78, "one output for both: exit 78")
+    is_(out.count("is not \"local\""), 1,
+        "one output for both: the error once (%r)" % out)
+    lines = [l for l in gw.log_lines() if l.get("level") == "error"]
+    is_(len(lines), 1, "one output for both: the log file has it")
+    rc, out, err = run_gateway(gw)
+    ok("is not \"local\"" in err and "is not \"local\"" in out,
+       "stdout apart from stderr: both get the error")
+
 with Gateway(raw_config='{"gateway": {"auth": {"token": "x"}}}') as gw:
     rc, out, err = fails(gw, 78, name="gateway.mode missing")
     like(one_line(err, "gateway.mode missing"), "gateway.mode",
