@@ -236,28 +236,6 @@ log_vemit(enum log_level lvl, const char *fmt, va_list ap, int with_errno)
 	errno = saved;
 }
 
-/*
- * An error line for the log file alone: the caller has just said the
- * same on stderr, and stdout is that very file (a terminal, the
- * journal), where a second copy would only be noise (master_fail).
- */
-void
-log_errorx_file(const char *fmt, ...)
-{
-	char    msg[LOG_LINE_MAX], ts[40];
-	va_list ap;
-	int     saved = errno;
-
-	if (log_fd == -1)
-		return;
-	va_start(ap, fmt);
-	log_message(msg, sizeof(msg), fmt, ap, 0, saved);
-	va_end(ap);
-	log_timestamp(ts, sizeof(ts));
-	log_file_line(ts, LOG_LVL_ERROR, msg);
-	errno = saved;
-}
-
 void
 log_reports(void)
 {

@@ -98,7 +98,6 @@ void log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* As log_warnx, with ": strerror(errno)" appended. */
 void log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
-void log_errorx_file(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Log and exit(status); only where a process ends. */
 void fatalx(int status, const char *, ...)
     __attribute__((format(printf, 2, 3), noreturn));

@@ -709,18 +709,13 @@ proc_exited(struct master *m, struct proc *p, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
 	    m->m_state != MASTER_STOPPING) {
 		/* Respawning would only fail the same way, forever. */
-		if (master_stderr_is_stdout())
-			log_errorx_file("worker %s failed on its configuration; "
-			                "stopping",
-			    role_name(p->p_role));
-		else
-			log_errorx("worker %s failed on its configuration; "
-			           "stopping",
-			    role_name(p->p_role));
-		fprintf(stderr,
-		    "openclaw gateway: worker %s failed on its "
-		    "configuration (exit status %d); see the log\n",
-		    role_name(p->p_role), EXIT_CONFIG);
+		log_errorx("worker %s failed on its configuration; stopping",
+		    role_name(p->p_role));
+		if (!master_stderr_is_stdout())
+			fprintf(stderr,
+			    "openclaw gateway: worker %s failed on its "
+			    "configuration (exit status %d); see the log\n",
+			    role_name(p->p_role), EXIT_CONFIG);
 		proc_release(p);
 		master_stop(m, EXIT_CONFIG, "gateway stopping");
 		return;
