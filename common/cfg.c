@@ -122,6 +122,7 @@ config_free(struct gw_config *cfg)
 	free(cfg->path);
 	free(cfg->state_dir);
 	free(cfg->hash);
+	free(cfg->canvas_listen_error);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -442,6 +443,9 @@ config_to_json(const struct gw_config *cfg)
 	if (cfg->hash != NULL)
 		json_object_object_add(o, "$hash",
 		    json_object_new_string(cfg->hash));
+	if (cfg->canvas_listen_error != NULL)
+		json_object_object_add(o, "$canvasListenError",
+		    json_object_new_string(cfg->canvas_listen_error));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		switch (k->type) {
 		case CFG_INT:
@@ -488,6 +492,8 @@ config_from_json(struct gw_config *cfg, struct json_object *o)
 		cfg->exists = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "$hash", &v))
 		cfg->hash = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "$canvasListenError", &v))
+		cfg->canvas_listen_error = xstrdup(json_object_get_string(v));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		if (!json_object_object_get_ex(o, k->path, &v))
 			continue;

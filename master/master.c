@@ -130,7 +130,7 @@ static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
 
 /*
  * stdout and stderr are one file: the same terminal, pipe or journal
- * stream.  An error said on stderr is then not logged on stdout too.
+ * stream.  An error logged on stdout is then not said on stderr too.
  */
 int
 master_stderr_is_stdout(void)
@@ -144,25 +144,26 @@ master_stderr_is_stdout(void)
 }
 
 /*
- * A fatal startup error: one line on stderr naming the cause, and the
- * same in the log file once there is one; on stdout too when stdout is
- * not where stderr goes (a log collector of its own).
+ * A fatal startup error: once there is a log file, an error line (on
+ * stdout and in the file); on stderr, one line naming the cause, unless
+ * stderr is stdout, where the line has just been printed.
  */
 void
 master_fail(struct master *m, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char    msg[1024];
+	int     logged = log_file_fd() != -1;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "openclaw gateway: %s\n", msg);
-	fflush(stderr);
-	if (log_file_fd() != -1 && master_stderr_is_stdout())
-		log_errorx_file("%s", msg);
-	else if (log_file_fd() != -1)
+	if (logged)
 		log_errorx("%s", msg);
+	if (!logged || !master_stderr_is_stdout()) {
+		fprintf(stderr, "openclaw gateway: %s\n", msg);
+		fflush(stderr);
+	}
 	if (m != NULL && m->m_forked)
 		proc_kill_all(m, SIGKILL);
 	exit(status);
@@ -527,7 +528,9 @@ master_log_listening(struct master *m)
 	    (long)m->m_pid);
 	if (m->m_canvas)
 		log_info("canvas host on http://%s:%d" CANVAS_PREFIX "/",
-		    m->m_host, m->m_canvas_port);
+		    m->m_host,
+		    listen_fd(m, LISTEN_CANVAS) != -1 ? m->m_canvas_port :
+		                                        m->m_port);
 }
 
 /*
