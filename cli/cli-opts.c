@@ -27,6 +27,8 @@ static const struct cli_opt cli_opts[] = {
 	{ "timeout", 1, CLI_OPT_CONN },
 	{ "json", 0, CLI_OPT_CONN },
 	{ "expect-final", 0, CLI_OPT_EXPECT_FINAL },
+	{ "show", 0, CLI_OPT_SHOW },
+	{ "no-open", 0, CLI_OPT_NO_OPEN },
 	{ "help", 0, 0 }, /* every command */
 	{ NULL, 0, 0 },
 };
@@ -94,6 +96,10 @@ cli_opt_set(struct cli_args *a, const char *name, const char *val)
 		a->conn.json = 1;
 	else if (strcmp(name, "expect-final") == 0)
 		a->expect_final = 1;
+	else if (strcmp(name, "show") == 0)
+		a->show = 1;
+	else if (strcmp(name, "no-open") == 0)
+		a->no_open = 1;
 	return 0;
 }
 

@@ -17,11 +17,13 @@
 
 /* cli_cmd.options: what the shared parser accepts for a command */
 #define CLI_OPT_CONN \
-	0x1                      /* --url --port --token --password
+	0x1                       /* --url --port --token --password
 					   --timeout --json */
-#define CLI_OPT_METHOD       0x2 /* one positional <method> */
-#define CLI_OPT_PARAMS       0x4 /* --params JSON */
-#define CLI_OPT_EXPECT_FINAL 0x8 /* --expect-final */
+#define CLI_OPT_METHOD       0x2  /* one positional <method> */
+#define CLI_OPT_PARAMS       0x4  /* --params JSON */
+#define CLI_OPT_EXPECT_FINAL 0x8  /* --expect-final */
+#define CLI_OPT_SHOW         0x10 /* --show */
+#define CLI_OPT_NO_OPEN      0x20 /* --no-open */
 
 /* cli_cmd.flags */
 #define CLI_CMD_DEFAULT \
@@ -51,6 +53,8 @@ struct cli_args {
 	const char          *method; /* CLI_OPT_METHOD */
 	const char          *params; /* --params, NULL if absent */
 	int                  expect_final;
+	int                  show;    /* CLI_OPT_SHOW */
+	int                  no_open; /* CLI_OPT_NO_OPEN */
 };
 
 /* cli-cmd.c: the command table and the dispatch */
@@ -80,6 +84,10 @@ int  cmd_gateway_call(const struct cli_cmd *, int, char **);
 void cmd_gateway_call_usage(FILE *, int);
 int  cmd_gateway_health(const struct cli_cmd *, int, char **);
 void cmd_gateway_health_usage(FILE *, int);
+int  cmd_gateway_auth_token(const struct cli_cmd *, int, char **);
+void cmd_gateway_auth_token_usage(FILE *, int);
+int  cmd_dashboard(const struct cli_cmd *, int, char **);
+void cmd_dashboard_usage(FILE *, int);
 int  cmd_worker(const struct cli_cmd *, int, char **);
 
 #endif
