@@ -16,7 +16,9 @@
  *     connections wait in the backlog until http takes them;
  *  7. workers spawned, in the role table's order, as
  *     `openclaw __worker <role>` with the master channel on fd 3
- *     (WORKER_MASTER_FD).
+ *     (WORKER_MASTER_FD); each then titles itself "openclaw-gateway:
+ *     <role> worker (gen N)" (common/proctitle.c), as the master titles
+ *     itself after the flags.
  *
  * Messages on each master channel, master -> worker, in this order:
  *  IMSG_HELLO	struct imsg_hello (IPC_VERSION, role, generation, master
