@@ -27,6 +27,13 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "logs", "logs [--follow] [...]", "tail the gateway's log file",
 	    "logs [--follow] [--limit N] [--json] [options]", 0,
 	    CLI_OPT_CONN | CLI_OPT_LOGS, cmd_logs, cmd_logs_usage },
+	{ "gateway auth-token", "gateway auth-token",
+	    "print the gateway token of the config",
+	    "gateway auth-token [--show]", 0, CLI_OPT_SHOW,
+	    cmd_gateway_auth_token, cmd_gateway_auth_token_usage },
+	{ "dashboard", "dashboard [--json]", "print the dashboard URL", NULL, 0,
+	    CLI_OPT_CONN | CLI_OPT_NO_OPEN, cmd_dashboard,
+	    cmd_dashboard_usage },
 	{ "__worker", NULL, NULL, NULL, 0, 0, cmd_worker, NULL },
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

@@ -35,6 +35,8 @@ static const struct cli_opt cli_opts[] = {
 	{ "utc", 0, CLI_OPT_LOGS },
 	{ "local-time", 0, CLI_OPT_LOGS },
 	{ "no-color", 0, CLI_OPT_LOGS },
+	{ "show", 0, CLI_OPT_SHOW },
+	{ "no-open", 0, CLI_OPT_NO_OPEN },
 	{ "help", 0, 0 }, /* every command */
 	{ NULL, 0, 0 },
 };
@@ -128,6 +130,10 @@ cli_opt_set(struct cli_args *a, const char *name, const char *val)
 		a->conn.json = 1;
 	else if (strcmp(name, "expect-final") == 0)
 		a->expect_final = 1;
+	else if (strcmp(name, "show") == 0)
+		a->show = 1;
+	else if (strcmp(name, "no-open") == 0)
+		a->no_open = 1;
 	else
 		return cli_opt_set_logs(a, name, val);
 	return 0;

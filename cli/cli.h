@@ -17,14 +17,16 @@
 
 /* cli_cmd.options: what the shared parser accepts for a command */
 #define CLI_OPT_CONN \
-	0x1                      /* --url --port --token --password
+	0x1                       /* --url --port --token --password
 					   --timeout --json */
-#define CLI_OPT_METHOD       0x2 /* one positional <method> */
-#define CLI_OPT_PARAMS       0x4 /* --params JSON */
-#define CLI_OPT_EXPECT_FINAL 0x8 /* --expect-final */
+#define CLI_OPT_METHOD       0x2  /* one positional <method> */
+#define CLI_OPT_PARAMS       0x4  /* --params JSON */
+#define CLI_OPT_EXPECT_FINAL 0x8  /* --expect-final */
 #define CLI_OPT_LOGS \
 	0x10 /* --follow --limit --max-bytes --interval
 	        --plain --utc --local-time --no-color */
+#define CLI_OPT_SHOW    0x20 /* --show */
+#define CLI_OPT_NO_OPEN 0x40 /* --no-open */
 
 /* cli_cmd.flags */
 #define CLI_CMD_DEFAULT \
@@ -60,6 +62,8 @@ struct cli_args {
 	long                 logs_interval;
 	int                  logs_plain;
 	int                  logs_utc;
+	int                  show;    /* CLI_OPT_SHOW */
+	int                  no_open; /* CLI_OPT_NO_OPEN */
 };
 
 /* cli-cmd.c: the command table and the dispatch */
@@ -89,6 +93,10 @@ int  cmd_gateway_call(const struct cli_cmd *, int, char **);
 void cmd_gateway_call_usage(FILE *, int);
 int  cmd_gateway_health(const struct cli_cmd *, int, char **);
 void cmd_gateway_health_usage(FILE *, int);
+int  cmd_gateway_auth_token(const struct cli_cmd *, int, char **);
+void cmd_gateway_auth_token_usage(FILE *, int);
+int  cmd_dashboard(const struct cli_cmd *, int, char **);
+void cmd_dashboard_usage(FILE *, int);
 int  cmd_worker(const struct cli_cmd *, int, char **);
 int  cmd_logs(const struct cli_cmd *, int, char **);
 void cmd_logs_usage(FILE *, int);

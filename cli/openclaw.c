@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "cli/cli.h"
 
 static void
@@ -55,6 +56,8 @@ main(int argc, char **argv)
 	int         rv;
 
 	std_fds_open();
+	/* Before anything keeps a pointer into argv or environ. */
+	proctitle_init(argc, argv);
 	if (argc < 2) {
 		usage(stdout);
 		return EXIT_OK;

@@ -126,6 +126,7 @@ config_free(struct gw_config *cfg)
 	free(cfg->file_secret_key);
 	config_strlist_free(&cfg->warnings);
 	config_strlist_free(&cfg->unused);
+	free(cfg->canvas_listen_error);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -567,6 +568,9 @@ config_to_json(const struct gw_config *cfg)
 	if (cfg->hash != NULL)
 		json_object_object_add(o, "$hash",
 		    json_object_new_string(cfg->hash));
+	if (cfg->canvas_listen_error != NULL)
+		json_object_object_add(o, "$canvasListenError",
+		    json_object_new_string(cfg->canvas_listen_error));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		switch (k->type) {
 		case CFG_INT:
@@ -613,6 +617,8 @@ config_from_json(struct gw_config *cfg, struct json_object *o)
 		cfg->exists = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "$hash", &v))
 		cfg->hash = xstrdup(json_object_get_string(v));
+	if (json_object_object_get_ex(o, "$canvasListenError", &v))
+		cfg->canvas_listen_error = xstrdup(json_object_get_string(v));
 	for (k = cfg_keys; k->path != NULL; k++) {
 		if (!json_object_object_get_ex(o, k->path, &v))
 			continue;

@@ -60,6 +60,8 @@ struct gw_config {
 	char *state_dir;
 	int   exists; /* the file existed when loaded */
 	char *hash;   /* sha256 hex of the file as loaded */
+	/* Set by the master: why the canvas port is not listening. */
+	char *canvas_listen_error;
 
 	char          *mode; /* gateway.mode */
 	long           port;

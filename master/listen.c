@@ -10,11 +10,14 @@
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/net.h"
+#include "common/xmalloc.h"
+#include "protocol/http-paths.h"
 #include "master/master.h"
 
 static int
@@ -38,19 +41,31 @@ listen_open(struct master *m, enum listener_kind kind, int port, char *err,
 }
 
 /*
- * Bind the main port, then the canvas port if the canvas is wanted;
- * either may already be there, passed by the service manager
- * (activate.c).
+ * Bind the main port, then the canvas port if the canvas is wanted,
+ * unless the service manager passed them (activate.c).  A
+ * canvas port that cannot be bound (taken by another program, or below
+ * 1024) is not worth refusing to start for: the main port serves the
+ * canvas under CANVAS_PREFIX all the same.  It is a warning, and the
+ * workers learn why from their config (health's canvasHost says so).
  */
 int
 listen_open_all(struct master *m, char *err, size_t errlen)
 {
+	char why[512];
+
 	if (listen_fd(m, LISTEN_MAIN) == -1 &&
 	    listen_open(m, LISTEN_MAIN, m->m_port, err, errlen) == -1)
 		return -1;
-	if (m->m_canvas && listen_fd(m, LISTEN_CANVAS) == -1 &&
-	    listen_open(m, LISTEN_CANVAS, m->m_canvas_port, err, errlen) == -1)
-		return -1;
+	free(m->m_cfg.canvas_listen_error);
+	m->m_cfg.canvas_listen_error = NULL;
+	if (!m->m_canvas || listen_fd(m, LISTEN_CANVAS) != -1 ||
+	    listen_open(m, LISTEN_CANVAS, m->m_canvas_port, why, sizeof(why)) ==
+	        0)
+		return 0;
+	log_warnx("canvas port %d: %s; the canvas is served on the main port "
+	          "%d only, under " CANVAS_PREFIX "/",
+	    m->m_canvas_port, why, m->m_port);
+	m->m_cfg.canvas_listen_error = xstrdup(why);
 	return 0;
 }
 

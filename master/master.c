@@ -21,7 +21,9 @@
  *     backlog until http takes them;
  *  7. workers spawned, in the role table's order, as
  *     `openclaw __worker <role>` with the master channel on fd 3
- *     (WORKER_MASTER_FD).
+ *     (WORKER_MASTER_FD); each then titles itself "openclaw-gateway:
+ *     <role> worker (gen N)" (common/proctitle.c), as the master titles
+ *     itself after the flags.
  * `gateway --check` runs steps 1-5 without their side effects (no log
  * file, no lock, no first-run write; a missing config is taken as the
  * one the first run would write), prints each unknown key and
@@ -85,6 +87,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -150,26 +153,44 @@ static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
 }
 
 /*
- * A fatal startup error: one line on stderr naming the cause, and the
- * same in the log file once there is one.
+ * stdout and stderr are one file: the same terminal, pipe or journal
+ * stream.  An error logged on stdout is then not said on stderr too.
+ */
+int
+master_stderr_is_stdout(void)
+{
+	struct stat out, err;
+
+	if (fstat(STDOUT_FILENO, &out) == -1 ||
+	    fstat(STDERR_FILENO, &err) == -1)
+		return 0;
+	return out.st_dev == err.st_dev && out.st_ino == err.st_ino;
+}
+
+/*
+ * A fatal startup error: once there is a log file, an error line (on
+ * stdout and in the file); on stderr, one line naming the cause, unless
+ * stderr is stdout, where the line has just been printed.
  */
 void
 master_fail(struct master *m, int status, const char *fmt, ...)
 {
 	va_list ap;
 	char    msg[1024];
+	int     logged = log_file_fd() != -1;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "openclaw gateway: %s\n", msg);
+	if (logged)
+		log_errorx("%s", msg);
+	if (!logged || !master_stderr_is_stdout())
+		fprintf(stderr, "openclaw gateway: %s\n", msg);
 	if (master_checking) {
 		fprintf(stderr, "configuration test failed\n");
 		status = EXIT_CONFIG;
 	}
 	fflush(stderr);
-	if (log_file_fd() != -1)
-		log_errorx("%s", msg);
 	if (m != NULL && m->m_forked)
 		proc_kill_all(m, SIGKILL);
 	exit(status);
@@ -265,6 +286,35 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 	if ((o->token != NULL || o->token_file != NULL) &&
 	    (o->password != NULL || o->password_file != NULL))
 		master_usage_error("use a token or a password, not both");
+}
+
+/*
+ * "openclaw-gateway: master process openclaw gateway --port 1234" in ps,
+ * as nginx's "nginx: master process /usr/sbin/nginx": the workers'
+ * titles say "openclaw-gateway: <role> worker", and `pgrep -f 'openclaw
+ * gateway'` still finds the master alone.  argv[0] is "gateway" or
+ * "run"; a --token or --password value is already wiped.
+ */
+static void
+master_title(int argc, char **argv)
+{
+	char   args[200];
+	size_t len = 0;
+	int    i, n;
+
+	args[0] = '\0';
+	if (strcmp(argv[0], "run") == 0)
+		len = (size_t)snprintf(args, sizeof(args), " run");
+	for (i = 1; i < argc && len < sizeof(args); i++) {
+		n = snprintf(args + len, sizeof(args) - len, " %s", argv[i]);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	proctitle_set(NULL,
+	    "openclaw-gateway: master process openclaw "
+	    "gateway%s",
+	    args);
 }
 
 /*
@@ -568,7 +618,9 @@ master_log_listening(struct master *m)
 	    (long)m->m_pid);
 	if (m->m_canvas)
 		log_info("canvas host on http://%s:%d" CANVAS_PREFIX "/",
-		    m->m_host, m->m_canvas_port);
+		    m->m_host,
+		    listen_fd(m, LISTEN_CANVAS) != -1 ? m->m_canvas_port :
+		                                        m->m_port);
 }
 
 /*
@@ -808,6 +860,7 @@ master_main(int argc, char **argv)
 
 	master_getopt(argc, argv, &o);
 	master_checking = o.check;
+	master_title(argc, argv);
 	/* A log file over RLIMIT_FSIZE: a short write, counted, not death. */
 	signal(SIGXFSZ, SIG_IGN);
 	log_init("gateway", o.verbose);

@@ -118,6 +118,7 @@ void master_fail(struct master *, int, const char *, ...)
 void master_stop(struct master *, int, const char *);
 void master_check_ready(struct master *);
 void master_check_done(struct master *);
+int  master_stderr_is_stdout(void);
 
 /* proc.c */
 int  proc_exe_init(struct master *);

@@ -730,10 +730,11 @@ proc_exited(struct master *m, struct proc *p, int status)
 		/* Respawning would only fail the same way, forever. */
 		log_errorx("worker %s failed on its configuration; stopping",
 		    role_name(p->p_role));
-		fprintf(stderr,
-		    "openclaw gateway: worker %s failed on its "
-		    "configuration (exit status %d); see the log\n",
-		    role_name(p->p_role), EXIT_CONFIG);
+		if (!master_stderr_is_stdout())
+			fprintf(stderr,
+			    "openclaw gateway: worker %s failed on its "
+			    "configuration (exit status %d); see the log\n",
+			    role_name(p->p_role), EXIT_CONFIG);
 		proc_release(p);
 		master_stop(m, EXIT_CONFIG, "gateway stopping");
 		return;

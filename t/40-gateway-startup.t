@@ -97,6 +97,19 @@ with Gateway(config={"gateway": {"mode": "remote"}}) as gw:
     ok(gw.wait_ready(), "--allow-unconfigured starts it")
     is_(gw.stop(), 0, "and it stops with 0")
 
+# stdout and stderr one pipe, as on a terminal or in the journal: the
+# error is said once (its log line), and the log file has it too.
+with Gateway(config={"gateway": {"mode": "remote"}}) as gw:
+    rc, out, err = run_gateway(gw, merged=True)
+    is_(rc, 78, "one output for both: exit 78")
+    is_(out.count("is not \"local\""), 1,
+        "one output for both: the error once (%r)" % out)
+    lines = [l for l in gw.log_lines() if l.get("level") == "error"]
+    is_(len(lines), 1, "one output for both: the log file has it")
+    rc, out, err = run_gateway(gw)
+    ok("is not \"local\"" in err and "is not \"local\"" in out,
+       "stdout apart from stderr: both get the error")
+
 with Gateway(raw_config='{"gateway": {"auth": {"token": "x"}}}') as gw:
     rc, out, err = fails(gw, 78, name="gateway.mode missing")
     like(one_line(err, "gateway.mode missing"), "gateway.mode",
@@ -246,11 +259,37 @@ with Gateway() as gw:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", gw.port + 4))
     s.listen(1)
-    rc, out, err = fails(gw, 1, name="canvas port in use")
-    like(one_line(err, "canvas port in use"), "127.0.0.1:%d" % (gw.port + 4),
-         "message names the canvas address")
-    ok(not port_listening(gw.port), "main port not left listening")
+    # Not worth refusing to start: the main port serves the canvas too.
+    gw.canvas_index(b"canvas on the main port")
+    port = gw.port
+    gw.start()
+    ok(gw.wait_ready() and gw.port == port,
+       "canvas port in use: the gateway starts on its port (%d, then %d)" %
+       (port, gw.port))
+    warn = [l for l in gw.output().splitlines() if " warn " in l and
+            "canvas port %d" % (gw.port + 4) in l and "in use" in l]
+    is_(len(warn), 1, "canvas port in use: one warning naming the port and "
+        "the cause")
+    st, h, body = http_get(gw.port, "/__openclaw__/canvas/")
+    is_((st, body), (200, b"canvas on the main port"),
+        "canvas port in use: the main port serves the canvas")
+    ws = operator(gw)
+    h = ws.request("health").get("payload") or {}
+    c = h.get("canvasHost") or {}
+    is_((c.get("port"), c.get("listening")), (gw.port + 4, False),
+        "canvas port in use: health says the canvas port is not listening")
+    like(c.get("error", ""), "in use", "... and why")
+    ws.close()
+    is_(gw.stop(), 0, "canvas port in use: stops with 0")
     s.close()
+
+with Gateway() as gw:
+    gw.start()
+    ws = operator(gw)
+    c = (ws.request("health").get("payload") or {}).get("canvasHost") or {}
+    is_(c, {"port": gw.port + 4, "listening": True},
+        "canvas port free: health says it listens")
+    ws.close()
 
 with Gateway() as gw:
     rc, out, err = fails(gw, 78, name="OPENCLAW_GATEWAY_PORT=abc",

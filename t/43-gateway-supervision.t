@@ -3,6 +3,8 @@
 # its signal logged); the listening socket stays open, so connections made
 # meanwhile wait instead of being refused; presence lives in shared memory
 # and survives a ws crash; workers die with the master, even on kill -9.
+# Every process carries a readable name (ps, top, pgrep, ss), a respawned
+# worker too.
 import os, re, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
@@ -232,6 +234,58 @@ for role, name, probe in (
             new_pid(gw, role, old)
         is_(good, 3, "%s down: %s made at once is served (3 rounds)" %
             (role, name))
+
+# ---------------------------------------------------------------- process names
+def title(pid):
+    return proc_file(pid, "cmdline").rstrip(b"\0").replace(b"\0", b" ") \
+        .decode("utf-8", "replace")
+
+
+def comm(pid):
+    return proc_file(pid, "comm").decode("utf-8", "replace").strip()
+
+
+def pgrep_f(pattern, parent=None):
+    argv = ["pgrep", "-f", pattern]
+    if parent is not None:
+        argv[1:1] = ["-P", str(parent)]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, timeout=10)
+    return sorted(int(x) for x in r.stdout.split())
+
+
+def names_ok(gw, name):
+    """Each worker: its title with its role and generation, its comm."""
+    for role in ("ws", "http", "canvas"):
+        pids = pgrep_f(r"^openclaw-gateway: %s worker \(gen 1\)$" % role,
+                       gw.proc.pid)
+        is_(len(pids), 1, "%s: pgrep -f finds the %s worker by its title "
+            "(%s)" % (name, role, [title(p) for p in gw.children()]))
+        if pids:
+            is_(comm(pids[0]), "openclaw-" + role,
+                "%s: the %s worker's comm (top, ss -p)" % (name, role))
+
+
+with Gateway() as gw:
+    gw.start()
+    master = gw.proc.pid
+    ok(title(master).startswith(
+        "openclaw-gateway: master process openclaw gateway --port %d" %
+        gw.port), "the master's title (%s)" % title(master))
+    ok(master in pgrep_f("openclaw gateway"),
+       "pgrep -f 'openclaw gateway' finds the master")
+    is_([p for p in pgrep_f("openclaw gateway") if p in gw.children()], [],
+        "... and no worker")
+    names_ok(gw, "names")
+    is_(pgrep_f("ws worker", master), [gw.worker_pid("ws")],
+        "pgrep -f 'ws worker' finds the ws worker")
+    ss = subprocess.run(["ss", "-Hltnp", "sport = :%d" % gw.port],
+                        stdout=subprocess.PIPE, timeout=10).stdout.decode()
+    like(ss, '"openclaw-http"', "ss -ltnp names the http worker on the port")
+    for role in ("ws", "canvas"):
+        kill_and_wait(gw, role, "names after a %s respawn" % role)
+    # The new one names itself from its first instants; wait for it ready.
+    ok(wait_for(lambda: ws_ok(gw), 10), "names: ws serves again")
+    names_ok(gw, "after respawns")
 
 # ---------------------------------------------------------------- kill -9 master
 with Gateway() as gw:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # The CLI: --version, `gateway call`, `gateway health`, their --json
 # output, exit statuses (0 ok, 1 failure, 2 usage) and defaults taken from
-# the state dir's config.
+# the state dir's config; `gateway auth-token` and `dashboard`.
 import os, re, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
@@ -27,7 +27,8 @@ ok(re.match(r"^openclaw \d+\.\d+\.\d+\S*\n?$", out),
 rc2, out2, err2 = run_cli(["-V"])
 is_((rc2, out2), (0, out), "-V is --version")
 for args in (["--help"], ["gateway", "call", "--help"],
-             ["gateway", "health", "--help"]):
+             ["gateway", "health", "--help"],
+             ["gateway", "auth-token", "--help"], ["dashboard", "--help"]):
     rc, out, err = run_cli(args)
     is_(rc, 0, "%s exit 0" % " ".join(args))
     like(out.lower(), "usage", "%s prints usage on stdout" % " ".join(args))
@@ -40,7 +41,7 @@ ok("__worker" not in out, "... but not the internal __worker")
 rc, out, err = run_cli(["gateway", "help"])
 is_((rc, err), (0, ""), "gateway help: exit 0, nothing on stderr")
 is_(re.findall(r"^\s*(?:usage: )?openclaw gateway (\S+)", out, re.M),
-    ["[run]", "call", "health"],
+    ["[run]", "call", "health", "auth-token"],
     "gateway help: one usage line per gateway command")
 rc, out, err = run_cli(["__worker"])
 is_((rc, out), (2, ""), "__worker without a role: exit 2")
@@ -196,5 +197,54 @@ is_(rc, 1, "silent server: exit 1")
 like(err.lower(), "timeout", "silent server: says timeout")
 ok(dt < 5, "silent server: --timeout 1000 honoured (%.1f s)" % dt)
 s.close()
+
+# ---------------------------------------------------------------- auth-token
+CPORT = free_port()
+with Gateway(token="tok-" + uuid.uuid4().hex,
+             config={"gateway": {"port": CPORT}}) as gw:
+    e = cli_env(gw)
+    rc, out, err = run_cli(["gateway", "auth-token"], env=e)
+    is_((rc, out, err), (0, gw.token + "\n", ""),
+        "gateway auth-token: the config's token alone on its line")
+    rc, out, err = run_cli(["gateway", "auth-token", "--show"], env=e)
+    is_((rc, out), (0, gw.token + "\n"), "... --show as the stock CLI")
+    e2 = cli_env(gw, env={"OPENCLAW_GATEWAY_TOKEN": "from-env"})
+    rc, out, err = run_cli(["gateway", "auth-token"], env=e2)
+    is_((rc, out), (0, "from-env\n"),
+        "gateway auth-token: OPENCLAW_GATEWAY_TOKEN over the config")
+    rc, out, err = run_cli(["gateway", "auth-token", "--bogus"], env=e)
+    is_((rc, out), (2, ""), "gateway auth-token --bogus: exit 2")
+    # dashboard: this gateway's URL; the token only in --json's url
+    rc, out, err = run_cli(["dashboard"], env=e)
+    is_(rc, 0, "dashboard: exit 0")
+    like(out, "Dashboard URL: http://127.0.0.1:%d/\n" % CPORT,
+         "dashboard: the URL on the config's port")
+    ok(gw.token not in out + err, "dashboard: no token on the terminal")
+    rc, out, err = run_cli(["dashboard", "--json", "--no-open"], env=e)
+    d = as_json(out, "dashboard --json") or {}
+    is_((rc, d.get("ok"), d.get("httpUrl"), d.get("wsUrl"), d.get("port"),
+         d.get("tokenIncluded")),
+        (0, True, "http://127.0.0.1:%d/" % CPORT,
+         "ws://127.0.0.1:%d" % CPORT, CPORT, True),
+        "dashboard --json: httpUrl, wsUrl, port")
+    is_(d.get("url"), "http://127.0.0.1:%d/#token=%s" % (CPORT, gw.token),
+        "dashboard --json: url with #token=")
+    rc, out, err = run_cli(["dashboard", "--port", "4321"], env=e)
+    like(out, "Dashboard URL: http://127.0.0.1:4321/", "dashboard --port")
+
+for how, kw, want in (
+        ("password mode", {"token": None, "config": {"gateway": {"auth": {
+            "mode": "password", "password": "pw-secret"}}}}, "password"),
+        ("no token", {"token": None}, "gateway.auth.token")):
+    with Gateway(**kw) as gw:
+        rc, out, err = run_cli(["gateway", "auth-token"], env=cli_env(gw))
+        is_((rc, out), (1, ""), "gateway auth-token, %s: exit 1, nothing "
+            "on stdout" % how)
+        like(err, want, "... and says why (%s)" % err.strip())
+        ok("pw-secret" not in err, "... without the password")
+
+with Gateway(raw_config="{gateway: nope") as gw:
+    rc, out, err = run_cli(["gateway", "auth-token"], env=cli_env(gw))
+    is_((rc, out), (78, ""), "gateway auth-token, bad config: exit 78")
 
 done_testing()

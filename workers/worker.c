@@ -18,6 +18,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/proctitle.h"
 #include "common/shm.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -64,6 +65,25 @@ worker_get_u32(const struct ipc_msg *m, uint32_t *v)
 	return 0;
 }
 
+/*
+ * "openclaw-gateway: ws worker (gen 3)" in ps and pgrep -f, and
+ * "openclaw-ws" in top and ss -p, rather than "exe"; gen 0: not known
+ * yet (before HELLO).
+ */
+static void
+worker_title(struct worker *w, uint32_t gen)
+{
+	const char *role = role_name((uint32_t)w->role);
+	char        comm[16];
+
+	snprintf(comm, sizeof(comm), "openclaw-%s", role);
+	if (gen == 0)
+		proctitle_set(comm, "openclaw-gateway: %s worker", role);
+	else
+		proctitle_set(comm, "openclaw-gateway: %s worker (gen %u)",
+		    role, gen);
+}
+
 static int
 worker_on_hello(struct worker *w, const struct ipc_msg *m)
 {
@@ -83,6 +103,7 @@ worker_on_hello(struct worker *w, const struct ipc_msg *m)
 		log_warnx("master %u is gone", w->hello.master_pid);
 		worker_exit(w, EXIT_RUNTIME);
 	}
+	worker_title(w, w->hello.generation);
 	return 0;
 }
 
@@ -462,6 +483,7 @@ worker_main(const char *role)
 	memset(&w, 0, sizeof(w));
 	w.ops = r->r_ops;
 	w.role = (int)r->r_role;
+	worker_title(&w, 0);
 	for (i = 0; i < LISTEN_MAX; i++)
 		w.listen_fd[i] = -1;
 	for (i = 0; i < ROLE_MAX; i++)

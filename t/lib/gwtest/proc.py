@@ -278,8 +278,11 @@ class Gateway:
                     argv = f.read().split(b"\0")
             except OSError:
                 continue
-            if len(argv) >= 3 and argv[1] == b"__worker" and \
-                    argv[2].decode() == role:
+            # Its title (common/proctitle.c), or its argv in the instant
+            # between the spawn and the title.
+            if argv[0].startswith(b"openclaw-gateway: %s worker" %
+                                  role.encode()) or \
+                    argv[1:3] == [b"__worker", role.encode()]:
                 return pid
         return None
 
@@ -337,22 +340,28 @@ def _merge(a, b):
             a[k] = v
 
 
-def run_gateway(gw, args=None, timeout=10, env=None, port=True):
+def run_gateway(gw, args=None, timeout=10, env=None, port=True,
+                merged=False):
     """Run `openclaw gateway [--port P] ARGS` in gw's environment and wait
     for it to exit (for start-up failures).  Returns (rc, stdout, stderr);
-    rc is None when it was still running after timeout (then killed)."""
+    rc is None when it was still running after timeout (then killed).
+    merged: stderr is stdout's pipe (a terminal, the journal); the output
+    is all in stdout."""
     argv = [BIN, "gateway"] + (["--port", str(gw.port)] if port else []) + \
         (args or [])
     e = dict(gw.env)
     e.update(env or {})
     p = subprocess.Popen(argv, env=e, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                         stderr=subprocess.STDOUT if merged else
+                         subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
         out, err = p.communicate(timeout=timeout)
+        err = err or b""
         rc = p.returncode
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
+        err = err or b""
         rc = None
     return rc, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 

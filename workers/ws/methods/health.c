@@ -154,6 +154,27 @@ health_log_drops_json(uint64_t out, uint64_t file)
 	return o;
 }
 
+/*
+ * The canvas host's own port: {port, listening, error?}.  When the
+ * master could not bind it the gateway runs all the same, the canvas
+ * served on the main port only; this says so, and why.  Live answer
+ * only, as logDropped.
+ */
+static struct json_object *
+health_canvas_json(const struct gw_config *cfg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "port",
+	    json_object_new_int64((int64_t)cfg->canvas_port));
+	json_object_object_add(o, "listening",
+	    json_object_new_boolean(cfg->canvas_listen_error == NULL));
+	if (cfg->canvas_listen_error != NULL)
+		json_object_object_add(o, "error",
+		    json_object_new_string(cfg->canvas_listen_error));
+	return o;
+}
+
 struct json_object *
 ws_health_get(struct ws_server *s, int fresh)
 {
@@ -265,6 +286,9 @@ health_answer(struct ws_server *s, struct json_object *h)
 	    json_object_object_add(r, k, json_object_get(v));
 	json_object_object_add(r, "logDropped",
 	    health_log_drops_json(out, file));
+	if (s->w->cfg.canvas_enabled)
+		json_object_object_add(r, "canvasHost",
+		    health_canvas_json(&s->w->cfg));
 	json_object_put(s->health_res);
 	json_object_put(s->health_res_of);
 	s->health_res = r;
