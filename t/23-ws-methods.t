@@ -7,12 +7,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
 # The closed HealthSnapshot, plus what the live answer alone carries
-# (modelRuntime; logDropped, the log lines the gateway lost).
+# (modelRuntime; logDropped, the log lines the gateway lost; canvasHost,
+# whether the canvas port is listening).
 HEALTH_KEYS = {"ok", "ts", "durationMs", "eventLoop", "plugins",
                "contextEngines", "deliveryQueues", "modelPricing",
                "configReload", "channels", "channelOrder", "channelLabels",
                "heartbeatSeconds", "defaultAgentId", "agents", "sessions",
-               "modelRuntime", "logDropped"}
+               "modelRuntime", "logDropped", "canvasHost"}
 PRESENCE_KEYS = {"host", "clientId", "ip", "version", "platform",
                  "deviceFamily", "modelIdentifier", "timeZone", "mode",
                  "lastInputSeconds", "reason", "tags", "text", "ts",
