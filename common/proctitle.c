@@ -31,6 +31,13 @@ extern char **environ;
 
 static char  *title_start; /* the block: argv[0] .. title_end */
 static size_t title_len;
+/*
+ * The environment's heap copies, owned here: unsetenv() takes a string
+ * out of environ without freeing it (socket activation unsets LISTEN_*),
+ * and the copy must not become a leak.  Only ever written: volatile, so
+ * that no optimiser drops it.
+ */
+static char **volatile title_env;
 
 /* Point each of v[0..n) at a heap copy; returns the end of the block. */
 static char *
@@ -64,6 +71,8 @@ proctitle_init(int argc, char **argv)
 	env = xcalloc((size_t)n + 1, sizeof(char *));
 	memcpy(env, environ, (size_t)n * sizeof(char *));
 	end = proctitle_move(env, n, end);
+	title_env = xcalloc((size_t)n + 1, sizeof(char *));
+	memcpy(title_env, env, (size_t)n * sizeof(char *));
 	environ = env;
 	title_start = start;
 	title_len = (size_t)(end - start);
