@@ -754,8 +754,7 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGUSR1:
 	case SIGUSR2:
 		/* SIGUSR2 is SIGUSR1 (the restart), not the default death. */
-		log_warnx("%s: in-place restart not implemented yet",
-		    sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+		master_restart(m, sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
 		break;
 	}
 }

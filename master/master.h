@@ -133,6 +133,9 @@ void proc_phase_ready(struct master *, uint32_t);
 void proc_cleanup(struct master *);
 int  proc_live(const struct proc *);
 
+/* restart.c */
+void master_restart(struct master *, const char *);
+
 /* watchdog.c */
 void watchdog_start(struct master *);
 void watchdog_stop(struct master *);
