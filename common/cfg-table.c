@@ -123,5 +123,9 @@ const struct cfg_key cfg_keys[] = {
 	    0, 600000, CFG_RELOAD_RESTART, watchdog_ms,
 	    "A worker that leaves the master's ping unanswered this long is "
 	    "killed and respawned; 0 disables."),
+	ROW("commands.restart", CFG_BOOL, "true", NULL, NULL, 0, 0,
+	    CFG_RELOAD_HOT, commands_restart,
+	    "SIGUSR1 (and SIGUSR2) restart the gateway in place; false: they "
+	    "are logged and ignored (config changes still restart)."),
 	{ NULL, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL }
 };

@@ -97,6 +97,7 @@ struct gw_config {
 	long  drain_ms;
 	long  startup_delay_ms;
 	long  watchdog_ms;
+	int   commands_restart;
 	int   file_secret;     /* the file itself holds a secret (not ${VAR}) */
 	char *file_secret_key; /* the first key that holds one */
 

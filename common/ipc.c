@@ -31,6 +31,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 
 #define IPC_RBUF_INIT (64 * 1024)
@@ -88,6 +89,7 @@ struct ipc_chan {
 	int c_eof_sent; /* callback saw msg == NULL */
 	int c_busy;     /* inside a callback */
 	int c_freed;    /* freed inside a callback */
+	int c_primed;   /* ipc_chan_prime: dispatch before reading */
 };
 
 static void ipc_read_cb(evutil_socket_t, short, void *);
@@ -448,6 +450,11 @@ ipc_read_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	if (c->c_primed) {
+		c->c_primed = 0;
+		if (ipc_dispatch(c) == -1)
+			return;
+	}
 	for (i = 0; i < IPC_READS_PER_CB; i++)
 		if ((rv = ipc_read_once(c)) != 1)
 			break;
@@ -702,9 +709,16 @@ ipc_pending(const struct ipc_chan *c)
 int
 ipc_flush(struct ipc_chan *c)
 {
+	return ipc_flush_within(c, -1);
+}
+
+int
+ipc_flush_within(struct ipc_chan *c, int timeout_ms)
+{
 	struct ipc_hdr hdr;
 	struct pollfd  pfd;
-	int            rv;
+	uint64_t       now, end = util_mono_ms() + (uint64_t)timeout_ms;
+	int            rv, wait = timeout_ms;
 
 	if (c->c_dead)
 		return -1;
@@ -714,14 +728,45 @@ ipc_flush(struct ipc_chan *c)
 		c->c_btype = 0;
 	}
 	while ((rv = ipc_write_queue(c)) == 1) {
+		if (timeout_ms >= 0) {
+			if ((now = util_mono_ms()) >= end)
+				return -1;
+			wait = (int)(end - now);
+		}
 		pfd.fd = c->c_fd;
 		pfd.events = POLLOUT;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+		if (poll(&pfd, 1, wait) == -1 && errno != EINTR)
 			return -1;
 	}
 	if (rv == -1)
 		return -1;
 	event_del(c->c_wev);
 	return 0;
+}
+
+int
+ipc_chan_fd(const struct ipc_chan *c)
+{
+	return c->c_fd;
+}
+
+const uint8_t *
+ipc_chan_unread(const struct ipc_chan *c, size_t *len)
+{
+	*len = c->c_rlen;
+	return c->c_rbuf;
+}
+
+void
+ipc_chan_prime(struct ipc_chan *c, const void *data, size_t len)
+{
+	if (len == 0 || len > IPC_RBUF_MAX)
+		return;
+	c->c_rcap = len > IPC_RBUF_INIT ? len : IPC_RBUF_INIT;
+	c->c_rbuf = xrealloc(c->c_rbuf, c->c_rcap);
+	memcpy(c->c_rbuf, data, len);
+	c->c_rlen = len;
+	c->c_primed = 1;
+	event_active(c->c_rev, EV_READ, 0);
 }

@@ -76,5 +76,16 @@ int ipc_send_batched(struct ipc_chan *, uint32_t type, const void *data,
 size_t ipc_pending(const struct ipc_chan *);
 /* Send everything queued, blocking; for the last words before exit. */
 int ipc_flush(struct ipc_chan *);
+/* The same, giving up after timeout_ms (-1: never). */
+int ipc_flush_within(struct ipc_chan *, int timeout_ms);
+
+/*
+ * Across the master's re-exec: the descriptor, and the bytes read but
+ * not dispatched yet (a message cut in two by the exec), which the next
+ * image gives back with ipc_chan_prime to a channel on the same fd.
+ */
+int            ipc_chan_fd(const struct ipc_chan *);
+const uint8_t *ipc_chan_unread(const struct ipc_chan *, size_t *);
+void           ipc_chan_prime(struct ipc_chan *, const void *, size_t);
 
 #endif

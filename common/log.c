@@ -57,6 +57,12 @@ log_attach(struct event_base *base)
 }
 
 void
+log_flush(void)
+{
+	log_sink_exit();
+}
+
+void
 log_detach(void)
 {
 	log_limit_detach();

@@ -48,6 +48,8 @@ int  log_verbose(void);
  */
 struct event_base;
 void log_attach(struct event_base *);
+/* Write what is buffered, within half a second (before an exec). */
+void log_flush(void);
 void log_detach(void);
 /*
  * Count dropped lines in the shared memory (this process's row of

@@ -96,18 +96,6 @@
 
 #define MASTER_SECRET_MAX 65536
 
-struct master_opts {
-	long        port; /* 0: not given */
-	const char *bind;
-	char       *token;
-	char       *password;
-	const char *token_file;
-	const char *password_file;
-	int         verbose;
-	int         allow_unconfigured;
-	int         check; /* --check: validate, print, exit */
-};
-
 /* Under --check a startup error ends the test, not a start. */
 static int master_checking;
 
@@ -346,34 +334,39 @@ master_read_secret(const char *path, char *err, size_t errlen)
 	return s;
 }
 
-/* A secret from argv, checked as the config file's are. */
-static void
-master_check_arg_secret(const char *flag, const char *s)
+/* --token-file and --password-file read; on the command line, checked. */
+static int
+master_secret_files(struct master_opts *o, char *err, size_t errlen)
 {
-	if (s != NULL && !util_secret_text_ok(s, strlen(s)))
-		master_fail(NULL, EXIT_CONFIG, "%s: %s", flag, CFG_SECRET_CTRL);
-}
+	const char *bad = NULL;
 
-static void
-master_secret_files(struct master_opts *o)
-{
-	char err[512];
-
-	master_check_arg_secret("--token", o->token);
-	master_check_arg_secret("--password", o->password);
-	if (perms_check_secret(o->token_file, "token file", err, sizeof(err)) ==
+	if (o->token != NULL &&
+	    !util_secret_text_ok(o->token, strlen(o->token)))
+		bad = "--token";
+	if (o->password != NULL &&
+	    !util_secret_text_ok(o->password, strlen(o->password)))
+		bad = "--password";
+	if (bad != NULL)
+		return snprintf(err, errlen, "%s: %s", bad, CFG_SECRET_CTRL),
+		       -1;
+	if (perms_check_secret(o->token_file, "token file", err, errlen) ==
 	        -1 ||
 	    perms_check_secret(o->password_file, "password file", err,
-	        sizeof(err)) == -1)
-		master_fail(NULL, EXIT_CONFIG, "%s", err);
-	if (o->token_file != NULL &&
-	    (o->token = master_read_secret(o->token_file, err, sizeof(err))) ==
-	        NULL)
-		master_fail(NULL, EXIT_CONFIG, "%s", err);
-	if (o->password_file != NULL &&
-	    (o->password = master_read_secret(o->password_file, err,
-	         sizeof(err))) == NULL)
-		master_fail(NULL, EXIT_CONFIG, "%s", err);
+	        errlen) == -1)
+		return -1;
+	if (o->token_file != NULL) {
+		free(o->token);
+		if ((o->token = master_read_secret(o->token_file, err,
+		         errlen)) == NULL)
+			return -1;
+	}
+	if (o->password_file != NULL) {
+		free(o->password);
+		if ((o->password = master_read_secret(o->password_file, err,
+		         errlen)) == NULL)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -409,19 +402,18 @@ master_apply_flags(struct master *m, struct master_opts *o)
 		free(cfg->bind);
 		cfg->bind = xstrdup(o->bind);
 	}
+	/* Copies: a restart applies them again to the config it reads. */
 	if (o->token != NULL) {
 		free(cfg->auth_token);
-		cfg->auth_token = o->token;
+		cfg->auth_token = xstrdup(o->token);
 		free(cfg->auth_mode);
 		cfg->auth_mode = xstrdup("token");
-		o->token = NULL;
 	}
 	if (o->password != NULL) {
 		free(cfg->auth_password);
-		cfg->auth_password = o->password;
+		cfg->auth_password = xstrdup(o->password);
 		free(cfg->auth_mode);
 		cfg->auth_mode = xstrdup("password");
-		o->password = NULL;
 	}
 }
 
@@ -444,34 +436,69 @@ master_auth_set(const struct gw_config *cfg)
 	return 0;
 }
 
-static void
-master_check_config(struct master *m, const struct master_opts *o)
+/* The bind address, port and canvas port the config asks for. */
+int
+master_check_listen(struct master *m, char *err, size_t errlen)
+{
+	struct gw_config *cfg = &m->m_cfg;
+	const char       *bind = cfg->bind ? cfg->bind : "loopback";
+
+	if (strcmp(bind, "loopback") == 0)
+		m->m_host = "127.0.0.1";
+	else if (strcmp(bind, "lan") == 0)
+		m->m_host = "0.0.0.0";
+	else
+		return snprintf(err, errlen,
+		           "%s: gateway.bind: %s is not loopback or lan",
+		           cfg->path, bind),
+		       -1;
+	m->m_port = (int)cfg->port;
+	m->m_canvas = cfg->canvas_enabled;
+	if (!m->m_canvas)
+		return 0;
+	m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
+	                                      m->m_port + 4;
+	if (m->m_canvas_port > 65535)
+		return snprintf(err, errlen,
+		           "canvas port %d (gateway port + 4) is out of range; "
+		           "set canvasHost.port",
+		           m->m_canvas_port),
+		       -1;
+	if (m->m_canvas_port == m->m_port)
+		return snprintf(err, errlen,
+		           "canvas port %d is the gateway port; set "
+		           "canvasHost.port",
+		           m->m_port),
+		       -1;
+	/* Workers see the port in use, not "0". */
+	cfg->canvas_port = m->m_canvas_port;
+	return 0;
+}
+
+static int
+master_check_config(struct master *m, const struct master_opts *o, char *err,
+    size_t errlen)
 {
 	struct gw_config *cfg = &m->m_cfg;
 	const char       *bind = cfg->bind ? cfg->bind : "loopback";
 
 	if (!o->allow_unconfigured &&
 	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0))
-		master_fail(m, EXIT_CONFIG,
-		    "gateway.mode is not \"local\" in "
-		    "%s; run with --allow-unconfigured or set gateway.mode",
-		    cfg->path);
-	if (strcmp(bind, "loopback") == 0)
-		m->m_host = "127.0.0.1";
-	else if (strcmp(bind, "lan") == 0)
-		m->m_host = "0.0.0.0";
-	else
-		master_fail(m, EXIT_CONFIG,
-		    "%s: gateway.bind: %s is not "
-		    "loopback or lan",
-		    cfg->path, bind);
+		return snprintf(err, errlen,
+		           "gateway.mode is not \"local\" in %s; run with "
+		           "--allow-unconfigured or set gateway.mode",
+		           cfg->path),
+		       -1;
+	if (master_check_listen(m, err, errlen) == -1)
+		return -1;
 	if (strcmp(bind, "loopback") != 0) {
 		if (!master_auth_set(cfg))
-			master_fail(m, EXIT_CONFIG,
-			    "refusing to bind %s "
-			    "(gateway.bind=%s) without authentication; set "
-			    "gateway.auth.token or pass --token",
-			    m->m_host, bind);
+			return snprintf(err, errlen,
+			           "refusing to bind %s (gateway.bind=%s) "
+			           "without authentication; set "
+			           "gateway.auth.token or pass --token",
+			           m->m_host, bind),
+			       -1;
 		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
 		          "PLAINTEXT, tokens included; there is no TLS here, so "
 		          "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
@@ -482,25 +509,7 @@ master_check_config(struct master *m, const struct master_opts *o)
 		log_warnx("gateway.auth.mode is %s but no %s is set: clients "
 		          "cannot connect",
 		    config_auth_mode(cfg), config_auth_mode(cfg));
-
-	m->m_port = (int)cfg->port;
-	m->m_canvas = cfg->canvas_enabled;
-	if (m->m_canvas) {
-		m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
-		                                      m->m_port + 4;
-		if (m->m_canvas_port > 65535)
-			master_fail(m, EXIT_CONFIG,
-			    "canvas port %d (gateway "
-			    "port + 4) is out of range; set canvasHost.port",
-			    m->m_canvas_port);
-		if (m->m_canvas_port == m->m_port)
-			master_fail(m, EXIT_CONFIG,
-			    "canvas port %d is the "
-			    "gateway port; set canvasHost.port",
-			    m->m_port);
-		/* Workers see the port in use, not "0". */
-		cfg->canvas_port = m->m_canvas_port;
-	}
+	return 0;
 }
 
 /*
@@ -587,9 +596,30 @@ checks:
 	master_apply_flags(m, o);
 	log_secrets_from_config(&m->m_cfg);
 	/* Passed sockets set the ports the check derives from. */
-	if (activate_listeners(m, err, sizeof(err)) == -1)
+	if (activate_listeners(m, err, sizeof(err)) == -1 ||
+	    master_check_config(m, o, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
-	master_check_config(m, o);
+}
+
+/*
+ * The configuration read again, for a restart's new image: the boot's
+ * checks, with the error returned rather than the process ended, since
+ * the old generation serves on when the new config is refused.
+ */
+int
+master_reconfigure(struct master *m, char *err, size_t errlen)
+{
+	struct master_opts *o = &m->m_opts;
+
+	config_free(&m->m_cfg);
+	if (master_secret_files(o, err, errlen) == -1 ||
+	    config_load(&m->m_cfg, err, errlen) == -1 ||
+	    perms_check(&m->m_cfg, err, errlen) == -1)
+		return -1;
+	master_config_warnings(&m->m_cfg);
+	master_apply_flags(m, o);
+	log_secrets_from_config(&m->m_cfg);
+	return master_check_config(m, o, err, errlen);
 }
 
 static void
@@ -611,7 +641,7 @@ master_check_done(struct master *m)
 		event_base_loopbreak(m->m_base);
 }
 
-static void
+void
 master_log_listening(struct master *m)
 {
 	log_info("listening on ws://%s:%d (PID %ld)", m->m_host, m->m_port,
@@ -638,6 +668,7 @@ master_check_ready(struct master *m)
 		return;
 	if (m->m_state == MASTER_RUNNING) {
 		proc_phase_ready(m, m->m_gen);
+		restart_check(m);
 		return;
 	}
 	if (!proc_gen_ready(m, m->m_gen))
@@ -654,6 +685,8 @@ master_check_ready(struct master *m)
 	master_log_listening(m);
 	proc_phase_ready(m, m->m_gen);
 	notify_status(m, "READY=1\n");
+	/* A SIGUSR1 while the first generation was starting. */
+	restart_check(m);
 }
 
 static void
@@ -754,7 +787,13 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGUSR1:
 	case SIGUSR2:
 		/* SIGUSR2 is SIGUSR1 (the restart), not the default death. */
-		master_restart(m, sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+		if (!m->m_cfg.commands_restart)
+			log_warnx("%s: restart disabled (commands.restart is "
+			          "false)",
+			    sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+		else
+			master_restart(m,
+			    sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
 		break;
 	}
 }
@@ -781,25 +820,16 @@ master_signals(struct master *m)
 	}
 }
 
-/* Steps 6-7: shared memory, sockets, event loop, workers. */
-static void
-master_setup(struct master *m)
+/*
+ * The event loop and what runs on it.  A restart's new image comes here
+ * too, with the signals its exec held back (restart.c): they are
+ * delivered once their events exist.
+ */
+void
+master_loop_init(struct master *m)
 {
-	char err[512];
-	int  fd;
+	sigset_t set;
 
-	if (proc_exe_init(m) == -1)
-		master_fail(m, EXIT_RUNTIME,
-		    "cannot find our own executable "
-		    "to start workers");
-	if ((fd = shm_create(&m->m_shm_size)) == -1)
-		master_fail(m, EXIT_RUNTIME, "cannot create shared memory: %s",
-		    strerror(errno));
-	m->m_shm_fd = fd;
-	if ((m->m_shm = shm_map(fd, m->m_shm_size)) != NULL)
-		log_set_drop_counters(shm_log_drops(m->m_shm, 0));
-	if (listen_open_all(m, err, sizeof(err)) == -1)
-		master_fail(m, EXIT_RUNTIME, "%s", err);
 	if ((m->m_base = event_base_new()) == NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create the event loop");
 	log_attach(m->m_base);
@@ -809,10 +839,32 @@ master_setup(struct master *m)
 	    (m->m_readytimer = evtimer_new(m->m_base, master_ready_cb, m)) ==
 	        NULL)
 		master_fail(m, EXIT_RUNTIME, "cannot create timers");
-	if (logfile_start(m) == -1)
-		master_fail(m, EXIT_RUNTIME, "cannot watch the log file");
+	restart_init(m);
 	/* Before the first fork, so that no child exit goes unseen. */
 	master_signals(m);
+	util_master_sigset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* Steps 6-7: shared memory, sockets, event loop, workers. */
+static void
+master_setup(struct master *m)
+{
+	char err[512];
+	int  fd;
+
+	if ((fd = shm_create(&m->m_shm_size)) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot create shared memory: %s",
+		    strerror(errno));
+	m->m_shm_fd = fd;
+	if ((m->m_shm = shm_map(fd, m->m_shm_size)) != NULL)
+		log_set_drop_counters(shm_log_drops(m->m_shm, 0));
+	if (listen_open_all(m, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_RUNTIME, "%s", err);
+	master_loop_init(m);
+	if (logfile_start(m) == -1)
+		master_fail(m, EXIT_RUNTIME, "cannot watch the log file");
 	m->m_gen = 1;
 	m->m_forked = 1;
 	if (proc_start_generation(m, m->m_gen) == -1)
@@ -826,6 +878,7 @@ master_cleanup(struct master *m)
 	int i;
 
 	proc_cleanup(m);
+	restart_cleanup(m);
 	logfile_cleanup(m);
 	notify_cleanup();
 	for (i = 0; i < m->m_nsigev; i++)
@@ -848,42 +901,124 @@ master_cleanup(struct master *m)
 		close(m->m_lock_fd);
 	config_free(&m->m_cfg);
 	free(m->m_exe);
+	free(m->m_exe_path);
+	for (i = 0; m->m_argv != NULL && m->m_argv[i] != NULL; i++)
+		free(m->m_argv[i]);
+	free(m->m_argv);
+	if (m->m_opts.token != NULL)
+		OPENSSL_cleanse(m->m_opts.token, strlen(m->m_opts.token));
+	if (m->m_opts.password != NULL)
+		OPENSSL_cleanse(m->m_opts.password, strlen(m->m_opts.password));
+	free(m->m_opts.token);
+	free(m->m_opts.password);
+}
+
+/*
+ * What a restart executes: our own command line, less what must not run
+ * twice (--force) and the secrets master_wipe_arg is about to erase,
+ * which travel in the restart's state instead.  Abbreviations count:
+ * getopt_long takes "--tok" for "--token".
+ */
+static char **
+master_argv_save(int argc, char **argv)
+{
+	const struct option *lo;
+	char               **v = xcalloc((size_t)argc + 3, sizeof(char *));
+	size_t               n;
+	int                  i, j = 0, skip;
+
+	v[j++] = xstrdup("openclaw");
+	v[j++] = xstrdup("gateway");
+	for (i = 0; i < argc; i++) {
+		if (i == 0 || (i == 1 && strcmp(argv[i], "run") == 0))
+			continue;
+		skip = 0;
+		n = strcspn(argv[i] + 2, "=");
+		for (lo = master_longopts; strncmp(argv[i], "--", 2) == 0 &&
+		     n > 0 && lo->name != NULL;
+		     lo++)
+			if (strncmp(lo->name, argv[i] + 2, n) == 0 &&
+			    (lo->val == 't' || lo->val == 'P'))
+				skip = argv[i][2 + n] == '=' ? 1 : 2;
+		if (skip > 0) {
+			i += skip - 1;
+			continue;
+		}
+		v[j++] = xstrdup(argv[i]);
+	}
+	v[j] = NULL;
+	return v;
+}
+
+/* Our binary's path, read while it is still the file we run. */
+static char *
+master_exe_path(void)
+{
+#ifdef __linux__
+	char    buf[PATH_MAX];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+#else
+	return NULL;
+#endif
+}
+
+static void
+master_init(struct master *m, int argc, char **argv)
+{
+	memset(m, 0, sizeof(*m));
+	m->m_lock_fd = m->m_log_fd = m->m_shm_fd = -1;
+	m->m_pid = getpid();
+	m->m_boot_ms = util_now_ms();
+	m->m_start_mono = util_mono_ms();
+	m->m_state = MASTER_STARTING;
+	m->m_argv = master_argv_save(argc, argv);
+	m->m_exe_path = master_exe_path();
 }
 
 int
 master_main(int argc, char **argv)
 {
 	static struct master m;
-	struct master_opts   o;
+	struct master_opts  *o = &m.m_opts;
+	struct json_object  *st;
+	char                 err[1024];
 	int                  status;
 
-	master_getopt(argc, argv, &o);
-	master_checking = o.check;
+	master_init(&m, argc, argv);
+	master_getopt(argc, argv, o);
+	master_checking = o->check;
 	master_title(argc, argv);
 	/* A log file over RLIMIT_FSIZE: a short write, counted, not death. */
 	signal(SIGXFSZ, SIG_IGN);
-	log_init("gateway", o.verbose);
-	master_secret_files(&o);
-
-	memset(&m, 0, sizeof(m));
-	m.m_lock_fd = m.m_log_fd = m.m_shm_fd = -1;
-	m.m_pid = getpid();
-	m.m_boot_ms = util_now_ms();
-	m.m_start_mono = util_mono_ms();
-	m.m_state = MASTER_STARTING;
-	master_boot_id(&m);
-
-	master_configure(&m, &o);
-	if (o.check) {
-		/* like nginx -t: no lock, no port, nothing written */
-		printf("configuration OK: %s%s\n", m.m_cfg.path,
-		    m.m_cfg.exists ? "" : " (no file yet)");
-		config_free(&m.m_cfg);
-		return EXIT_OK;
+	log_init("gateway", o->verbose);
+	if (proc_exe_init(&m) == -1)
+		master_fail(&m, EXIT_RUNTIME,
+		    "cannot find our own executable to start workers");
+	if ((st = restart_state_take()) != NULL) {
+		restart_resume(&m, st);
+		json_object_put(st);
+	} else {
+		if (master_secret_files(o, err, sizeof(err)) == -1)
+			master_fail(NULL, EXIT_CONFIG, "%s", err);
+		master_boot_id(&m);
+		master_configure(&m, o);
+		if (o->check) {
+			/* like nginx -t: no lock, no port, nothing written */
+			printf("configuration OK: %s%s\n", m.m_cfg.path,
+			    m.m_cfg.exists ? "" : " (no file yet)");
+			config_free(&m.m_cfg);
+			return EXIT_OK;
+		}
+		master_setup(&m);
+		log_debug("master %ld started generation %u in %llu ms",
+		    (long)m.m_pid, m.m_gen,
+		    (unsigned long long)(util_mono_ms() - m.m_start_mono));
 	}
-	master_setup(&m);
-	log_debug("master %ld started generation %u in %llu ms", (long)m.m_pid,
-	    m.m_gen, (unsigned long long)(util_mono_ms() - m.m_start_mono));
 
 	if (event_base_dispatch(m.m_base) == -1)
 		log_warnx("event loop failed");

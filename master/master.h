@@ -18,6 +18,7 @@ struct event;
 struct event_base;
 struct shm_region;
 struct ipc_chan;
+struct json_object;
 
 #define MASTER_MAXPROC       16 /* two generations of every role */
 #define MASTER_BACKLOG       4096
@@ -54,6 +55,19 @@ struct proc {
 struct listener {
 	enum listener_kind l_kind;
 	int                l_fd;
+};
+
+/* The command line of `openclaw gateway` (master.c). */
+struct master_opts {
+	long        port; /* 0: not given */
+	const char *bind;
+	char       *token; /* --token, kept for a restart's new image */
+	char       *password;
+	const char *token_file;
+	const char *password_file;
+	int         verbose;
+	int         allow_unconfigured;
+	int         check; /* --check: validate, print, exit */
 };
 
 /* The JSON-lines log file (logfile.c). */
@@ -99,6 +113,23 @@ struct master {
 	struct listener m_listen[LISTEN_MAX - 1];
 	int             m_nlisten;
 
+	struct master_opts m_opts;
+	char             **m_argv;     /* what a restart executes again */
+	char              *m_exe_path; /* the binary's path, for a restart */
+
+	/* The in-place restart (restart.c). */
+	uint32_t            m_next_gen; /* starting beside m_gen; 0: none */
+	uint32_t            m_old_gen;  /* draining after a restart; 0: none */
+	int                 m_restart_again; /* asked during one: one more */
+	uint64_t            m_restart_mono;  /* when it was asked */
+	char                m_restart_why[64];
+	struct json_object *m_prev_cfg; /* what the old generation runs */
+	struct listener     m_prev_listen[LISTEN_MAX - 1]; /* the old one's */
+	int                 m_nprev_listen;
+	struct event       *m_rs_exec;  /* the exec, from the loop's top */
+	struct event       *m_rs_timer; /* start deadline, hand-over wait */
+	struct event       *m_rs_kill; /* the old generation's drain deadline */
+
 	struct proc   m_procs[MASTER_MAXPROC];
 	struct event *m_sigev[8];
 	int           m_nsigev;
@@ -113,6 +144,10 @@ struct master {
 
 /* master.c */
 int  master_main(int, char **);
+int  master_reconfigure(struct master *, char *, size_t);
+int  master_check_listen(struct master *, char *, size_t);
+void master_loop_init(struct master *);
+void master_log_listening(struct master *);
 void master_fail(struct master *, int, const char *, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 void master_stop(struct master *, int, const char *);
@@ -121,8 +156,13 @@ void master_check_done(struct master *);
 int  master_stderr_is_stdout(void);
 
 /* proc.c */
-int  proc_exe_init(struct master *);
-int  proc_start_generation(struct master *, uint32_t);
+int          proc_exe_init(struct master *);
+int          proc_start_generation(struct master *, uint32_t);
+struct proc *proc_adopt(struct master *, const struct proc *, int fd);
+void proc_drain_gen(struct master *, uint32_t, const struct imsg_drain *);
+int  proc_gen_alive(const struct master *, uint32_t);
+void proc_kill_gen(struct master *, uint32_t, int);
+void proc_send_takeover(struct master *, uint32_t);
 void proc_reap(struct master *);
 void proc_drain_all(struct master *, uint32_t, const char *);
 void proc_kill_all(struct master *, int);
@@ -135,6 +175,21 @@ int  proc_live(const struct proc *);
 
 /* restart.c */
 void master_restart(struct master *, const char *);
+void restart_init(struct master *);
+void restart_resume(struct master *, struct json_object *);
+int  restart_busy(const struct master *);
+void restart_check(struct master *);
+void restart_handover(struct master *, struct proc *);
+int  restart_proc_exited(struct master *, struct proc *);
+void restart_cleanup(struct master *);
+
+/* restart-state.c */
+int                 restart_state_save(struct master *, const char *);
+struct json_object *restart_state_take(void);
+int                 restart_state_env(int);
+void                restart_state_unenv(void);
+int64_t  restart_state_int(struct json_object *, const char *, int64_t);
+uint8_t *restart_state_bytes(struct json_object *, const char *, size_t *);
 
 /* watchdog.c */
 void watchdog_start(struct master *);

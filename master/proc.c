@@ -505,6 +505,7 @@ static void
 proc_start_set(struct master *m, struct proc **new, int n)
 {
 	struct proc *p;
+	uint32_t     flags;
 	int          i;
 
 	for (i = 0; i < n; i++) {
@@ -523,14 +524,16 @@ proc_start_set(struct master *m, struct proc **new, int n)
 		p = new[i];
 		if (!proc_live(p))
 			continue;
+		flags = p->p_gen == m->m_next_gen ? START_DEFER_ACCEPT : 0;
 		/*
 		 * A worker replacing a crashed one joins a gateway that is
 		 * serving: what it is handed as soon as it starts (clients
 		 * that waited for it) must not be told "gateway starting".
 		 */
-		if (m->m_state == MASTER_RUNNING)
+		if (m->m_state == MASTER_RUNNING && p->p_gen != m->m_next_gen)
 			proc_send_phase(m, p, PHASE_READY);
-		if (ipc_send(p->p_chan, IMSG_START, -1, NULL, 0) == -1)
+		if (ipc_send(p->p_chan, IMSG_START, -1, &flags,
+		        sizeof(flags)) == -1)
 			proc_abort(m, p);
 	}
 }
@@ -600,6 +603,7 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 		    role_name(p->p_role), (long)p->p_pid);
 		ipc_chan_free(chan);
 		p->p_chan = NULL;
+		restart_handover(m, p);
 		if (p->p_pid > 0 && m->m_state != MASTER_STOPPING) {
 			tv.tv_sec = PROC_EOF_KILL_MS / 1000;
 			tv.tv_usec = PROC_EOF_KILL_MS % 1000 * 1000;
@@ -622,6 +626,9 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 		break;
 	case IMSG_LOG_FULL:
 		logfile_check(m);
+		break;
+	case IMSG_HANDOVER:
+		restart_handover(m, p);
 		break;
 	}
 }
@@ -725,7 +732,9 @@ proc_exited(struct master *m, struct proc *p, int status)
 		ipc_chan_free(p->p_chan);
 		p->p_chan = NULL;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
+	if (restart_proc_exited(m, p))
+		p->p_flags |= PROC_EXITING;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
 	    m->m_state != MASTER_STOPPING) {
 		/* Respawning would only fail the same way, forever. */
 		log_errorx("worker %s failed on its configuration; stopping",
@@ -768,6 +777,7 @@ proc_reap(struct master *m)
 		}
 		proc_exited(m, p, status);
 	}
+	restart_check(m);
 	master_check_done(m);
 }
 
@@ -776,16 +786,24 @@ void
 proc_drain_all(struct master *m, uint32_t deadline_ms, const char *reason)
 {
 	struct imsg_drain d;
-	struct proc      *p;
-	int               i;
 
 	memset(&d, 0, sizeof(d));
 	d.deadline_ms = deadline_ms;
 	d.restart_expected_ms = 0;
 	snprintf(d.reason, sizeof(d.reason), "%s", reason);
+	proc_drain_gen(m, 0, &d);
+}
+
+/* The same for the workers of one generation (0: all of them). */
+void
+proc_drain_gen(struct master *m, uint32_t gen, const struct imsg_drain *d)
+{
+	struct proc *p;
+	int          i;
+
 	for (i = 0; i < MASTER_MAXPROC; i++) {
 		p = &m->m_procs[i];
-		if (!p->p_used)
+		if (!p->p_used || (gen != 0 && p->p_gen != gen))
 			continue;
 		if (p->p_pid == 0) {
 			/* Waiting to be respawned: never will be. */
@@ -796,9 +814,82 @@ proc_drain_all(struct master *m, uint32_t deadline_ms, const char *reason)
 		p->p_flags |= PROC_EXITING;
 		p->p_flags &= ~PROC_RESPAWN;
 		if (p->p_chan != NULL)
-			(void)ipc_send(p->p_chan, IMSG_DRAIN, -1, &d,
-			    sizeof(d));
+			(void)ipc_send(p->p_chan, IMSG_DRAIN, -1, d,
+			    sizeof(*d));
 	}
+}
+
+int
+proc_gen_alive(const struct master *m, uint32_t gen)
+{
+	int i, n = 0;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (m->m_procs[i].p_used && m->m_procs[i].p_gen == gen &&
+		    m->m_procs[i].p_pid > 0)
+			n++;
+	return n;
+}
+
+void
+proc_kill_gen(struct master *m, uint32_t gen, int sig)
+{
+	struct proc *p;
+	int          i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++) {
+		p = &m->m_procs[i];
+		if (!p->p_used || p->p_gen != gen)
+			continue;
+		p->p_flags |= PROC_EXITING;
+		p->p_flags &= ~PROC_RESPAWN;
+		if (p->p_pid > 0)
+			kill(p->p_pid, sig);
+		else
+			proc_release(p);
+	}
+}
+
+/* The roles that hand over (roles.c r_handover): take over now. */
+void
+proc_send_takeover(struct master *m, uint32_t gen)
+{
+	const struct role *r;
+	struct proc       *p;
+
+	for (r = roles; r->r_name != NULL; r++)
+		if (r->r_handover &&
+		    (p = proc_find_live(m, r->r_role, gen)) != NULL)
+			(void)ipc_send(p->p_chan, IMSG_TAKEOVER, -1, NULL, 0);
+}
+
+/*
+ * A worker of the previous image's table, on the channel descriptor the
+ * exec kept: t has everything but the events, which are ours to make.
+ */
+struct proc *
+proc_adopt(struct master *m, const struct proc *t, int fd)
+{
+	struct proc *p;
+	char         name[32];
+
+	if ((p = proc_alloc(m, t->p_role, t->p_gen)) == NULL) {
+		log_warnx("worker table full");
+		return NULL;
+	}
+	p->p_pid = t->p_pid;
+	p->p_flags = t->p_flags;
+	p->p_started = t->p_started;
+	p->p_backoff = t->p_backoff;
+	p->p_ready = t->p_ready;
+	p->p_phase = t->p_phase;
+	snprintf(name, sizeof(name), "worker %s (pid %ld)",
+	    role_name(p->p_role), (long)p->p_pid);
+	if (fd != -1 &&
+	    (p->p_chan = ipc_chan_new(m->m_base, fd, name, role_to_master,
+	         proc_dispatch, p)) == NULL)
+		close(fd);
+	return p;
 }
 
 void

@@ -14,7 +14,7 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION 2
+#define IPC_VERSION 3
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD 3
@@ -25,6 +25,13 @@ enum gw_phase {
 	PHASE_DRAINING = 2,
 };
 
+/*
+ * IMSG_START flags.  A generation started beside a serving one (the
+ * in-place restart) accepts nothing before PHASE_READY: until then the
+ * old generation serves, and a client must not meet "starting".
+ */
+#define START_DEFER_ACCEPT 0x1
+
 enum imsg_type {
 	/* master -> worker: 100-199 */
 	IMSG_HELLO = 100, /* struct imsg_hello */
@@ -34,16 +41,21 @@ enum imsg_type {
 	IMSG_FD_PEER,     /* fd: channel to another worker; uint32 role */
 	IMSG_FD_LOG,      /* fd: JSON-lines log file; its path (no NUL);
 	                     again at any time */
-	IMSG_START,       /* everything sent; start serving */
+	IMSG_START,       /* everything sent; start serving; uint32
+	                     START_* flags (optional) */
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
 	IMSG_PING,        /* watchdog: answer IMSG_PONG from the event loop */
+	IMSG_TAKEOVER,    /* ws of a new generation: the old one stopped
+	                     writing presence; take the rows over */
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */
 	IMSG_DRAINED,     /* nothing left in flight; about to exit */
 	IMSG_PONG,        /* answer to IMSG_PING */
 	IMSG_LOG_FULL,    /* the log file reached logging.maxFileBytes */
+	IMSG_HANDOVER,    /* ws draining for a restart: it will not write
+	                     presence again */
 
 	/* worker -> worker: 300-399 */
 	IMSG_HANDOFF = 300, /* fd: client socket; struct imsg_handoff + bytes */

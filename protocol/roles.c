@@ -21,20 +21,21 @@ role_canvas_wanted(const struct gw_config *cfg)
 
 const struct role roles[] = {
 	{ ROLE_WS, "ws", "gateway/ws", 0, NULL, 1, ROLE_RESPAWN_BACKOFF,
-	    &ws_worker_ops },
+	    &ws_worker_ops, 1 },
 	{ ROLE_HTTP, "http", "gateway/http", ROLE_LISTENS(LISTEN_MAIN), NULL, 1,
-	    ROLE_RESPAWN_BACKOFF, &http_worker_ops },
+	    ROLE_RESPAWN_BACKOFF, &http_worker_ops, 0 },
 	{ ROLE_CANVAS, "canvas", "gateway/canvas", ROLE_LISTENS(LISTEN_CANVAS),
-	    role_canvas_wanted, 1, ROLE_RESPAWN_BACKOFF, &canvas_worker_ops },
-	{ 0, NULL, NULL, 0, NULL, 0, ROLE_RESPAWN_NEVER, NULL },
+	    role_canvas_wanted, 1, ROLE_RESPAWN_BACKOFF, &canvas_worker_ops,
+	    0 },
+	{ 0, NULL, NULL, 0, NULL, 0, ROLE_RESPAWN_NEVER, NULL, 0 },
 };
 
 const uint32_t role_from_master[] = { IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN,
 	IMSG_FD_SHM, IMSG_FD_PEER, IMSG_FD_LOG, IMSG_START, IMSG_PHASE,
-	IMSG_DRAIN, IMSG_PING, 0 };
+	IMSG_DRAIN, IMSG_PING, IMSG_TAKEOVER, 0 };
 
 const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, IMSG_PONG,
-	IMSG_LOG_FULL, 0 };
+	IMSG_LOG_FULL, IMSG_HANDOVER, 0 };
 
 /* http hands sockets over; the receiver acknowledges them. */
 static const uint32_t role_handoff_in[] = { IMSG_HANDOFF, 0 };

@@ -47,6 +47,12 @@ struct role {
 	int                      r_gates_ready; /* generation waits for it */
 	enum role_respawn        r_respawn;
 	const struct worker_ops *r_ops;
+	/*
+	 * Writes presence to shared memory: in a restart, the next
+	 * generation serves once this role of the old one let go
+	 * (IMSG_HANDOVER) and is told to take over (IMSG_TAKEOVER).
+	 */
+	int r_handover;
 };
 
 /* Rows in spawn order; the last row has r_name NULL. */

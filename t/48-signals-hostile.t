@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Signals an operator or a supervisor may send, to any process of the tree
-# (issue 7, section 2).  The master handles SIGUSR1 and SIGUSR2 with a log
-# line (no exit); a worker ignores SIGHUP, SIGINT, SIGTERM, SIGUSR1 and
+# (issue 7, section 2).  The master takes SIGUSR1 and SIGUSR2 as the
+# in-place restart (t/34): the gateway stays up and its clients are told
+# why they are closed; a worker ignores SIGHUP, SIGINT, SIGTERM, SIGUSR1 and
 # SIGUSR2 (the master's business), so its clients stay connected.  A
 # SIGTERM delivered twice in a row (timeout(1), a relaying supervisor)
 # still drains: clients get the shutdown event; only a SIGTERM after the
@@ -46,12 +47,17 @@ with Gateway() as gw:
         gw.proc.send_signal(sig)
         ok(wait_for(lambda: name in gw.output(), 5),
            "master %s: a log line names it" % name)
-        time.sleep(0.3)
-        is_(gw.proc.poll(), None, "master %s: the gateway is still up" % name)
         if ws:
-            serves(ws, "master %s: the client is still served" % name)
-        is_(sorted(gw.children()), workers,
-            "master %s: the same workers" % name)
+            msgs, code, _ = drain_until_close(ws, timeout=5)
+            ok(code == 1012 and any(m.get("event") == "shutdown"
+                                    for m in msgs),
+               "master %s: the client is told (shutdown, 1012)" % name)
+        ok(wait_for(lambda: len(gw.children()) == len(workers) and
+                    not set(gw.children()) & set(workers), 10),
+           "master %s: a new generation of workers" % name)
+        is_(gw.proc.poll(), None, "master %s: the gateway is still up" % name)
+        ws = new_client(gw, "master %s: a new client is served" % name)
+        workers = sorted(gw.children())
     if ws:
         ws.close()
 

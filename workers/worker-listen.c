@@ -55,7 +55,7 @@ worker_accept_retry(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (!wl->wl_worker->draining)
+	if (!wl->wl_worker->draining && !wl->wl_worker->defer_accept)
 		evconnlistener_enable(wl->wl_lev);
 }
 
@@ -112,8 +112,9 @@ worker_listen(struct worker *w, enum listener_kind kind, evconnlistener_cb cb,
 	}
 	/* backlog 0: the master has already called listen() */
 	wl->wl_lev = evconnlistener_new(w->base, worker_accept, wl,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0,
-	    w->listen_fd[kind]);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+	        (w->defer_accept ? LEV_OPT_DISABLED : 0),
+	    0, w->listen_fd[kind]);
 	if (wl->wl_lev == NULL) {
 		log_warn("cannot listen on socket kind %d", (int)kind);
 		return NULL;
@@ -135,4 +136,15 @@ worker_listeners_disable(struct worker *w)
 		evconnlistener_disable(w->listener[i].wl_lev);
 		evtimer_del(w->listener[i].wl_retry);
 	}
+}
+
+/* PHASE_READY of a generation started beside a serving one. */
+void
+worker_listeners_enable(struct worker *w)
+{
+	int i;
+
+	for (i = 0; i < LISTEN_MAX; i++)
+		if (w->listener[i].wl_lev != NULL)
+			evconnlistener_enable(w->listener[i].wl_lev);
 }

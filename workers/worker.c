@@ -205,14 +205,18 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 }
 
 static int
-worker_on_start(struct worker *w)
+worker_on_start(struct worker *w, const struct ipc_msg *m)
 {
-	int i;
+	uint32_t flags = 0;
+	int      i;
 
 	if (w->started || w->shm == NULL || w->cfg.path == NULL) {
 		log_warnx("master sent start before the setup was complete");
 		return -1;
 	}
+	if (m->len != 0 && worker_get_u32(m, &flags) == -1)
+		return -1;
+	w->defer_accept = (flags & START_DEFER_ACCEPT) != 0;
 	log_set_verbose(
 	    log_verbose() || strcmp(w->cfg.log_level, "debug") == 0);
 	w->started = 1;
@@ -234,6 +238,7 @@ worker_drain(struct worker *w, const struct imsg_drain *d)
 		return;
 	w->phase = PHASE_DRAINING;
 	w->draining = 1;
+	w->restarting = d->restart_expected_ms > 0;
 	if (!w->started)
 		worker_finish(w);
 	worker_listeners_disable(w);
@@ -264,11 +269,16 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		rv = worker_on_config(w, m);
 		break;
 	case IMSG_START:
-		rv = worker_on_start(w);
+		rv = worker_on_start(w, m);
 		break;
 	case IMSG_PHASE:
-		if ((rv = worker_get_u32(m, &v)) == 0 && v <= PHASE_DRAINING) {
+		if ((rv = worker_get_u32(m, &v)) == 0 && v <= PHASE_DRAINING &&
+		    !w->draining) {
 			w->phase = (enum gw_phase)v;
+			if (w->phase == PHASE_READY && w->defer_accept) {
+				w->defer_accept = 0;
+				worker_listeners_enable(w);
+			}
 			if (w->started && w->ops->phase != NULL)
 				w->ops->phase(w, w->phase);
 		}
@@ -285,6 +295,10 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	case IMSG_PING:
 		/* From the event loop: a stuck loop misses the deadline. */
 		rv = ipc_send(w->master, IMSG_PONG, -1, NULL, 0);
+		break;
+	case IMSG_TAKEOVER:
+		if (w->started && w->ops->takeover != NULL)
+			w->ops->takeover(w);
 		break;
 	default:
 		rv = worker_on_fd(w, m);

@@ -32,6 +32,8 @@ struct worker_ops {
 	void (*peer)(struct worker *, int role, int fd);
 	void (*phase)(struct worker *, enum gw_phase);
 	void (*drain)(struct worker *, const struct imsg_drain *);
+	/* IMSG_TAKEOVER (ws only): the previous generation let go. */
+	void (*takeover)(struct worker *);
 	/* Free everything; called once before exit. */
 	void (*stop)(struct worker *);
 };
@@ -64,8 +66,10 @@ struct worker {
 	enum gw_phase phase;
 	int           started;
 	int           draining;
-	long          nofile;   /* descriptor limit */
-	void         *ctx;      /* the role's state */
+	int           restarting;   /* draining for an in-place restart */
+	int           defer_accept; /* START_DEFER_ACCEPT until PHASE_READY */
+	long          nofile;       /* descriptor limit */
+	void         *ctx;          /* the role's state */
 	char         *log_path; /* the log file's (IMSG_FD_LOG); NULL: none */
 };
 
@@ -102,6 +106,7 @@ void worker_drain_deadline(struct worker *, const struct imsg_drain *,
     void (*cut)(void *), void *);
 /* worker-listen.c, for worker.c: on DRAIN, and at exit. */
 void worker_listeners_disable(struct worker *);
+void worker_listeners_enable(struct worker *);
 void worker_listeners_free(struct worker *);
 /* Tell the master we serve. */
 void worker_ready(struct worker *);

@@ -144,6 +144,7 @@ http_conn_linger(struct http_conn *c)
 void
 http_conn_done(struct http_conn *c)
 {
+	c->served++;
 	if (c->close_after) {
 		http_conn_linger(c);
 		return;

@@ -69,6 +69,7 @@ struct http_conn {
 	size_t                   lingered;
 	int                      close_after;
 	int                      peer_eof;
+	unsigned                 served; /* requests answered */
 	void                    *data;
 };
 
@@ -82,7 +83,8 @@ struct http_server {
 	struct http_conn_list        conns;
 	int                          nconns;
 	int                          draining;
-	const struct gw_config      *host_cfg; /* the Host rule, or NULL */
+	int                          restarting; /* draining for a restart */
+	const struct gw_config      *host_cfg;   /* the Host rule, or NULL */
 };
 
 /* conn.c */

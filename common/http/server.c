@@ -58,7 +58,8 @@ http_server_accept(struct http_server *s, int fd, const struct sockaddr *sa,
 {
 	int one = 1;
 
-	if (s->draining) {
+	/* In the same accept batch as a restart's drain: served, once. */
+	if (s->draining && !s->restarting) {
 		close(fd);
 		return NULL;
 	}
@@ -95,21 +96,28 @@ http_server_adopt(struct http_server *s, int fd, const struct sockaddr *sa,
 	return c;
 }
 
+/*
+ * Between requests.  Under a restart, a connection that has not had its
+ * first request yet is not idle: its client has just connected to send
+ * one, and the new generation cannot answer it on this socket.
+ */
 static int
-http_conn_idle(const struct http_conn *c)
+http_conn_idle(const struct http_conn *c, int restart)
 {
 	return c->state == HTTP_READ_HEAD && c->fed == 0 &&
-	    evbuffer_get_length(sockio_input(c->sio)) == 0;
+	    evbuffer_get_length(sockio_input(c->sio)) == 0 &&
+	    (!restart || c->served > 0);
 }
 
 void
-http_server_drain(struct http_server *s)
+http_server_drain(struct http_server *s, int restart)
 {
 	struct http_conn *c, *next;
 
+	s->restarting = restart;
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (http_conn_idle(c))
+		if (http_conn_idle(c, restart))
 			http_conn_free(c);
 		else
 			c->close_after = 1;

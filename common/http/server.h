@@ -86,8 +86,12 @@ struct http_conn *http_server_adopt(struct http_server *, int fd,
  * at each request (it follows a reload); cfg outlives the server.
  */
 void http_server_check_host(struct http_server *, const struct gw_config *);
-/* Refuse new sockets, close idle ones, close the others once answered. */
-void http_server_drain(struct http_server *);
+/*
+ * Refuse new sockets, close idle ones, close the others once answered.
+ * restart: the sockets of the accept batch under way are still served,
+ * and so is the first request of a connection that has had none.
+ */
+void http_server_drain(struct http_server *, int restart);
 void http_server_close_all(struct http_server *);
 int  http_server_nconns(const struct http_server *);
 int  http_server_draining(const struct http_server *);

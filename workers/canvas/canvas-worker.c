@@ -137,7 +137,7 @@ canvas_drain(struct worker *w, const struct imsg_drain *d)
 {
 	struct canvas_worker *c = w->ctx;
 
-	canvas_server_drain(c->srv);
+	canvas_server_drain(c->srv, w->restarting);
 	worker_drain_deadline(w, d, NULL, NULL);
 	if (canvas_server_nconns(c->srv) == 0)
 		worker_finish(w);

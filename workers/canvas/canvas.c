@@ -159,9 +159,9 @@ canvas_server_adopt(struct canvas_server *srv, int fd,
 }
 
 void
-canvas_server_drain(struct canvas_server *srv)
+canvas_server_drain(struct canvas_server *srv, int restart)
 {
-	http_server_drain(srv->cs_http);
+	http_server_drain(srv->cs_http, restart);
 }
 
 int

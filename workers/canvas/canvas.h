@@ -35,7 +35,7 @@ int canvas_server_accept(struct canvas_server *, int fd,
 int canvas_server_adopt(struct canvas_server *, int fd, const struct sockaddr *,
     socklen_t, const void *pre, size_t prelen);
 /* Stop accepting, close idle connections, finish in-flight responses. */
-void canvas_server_drain(struct canvas_server *);
+void canvas_server_drain(struct canvas_server *, int restart);
 int  canvas_server_nconns(struct canvas_server *);
 
 #endif

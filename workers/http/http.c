@@ -83,7 +83,7 @@ http_drain(struct worker *w, const struct imsg_drain *d)
 {
 	struct http_worker *s = w->ctx;
 
-	http_server_drain(s->srv);
+	http_server_drain(s->srv, w->restarting);
 	worker_drain_deadline(w, d, http_drain_deadline, s);
 	http_worker_check_drained(s);
 }

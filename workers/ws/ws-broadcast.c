@@ -238,25 +238,38 @@ ws_broadcast_stop(struct ws_server *s)
 	s->presence_timer = s->tick_timer = s->ping_timer = NULL;
 }
 
+/* The shutdown event of the drain (to a client past hello-ok), then 1012. */
 void
-ws_broadcast_shutdown(struct ws_server *s, const char *reason,
-    uint32_t restart_expected_ms)
+ws_conn_shutdown(struct ws_conn *c, const struct imsg_drain *d)
 {
-	struct ws_conn     *c, *next;
 	struct json_object *p;
+
+	if (c->state == WSC_AUTHED) {
+		p = json_object_new_object();
+		json_object_object_add(p, "reason",
+		    json_object_new_string(d->reason));
+		if (d->restart_expected_ms > 0)
+			json_object_object_add(p, "restartExpectedMs",
+			    json_object_new_int64(d->restart_expected_ms));
+		ws_send_event(c, "shutdown", p, 0, 0);
+	}
+	ws_conn_close(c, WS_CLOSE_RESTART, "service restart");
+}
+
+/*
+ * Under a restart, a client still in its handshake finishes it first:
+ * it gets hello-ok, then the shutdown event (ws_connect_admit), rather
+ * than a close it would have to count as a failure.
+ */
+void
+ws_broadcast_shutdown(struct ws_server *s, const struct imsg_drain *d)
+{
+	struct ws_conn *c, *next;
 
 	ws_broadcast_stop(s);
 	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == WSC_AUTHED) {
-			p = json_object_new_object();
-			json_object_object_add(p, "reason",
-			    json_object_new_string(reason));
-			if (restart_expected_ms > 0)
-				json_object_object_add(p, "restartExpectedMs",
-				    json_object_new_int64(restart_expected_ms));
-			ws_send_event(c, "shutdown", p, 0, 0);
-		}
-		ws_conn_close(c, WS_CLOSE_RESTART, "service restart");
+		if (c->state == WSC_AUTHED || !s->w->restarting)
+			ws_conn_shutdown(c, d);
 	}
 }

@@ -531,7 +531,8 @@ ws_conn_adopt(struct ws_server *s, int fd, const struct imsg_handoff *h,
 	 * Refusing before the descriptor limit keeps room for the next
 	 * hand-off: a descriptor lost in recvmsg would cost the channel.
 	 */
-	if (s->w->draining || s->nconns >= cfg->max_connections ||
+	if ((s->w->draining && !s->w->restarting) ||
+	    s->nconns >= cfg->max_connections ||
 	    s->nconns >= s->w->nofile - WS_FD_RESERVE) {
 		ws_conn_refuse(fd, "too many connections");
 		return;

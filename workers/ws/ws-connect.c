@@ -76,7 +76,7 @@ ws_connect_phase_gate(struct ws_conn *c, const char *id)
 	struct worker      *w = c->srv->w;
 	struct json_object *err, *d;
 
-	if (w->phase == PHASE_READY && !w->draining)
+	if ((w->phase == PHASE_READY && !w->draining) || w->restarting)
 		return 0;
 	d = json_object_new_object();
 	if (w->phase == PHASE_STARTING) {
@@ -195,6 +195,10 @@ ws_connect_admit(struct ws_conn *c, const char *id, struct json_object *params)
 	ws_send_res(c, id, hello);
 	log_debug("conn %s from %s: hello-ok (%s, %d scope(s))", c->conn_id,
 	    c->ip, c->auth_method, c->nscopes);
+	if (s->w->restarting) {
+		ws_conn_shutdown(c, &s->drain);
+		return;
+	}
 	ws_presence_connect(c, params);
 }
 

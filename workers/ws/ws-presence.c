@@ -39,16 +39,24 @@ presence_find(struct ws_server *s, const char *key)
 }
 
 static int
+presence_row_used(const struct ws_server *s, int row)
+{
+	int i;
+
+	for (i = 0; i < s->npresence; i++)
+		if (s->presence[i].row == row)
+			return 1;
+	return 0;
+}
+
+static int
 presence_free_row(struct ws_server *s)
 {
-	int row, i, used;
+	int row;
 
-	for (row = 0; row < shm_presence_rows(); row++) {
-		for (used = 0, i = 0; i < s->npresence && !used; i++)
-			used = s->presence[i].row == row;
-		if (!used)
+	for (row = 0; row < shm_presence_rows(); row++)
+		if (!presence_row_used(s, row))
 			return row;
-	}
 	return -1;
 }
 
@@ -59,6 +67,8 @@ presence_store(struct ws_server *s, struct ws_presence *p)
 	const char *text;
 	size_t      len;
 
+	if (s->presence_frozen)
+		return 0;
 	text = json_object_to_json_string_length(p->entry,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	return shm_presence_put(s->w->shm, p->row, p->key, p->ts, text, len);
@@ -67,7 +77,8 @@ presence_store(struct ws_server *s, struct ws_presence *p)
 static void
 presence_remove(struct ws_server *s, int i)
 {
-	shm_presence_clear(s->w->shm, s->presence[i].row);
+	if (!s->presence_frozen)
+		shm_presence_clear(s->w->shm, s->presence[i].row);
 	free(s->presence[i].key);
 	json_object_put(s->presence[i].entry);
 	s->presence[i] = s->presence[--s->npresence];
@@ -76,6 +87,8 @@ presence_remove(struct ws_server *s, int i)
 static void
 presence_changed(struct ws_server *s)
 {
+	if (s->presence_frozen)
+		return;
 	shm_presence_bump(s->w->shm);
 	ws_broadcast_presence_soon(s);
 }
@@ -111,6 +124,7 @@ presence_put(struct ws_server *s, const char *key, struct json_object *entry)
 		p->entry = NULL;
 		s->npresence++;
 	}
+	p->inherited = 0;
 	json_object_put(p->entry);
 	p->entry = entry;
 	p->ts = now;
@@ -200,7 +214,8 @@ presence_load(struct ws_server *s)
 	int                 r;
 
 	for (r = 0; r < shm_presence_rows(); r++) {
-		if (shm_presence_get(s->w->shm, r, &row) != 1)
+		if (presence_row_used(s, r) ||
+		    shm_presence_get(s->w->shm, r, &row) != 1)
 			continue;
 		e = json_tokener_parse(row.data);
 		if (e == NULL || s->npresence >= WS_PRESENCE_MAX + 1 ||
@@ -214,6 +229,7 @@ presence_load(struct ws_server *s)
 		p->entry = e;
 		p->ts = row.ts;
 		p->row = r;
+		p->inherited = 1;
 	}
 	if (s->npresence > 0)
 		log_info("presence: %d entr%s recovered from shared memory",
@@ -251,13 +267,59 @@ ws_presence_start(struct ws_server *s)
 		ms = 60000;
 	if (ms < 10)
 		ms = 10;
-	presence_load(s);
-	presence_self(s);
-	presence_changed(s);
+	/* Beside a serving generation, whose ws still writes the rows. */
+	s->presence_frozen = s->w->defer_accept;
+	if (!s->presence_frozen) {
+		presence_load(s);
+		presence_self(s);
+		presence_changed(s);
+	}
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	s->prune_timer = event_new(s->base, -1, EV_PERSIST, presence_prune, s);
 	evtimer_add(s->prune_timer, &tv);
+}
+
+/*
+ * A restart's drain: the next generation's ws takes the rows over
+ * (IMSG_HANDOVER, then its IMSG_TAKEOVER), so from here this worker
+ * keeps presence in memory only, for the clients it still greets.
+ */
+void
+ws_presence_freeze(struct ws_server *s)
+{
+	s->presence_frozen = 1;
+	if (s->prune_timer != NULL)
+		evtimer_del(s->prune_timer);
+}
+
+/*
+ * The previous generation let go: load its rows, and mark its clients,
+ * which it is closing with 1012, disconnected; once, in one change.
+ */
+void
+ws_presence_takeover(struct ws_server *s)
+{
+	struct json_object *e;
+	int                 i;
+
+	if (!s->presence_frozen)
+		return;
+	s->presence_frozen = 0;
+	presence_load(s);
+	presence_self(s);
+	for (i = 0; i < s->npresence; i++) {
+		e = s->presence[i].entry;
+		if (!s->presence[i].inherited ||
+		    strcmp(s->presence[i].key, SELF_KEY) == 0 ||
+		    frame_str(e, "reason") == NULL ||
+		    strcmp(frame_str(e, "reason"), "connect") != 0)
+			continue;
+		json_object_object_add(e, "reason",
+		    json_object_new_string("disconnect"));
+		presence_store(s, &s->presence[i]);
+	}
+	presence_changed(s);
 }
 
 void

@@ -78,7 +78,8 @@ ws_start(struct worker *w)
 		strcpy(s->hostname, "localhost");
 	s->hostname[sizeof(s->hostname) - 1] = '\0';
 	starts = shm_ws_started(w->shm);
-	if (starts > 1)
+	/* After a planned restart, the takeover says what it recovered. */
+	if (starts > 1 && !w->defer_accept)
 		log_info("ws worker restart #%llu: presence and stateVersion "
 		         "continue from shared memory",
 		    (unsigned long long)starts - 1);
@@ -113,9 +114,20 @@ ws_drain(struct worker *w, const struct imsg_drain *d)
 	struct ws_server *s = w->ctx;
 
 	log_info("draining %d connection(s): %s", s->nconns, d->reason);
-	ws_broadcast_shutdown(s, d->reason, d->restart_expected_ms);
+	s->drain = *d;
+	if (w->restarting) {
+		ws_presence_freeze(s);
+		ipc_send(w->master, IMSG_HANDOVER, -1, NULL, 0);
+	}
+	ws_broadcast_shutdown(s, d);
 	worker_drain_deadline(w, d, ws_drain_deadline, s);
 	ws_server_check_drained(s);
+}
+
+static void
+ws_takeover(struct worker *w)
+{
+	ws_presence_takeover(w->ctx);
 }
 
 static void
@@ -152,5 +164,6 @@ const struct worker_ops ws_worker_ops = {
 	.peer = ws_peer,
 	.phase = NULL,
 	.drain = ws_drain,
+	.takeover = ws_takeover,
 	.stop = ws_stop,
 };

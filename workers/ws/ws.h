@@ -17,6 +17,7 @@
 #include "common/cfg.h"
 #include "common/ws/frame.h"
 #include "protocol/call.h"
+#include "protocol/ipc-msg.h"
 
 struct worker;
 struct ipc_chan;
@@ -98,7 +99,8 @@ struct ws_presence {
 	char               *key;
 	struct json_object *entry; /* PresenceEntry */
 	uint64_t            ts;
-	int                 row; /* shm row */
+	int                 row;       /* shm row */
+	int                 inherited; /* loaded from a previous ws */
 };
 
 struct ws_server {
@@ -121,6 +123,8 @@ struct ws_server {
 	struct ws_presence    presence[WS_PRESENCE_MAX + 1];
 	int                   npresence;
 	int                   presence_pending;
+	int                   presence_frozen; /* shm is another ws's */
+	struct imsg_drain     drain; /* what the drain said, for late ones */
 	uint64_t              presence_last_ms;
 	struct json_object   *health; /* cached snapshot */
 	uint64_t              health_ms;
@@ -243,6 +247,8 @@ struct json_object *ws_hello_ok(struct ws_conn *);
 /* ws-presence.c */
 void ws_presence_start(struct ws_server *);
 void ws_presence_stop(struct ws_server *);
+void ws_presence_freeze(struct ws_server *);
+void ws_presence_takeover(struct ws_server *);
 void ws_presence_connect(struct ws_conn *, struct json_object *params);
 void ws_presence_disconnect(struct ws_conn *);
 void ws_presence_touch(struct ws_conn *);
@@ -258,7 +264,7 @@ int                 ws_send_event(struct ws_conn *, const char *event,
 void                ws_broadcast(struct ws_server *, const char *event,
                    struct json_object *payload, int need_read, int with_state, int droppable);
 void                ws_broadcast_presence_soon(struct ws_server *);
-void ws_broadcast_shutdown(struct ws_server *, const char *reason,
-    uint32_t restart_expected_ms);
+void ws_broadcast_shutdown(struct ws_server *, const struct imsg_drain *);
+void ws_conn_shutdown(struct ws_conn *, const struct imsg_drain *);
 
 #endif
