@@ -57,6 +57,8 @@ canvas_root(const struct gw_config *cfg)
 	return root;
 }
 
+static void canvas_check_drained(struct canvas_worker *);
+
 static void
 canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
@@ -67,6 +69,7 @@ canvas_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		if (c->http == ch)
 			c->http = NULL;
 		ipc_chan_free(ch);
+		canvas_check_drained(c);
 		return;
 	}
 	if (worker_handoff_recv(ch, m, &h) == -1)
@@ -85,13 +88,20 @@ canvas_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	(void)canvas_server_accept(c->srv, fd, sa, (socklen_t)socklen);
 }
 
+/* As ws_server_check_drained: http's close is the last word. */
+static void
+canvas_check_drained(struct canvas_worker *c)
+{
+	if (c->w->draining && canvas_server_nconns(c->srv) == 0 &&
+	    !(c->w->restarting && c->http != NULL))
+		worker_finish(c->w);
+}
+
 /* The last connection went after DRAIN. */
 static void
 canvas_drained(void *arg)
 {
-	struct canvas_worker *c = arg;
-
-	worker_finish(c->w);
+	canvas_check_drained(arg);
 }
 
 static int
@@ -139,8 +149,7 @@ canvas_drain(struct worker *w, const struct imsg_drain *d)
 
 	canvas_server_drain(c->srv, w->restarting);
 	worker_drain_deadline(w, d, NULL, NULL);
-	if (canvas_server_nconns(c->srv) == 0)
-		worker_finish(w);
+	canvas_check_drained(c);
 }
 
 static void

@@ -31,6 +31,7 @@ ws_on_http(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		if (s->http == ch)
 			s->http = NULL;
 		ipc_chan_free(ch);
+		ws_server_check_drained(s);
 		return;
 	}
 	if (worker_handoff_recv(ch, m, &h) == -1)
@@ -91,10 +92,15 @@ ws_start(struct worker *w)
 	return 0;
 }
 
+/*
+ * Under a restart, our generation's http may still hand over a socket it
+ * accepted before its own drain: the last word is its channel's close.
+ */
 void
 ws_server_check_drained(struct ws_server *s)
 {
-	if (s->w->draining && s->nconns == 0)
+	if (s->w->draining && s->nconns == 0 &&
+	    !(s->w->restarting && s->http != NULL))
 		worker_finish(s->w);
 }
 
