@@ -50,7 +50,9 @@
  *		after START when the other side was respawned: the new one
  *		replaces the old;
  *  IMSG_START	everything sent: start serving, in PHASE_STARTING (readyz
- *		503, connect answered UNAVAILABLE).
+ *		503, connect answered UNAVAILABLE).  Payload uint32
+ *		START_* flags: a restart's new generation gets
+ *		START_DEFER_ACCEPT and accepts nothing before PHASE_READY.
  * The worker answers IMSG_READY (struct imsg_ready).  When every worker
  * of the generation is ready, the master logs "listening on ..." and
  * sends each IMSG_PHASE PHASE_READY (after gateway.startupDelayMs, if
@@ -63,6 +65,12 @@
  * and respawned like a crash (watchdog.c).
  * A worker whose channel closes exits: the master holds no state a
  * worker needs to give back.
+ * SIGUSR1/SIGUSR2 restart in place (restart.c): the master executes its
+ * binary again under the same PID, with the listening sockets, shared
+ * memory and worker channels kept open; the old generation's drain has
+ * restart_expected_ms set, and the role that writes presence
+ * (r_handover) answers IMSG_HANDOVER once it stopped writing it; then
+ * the new generation gets PHASE_READY, and that role IMSG_TAKEOVER.
  * Under systemd (NOTIFY_SOCKET), the master alone says READY=1 when the
  * generation moves to PHASE_READY and STOPPING=1 when the drain starts
  * (notify.c).
