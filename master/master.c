@@ -1007,6 +1007,9 @@ master_main(int argc, char **argv)
 	if (proc_exe_init(&m) == -1)
 		master_fail(&m, EXIT_RUNTIME,
 		    "cannot find our own executable to start workers");
+	/* Where /proc/self/exe is not, the path proc_exe_init found. */
+	if (m.m_exe_path == NULL && strcmp(m.m_exe, "/proc/self/exe") != 0)
+		m.m_exe_path = xstrdup(m.m_exe);
 	if ((st = restart_state_take()) != NULL) {
 		restart_resume(&m, st);
 		json_object_put(st);

@@ -420,8 +420,21 @@ restart_shm(struct master *m, struct json_object *st)
 	m->m_shm_size = (size_t)restart_state_int(st, "shmSize", 0);
 	net_set_cloexec(m->m_lock_fd);
 	net_set_cloexec(m->m_shm_fd);
-	if ((m->m_shm = shm_map(m->m_shm_fd, m->m_shm_size)) != NULL)
-		log_set_drop_counters(shm_log_drops(m->m_shm, 0));
+	if ((m->m_shm = shm_map(m->m_shm_fd, m->m_shm_size)) == NULL) {
+		/*
+		 * A binary with another layout: the new generation gets a
+		 * region of its own (presence starts afresh); the old one
+		 * keeps its mapping until it exits.
+		 */
+		log_warnx("restart: the shared memory is of another layout; "
+		          "starting a new region");
+		close(m->m_shm_fd);
+		if ((m->m_shm_fd = shm_create(&m->m_shm_size)) == -1 ||
+		    (m->m_shm = shm_map(m->m_shm_fd, m->m_shm_size)) == NULL)
+			master_fail(m, EXIT_RUNTIME,
+			    "cannot create shared memory: %s", strerror(errno));
+	}
+	log_set_drop_counters(shm_log_drops(m->m_shm, 0));
 }
 
 static void

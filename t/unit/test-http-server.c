@@ -448,7 +448,7 @@ test_drain(void)
 	start("GET /last HTTP/1.1\r\nHost: x\r\n");
 	run(NULL, 0, 100);
 	is_int(http_server_nconns(srv), 2, "two connections before the drain");
-	http_server_drain(srv);
+	http_server_drain(srv, 0);
 	is_int(http_server_nconns(srv), 1, "the idle one closed at once");
 	if (write(cfd, "\r\n", 2) != 2)
 		fatal(1, "write");
@@ -464,6 +464,32 @@ test_drain(void)
 	close(idle);
 }
 
+/*
+ * A restart's drain: a connection that has not been served yet (it may
+ * be the one the client just opened) is answered once, with
+ * Connection: close, rather than closed under the client.
+ */
+static void
+test_drain_restart(void)
+{
+	const char *req = "GET /fresh HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	http_server_free(srv);
+	srv = http_server_new(base, sb, &test_cb, NULL);
+	start("");
+	run(NULL, 0, 50);
+	http_server_drain(srv, 1);
+	is_int(http_server_nconns(srv), 1, "restart: a fresh connection kept");
+	if (write(cfd, req, strlen(req)) != (ssize_t)strlen(req))
+		fatal(1, "write");
+	run(NULL, 0, 2000);
+	ok(strstr(got, "Connection: close\r\n") != NULL &&
+	        strstr(got, "\r\n\r\n/fresh") != NULL && got_eof,
+	    "restart: its first request answered with Connection: close");
+	close(cfd);
+	cfd = -1;
+}
+
 int
 main(void)
 {
@@ -476,6 +502,7 @@ main(void)
 	test_streams();
 	test_static();
 	test_drain();
+	test_drain_restart();
 	if (cfd != -1)
 		close(cfd);
 	http_server_free(srv);
