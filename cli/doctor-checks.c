@@ -36,11 +36,16 @@ doctor_is_perms(const char *line)
 static void
 doctor_check_line(struct doctor *d, const char *l, size_t n, int failed)
 {
-	char *line = xstrndup(l, n), *msg = line;
+	static const char pfx[] = "openclaw gateway: ",
+	                  end[] = "configuration test failed";
+	char *line, *msg;
 
-	if (strncmp(msg, "openclaw gateway: ", 18) == 0)
-		msg += 18;
-	if (strcmp(msg, "configuration test failed") == 0)
+	if (n >= sizeof(pfx) - 1 && memcmp(l, pfx, sizeof(pfx) - 1) == 0) {
+		l += sizeof(pfx) - 1;
+		n -= sizeof(pfx) - 1;
+	}
+	msg = line = xstrndup(l, n);
+	if (n == sizeof(end) - 1 && memcmp(l, end, n) == 0)
 		;
 	else if (strncmp(line, "warning: ", 9) == 0)
 		doctor_finding(d, "config", line + 9,
