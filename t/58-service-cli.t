@@ -263,6 +263,8 @@ rc, out, err = cli(["gateway", "status"], env)
 like(out, "Runtime: running (pid %d, state active" % gw.proc.pid,
      "status: the runtime line")
 like(out, "RPC probe: ok", "status: RPC probe ok, on its own line")
+like(out, "Service: systemd user openclaw-gateway.service (enabled)",
+     "status: the service line")
 like(out, "Probe target: %s" % gw.url, "status: the probe target line")
 like(out, "Dashboard: http://127.0.0.1:%d/" % gw.port,
      "status: the dashboard line")
@@ -478,6 +480,32 @@ ok(rc == 1 and "no-such-user-here" in err,
    "install --system --user of an unknown user: refused, named")
 calls()
 
+# Values a unit must escape or cannot carry.
+odd = os.path.join(T, "state%dir")
+os.mkdir(odd, 0o700)
+oenv = dict(env, OPENCLAW_STATE_DIR=odd)
+rc, out, err = cli(["gateway", "install", "--force"], oenv)
+ok(rc == 0 and "OPENCLAW_STATE_DIR=" + odd.replace("%", "%%") in
+   open(UNIT).read(), "install: a % in a path is written %% (a specifier)")
+r = verify(UNIT, True)
+if r is not None:
+    is_(r, (0, ""), "install: and systemd-analyze verify passes")
+rc, st, err = status_json(env, ["--no-probe"])
+is_((st.get("config", {}).get("daemon", {}).get("path"),
+     st.get("config", {}).get("mismatch")),
+    (os.path.join(odd, "openclaw.json"), True),
+    "status: the service's config path read back from the unit (%), "
+    "and the mismatch with the CLI's")
+spaced = os.path.join(T, "state dir")
+os.mkdir(spaced, 0o700)
+rc, out, err = cli(["gateway", "install", "--force"],
+                   dict(env, OPENCLAW_STATE_DIR=spaced))
+ok(rc == 1 and "cannot carry" in err and
+   "OPENCLAW_STATE_DIR=" + odd.replace("%", "%%") in open(UNIT).read(),
+   "install: a space in a path is refused, the unit left as it was")
+cli(["gateway", "uninstall"], env)
+calls()
+
 # --- launchd (macOS), through the stand-in launchctl ----------------------
 lenv = dict(env, OPENCLAW_SERVICE_MANAGER="launchd")
 plist = os.path.join(gw.dir, "Library", "LaunchAgents",
@@ -500,6 +528,13 @@ show("state = running\n\tpid = 4242\n")
 cli(["gateway", "restart"], lenv)
 is_(calls(), ["print " + target, "kill SIGUSR1 " + target],
     "launchd: restart of a running agent is SIGUSR1 (in place)")
+rc, st, err = status_json(lenv, ["--no-probe"])
+is_((st.get("service", {}).get("label"),
+     st.get("service", {}).get("runtime", {}).get("status"),
+     st.get("service", {}).get("runtime", {}).get("pid")),
+    ("bot.molt.gateway", "running", 4242),
+    "launchd: status parses launchctl print")
+calls()
 cli(["gateway", "stop"], lenv)
 is_(calls(), ["bootout " + target], "launchd: stop is bootout")
 rc, out, err = cli(["gateway", "uninstall"], lenv)
