@@ -136,6 +136,19 @@ svc_path_for(const struct svc *s, enum svc_scope scope)
 	return p;
 }
 
+/* The user's definition if it exists, else the system's if that does. */
+static enum svc_scope
+svc_pick_scope(const struct svc *s)
+{
+	char *user = svc_path_for(s, SVC_USER);
+	char *sys = svc_path_for(s, SVC_SYSTEM);
+	int   system = access(user, F_OK) == -1 && access(sys, F_OK) == 0;
+
+	free(user);
+	free(sys);
+	return system ? SVC_SYSTEM : SVC_USER;
+}
+
 /*
  * scope: SVC_USER, SVC_SYSTEM, or SVC_SCOPE_AUTO: the user's definition
  * if it exists, else the system's if that exists, else the user's.
@@ -153,23 +166,8 @@ svc_resolve(struct svc *s, int scope, char *err, size_t errlen)
 	else
 		xasprintf(&s->name, "bot.molt.%s",
 		    s->profile ? s->profile : "gateway");
-	if (scope == SVC_SCOPE_AUTO) {
-		s->scope = SVC_SYSTEM;
-		s->path = svc_path_for(s, SVC_SYSTEM);
-		if (access(s->path, F_OK) == -1) {
-			free(s->path);
-			s->scope = SVC_USER;
-			s->path = NULL;
-		}
-	} else
-		s->scope = scope;
-	/* the user's definition first, whatever the system has */
-	if (scope == SVC_SCOPE_AUTO && s->scope == SVC_SYSTEM) {
-		s->path = svc_path_for(s, SVC_USER);
-		if (access(s->path, F_OK) == 0)
-			s->scope = SVC_USER;
-		free(s->path);
-	}
+	s->scope = scope == SVC_SCOPE_AUTO ? svc_pick_scope(s) :
+	                                     (enum svc_scope)scope;
 	s->path = svc_path_for(s, s->scope);
 	if (s->manager == SVC_LAUNCHD) {
 		if (s->scope == SVC_SYSTEM)

@@ -471,6 +471,15 @@ is_(calls(), ["daemon-reload", "enable --now openclaw-gateway.service"],
 r = verify(sunit, False)
 if r is not None:
     is_(r, (0, ""), "install --system: systemd-analyze verify passes")
+show(INACTIVE)
+cli(["gateway", "restart"], senv)
+is_(calls(), [SHOW_CALL.replace("--user ", ""),
+              "start openclaw-gateway.service"],
+    "only a system unit installed: the commands act on it (no --user)")
+show(None)
+rc, out, err = cli(["gateway", "uninstall"], senv)
+ok(rc == 0 and not os.path.exists(sunit), "uninstall of the system unit")
+calls()
 rc, out, err = cli(["gateway", "install", "--user", user], env)
 ok(rc == 2 or (rc == 1 and "--system" in err),
    "install --user without --system: refused")
