@@ -118,7 +118,16 @@ svc_launchd_load(const struct svc *s, int replace)
 {
 	const char *out[] = { "bootout", s->target, NULL };
 	const char *in[] = { "bootstrap", s->domain, s->path, NULL };
+	char       *text, *log;
+	size_t      len;
 
+	/* launchd opens StandardOutPath but makes no directory for it */
+	if ((text = util_read_file(s->path, SVC_FILE_MAX, &len)) != NULL &&
+	    (log = svc_unit_key(text, "StandardOutPath")) != NULL) {
+		(void)svc_mkdirs(log);
+		free(log);
+	}
+	free(text);
 	if (replace)
 		(void)svc_ctl(s, NULL, out);
 	if (svc_ctl(s, NULL, in) != 0) {

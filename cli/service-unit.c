@@ -469,7 +469,10 @@ svc_unit_env(const char *text, const char *key)
 	return NULL;
 }
 
-/* The first "Key=value" line's value of a unit (heap), or NULL. */
+/*
+ * The first "Key=value" line's value of a unit (heap), or NULL; of a
+ * plist, the <string> after <key>Key</key> (User: UserName).
+ */
 char *
 svc_unit_key(const char *text, const char *key)
 {
@@ -477,9 +480,8 @@ svc_unit_key(const char *text, const char *key)
 	size_t      klen = strlen(key);
 
 	if (strncmp(text, "<?xml", 5) == 0)
-		return strcmp(key, "User") == 0 ?
-		    svc_plist_env(text, "UserName") :
-		    NULL;
+		return svc_plist_env(text,
+		    strcmp(key, "User") == 0 ? "UserName" : key);
 	for (l = text; *l != '\0'; l = *nl ? nl + 1 : nl) {
 		if ((nl = strchr(l, '\n')) == NULL)
 			nl = l + strlen(l);

@@ -530,6 +530,9 @@ is_((pl.get("Label"), pl.get("ProgramArguments"),
      penv_.get("OPENCLAW_SERVICE_VERSION"), penv_.get("OPENCLAW_STATE_DIR")),
     ("bot.molt.gateway", [REAL_BIN, "gateway"], "openclaw", "gateway",
      VERSION, gw.state), "launchd: the plist, with the markers")
+ok(os.path.isdir(os.path.dirname(pl.get("StandardOutPath", "/x/y"))) and
+   pl["StandardOutPath"].startswith(os.path.join(gw.dir, "Library", "Logs")),
+   "launchd: the log directory ~/Library/Logs/openclaw is made")
 target = "gui/%d/bot.molt.gateway" % os.getuid()
 is_(calls(), ["bootstrap gui/%d %s" % (os.getuid(), plist)],
     "launchd: install bootstraps it")
