@@ -424,6 +424,24 @@ rc, fs = findings(env)
 ok(rc == 1 and [x for x in fs if x["check"] == "logs" and
                 "does not exist" in x["message"]],
    "doctor: a log directory that is not there")
+# The dated log directory <tmp>/openclaw, open to others: not ours.
+tmpdir = os.path.join(T, "tmp")
+os.makedirs(os.path.join(tmpdir, "openclaw"))
+os.chmod(os.path.join(tmpdir, "openclaw"), 0o777)
+cfg = dict(gw.config)
+del cfg["logging"]
+with open(gw.config_path, "w") as f:
+    json.dump(cfg, f)
+tenv = dict(env, TMPDIR=tmpdir)
+rc, fs = findings(tenv)
+ok(rc == 1 and [x for x in fs if x["check"] == "logs" and
+                "not a directory of ours" in x["message"]],
+   "doctor: a log directory in <tmp> that is not ours")
+rc, st, err = status_json(tenv, ["--no-probe"])
+like(st.get("logFile") or "", os.path.join(tmpdir, "openclaw-%d" %
+                                           os.getuid(), "openclaw-"),
+     "status: the log file the gateway falls back to")
+calls()
 with open(gw.config_path, "w") as f:
     f.write(cfg_text)
 rc, out, err = cli(["doctor"], env)
