@@ -301,6 +301,27 @@ svc_start(const struct svc *s)
 	return svc_ctl(s, NULL, kick) == 0 ? 0 : -1;
 }
 
+/*
+ * `systemctl reload`; a unit without ExecReload= (written by hand, or
+ * by an old install) refuses it, and then the main process gets SIGUSR1
+ * from systemctl itself: the same restart, still in place.
+ */
+static int
+svc_reload(const struct svc *s)
+{
+	const char *kill[] = { "kill", "--kill-whom=main", "--signal=SIGUSR1",
+		s->name, NULL };
+
+	if (svc_ctl_verb(s, "reload", 1) == 0)
+		return 0;
+	fprintf(stderr,
+	    "openclaw: systemctl reload %s failed (no ExecReload=? "
+	    "`openclaw doctor` checks the unit); sending SIGUSR1 "
+	    "instead\n",
+	    s->name);
+	return svc_ctl(s, NULL, kill) == 0 ? 0 : -1;
+}
+
 /* Running: SIGUSR1, the in-place restart.  Else: start. */
 static int
 svc_restart(const struct svc *s, int *inplace)
@@ -312,7 +333,7 @@ svc_restart(const struct svc *s, int *inplace)
 	if (!(*inplace = rt.running))
 		return svc_start(s);
 	if (s->manager == SVC_SYSTEMD)
-		return svc_ctl_verb(s, "reload", 0);
+		return svc_reload(s);
 	return svc_ctl(s, NULL, usr1) == 0 ? 0 : -1;
 }
 

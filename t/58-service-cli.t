@@ -24,9 +24,13 @@ BINDIR = os.path.join(T, "bin")
 os.mkdir(BINDIR)
 CALLS = os.path.join(T, "calls")
 SHOW = os.path.join(T, "show")
+FAIL = os.path.join(T, "fail")
 STANDIN = r"""#!/bin/sh
-# Stand-in for %(name)s (t/58): records its argv, prints canned state.
+# Stand-in for %(name)s (t/58): records its argv, prints canned state,
+# fails the verbs listed in the file "fail".
 echo "$*" >> "%(calls)s"
+for a in "$@"; do case $a in -*) ;; *) verb=$a; break;; esac; done
+[ -f "%(fail)s" ] && grep -qx "$verb" "%(fail)s" && exit 1
 case " $* " in
 *" show "*|*" print "*)
 	[ -f "%(show)s" ] || { echo "Could not find service"; exit 113; }
@@ -37,7 +41,8 @@ exit 0
 for name in ("systemctl", "launchctl"):
     p = os.path.join(BINDIR, name)
     with open(p, "w") as f:
-        f.write(STANDIN % {"name": name, "calls": CALLS, "show": SHOW})
+        f.write(STANDIN % {"name": name, "calls": CALLS, "show": SHOW,
+                           "fail": FAIL})
     os.chmod(p, 0o755)
 
 REAL_BIN = os.path.realpath(BIN)
@@ -223,6 +228,14 @@ is_(rc, 0, "restart (active): exit 0")
 is_(calls(), [SHOW_CALL, "--user reload openclaw-gateway.service"],
     "restart of an active service: show, then reload (SIGUSR1 in place)")
 like(out, "in place", "restart (active): says it restarted in place")
+with open(FAIL, "w") as f:
+    f.write("reload\n")
+rc, out, err = cli(["gateway", "restart"], env)
+is_((rc, calls()), (0, [SHOW_CALL, "--user reload openclaw-gateway.service",
+                        "--user kill --kill-whom=main --signal=SIGUSR1 "
+                        "openclaw-gateway.service"]),
+    "restart: a unit without ExecReload= gets SIGUSR1 through systemctl kill")
+os.unlink(FAIL)
 show(INACTIVE)
 rc, out, err = cli(["gateway", "restart"], env)
 is_(calls(), [SHOW_CALL, "--user start openclaw-gateway.service"],
@@ -472,6 +485,14 @@ like(unit_key(punit, "Description") or "", "profile: rescue",
 is_(calls()[-1], "--user enable --now openclaw-gateway-rescue.service",
     "profile: systemctl on the profile's unit")
 cli(["gateway", "uninstall"], penv)
+calls()
+with open(FAIL, "w") as f:
+    f.write("enable\n")
+rc, out, err = cli(["gateway", "install"], dict(env, OPENCLAW_PROFILE="x"))
+ok(rc == 1 and "enable" in err, "install: a failed systemctl enable is "
+   "exit 1, said (%r)" % err.strip()[:200])
+os.unlink(FAIL)
+cli(["gateway", "uninstall"], dict(env, OPENCLAW_PROFILE="x"))
 calls()
 
 sroot = os.path.join(T, "sysroot")
