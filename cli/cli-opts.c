@@ -21,11 +21,11 @@ struct cli_opt {
 static const struct cli_opt cli_opts[] = {
 	{ "params", 1, CLI_OPT_PARAMS },
 	{ "url", 1, CLI_OPT_CONN },
-	{ "port", 1, CLI_OPT_CONN },
+	{ "port", 1, CLI_OPT_CONN | CLI_OPT_PORT },
 	{ "token", 1, CLI_OPT_CONN },
 	{ "password", 1, CLI_OPT_CONN },
 	{ "timeout", 1, CLI_OPT_CONN },
-	{ "json", 0, CLI_OPT_CONN },
+	{ "json", 0, CLI_OPT_CONN | CLI_OPT_JSON },
 	{ "expect-final", 0, CLI_OPT_EXPECT_FINAL },
 	{ "follow", 0, CLI_OPT_LOGS },
 	{ "limit", 1, CLI_OPT_LOGS },
@@ -37,6 +37,12 @@ static const struct cli_opt cli_opts[] = {
 	{ "no-color", 0, CLI_OPT_LOGS },
 	{ "show", 0, CLI_OPT_SHOW },
 	{ "no-open", 0, CLI_OPT_NO_OPEN },
+	{ "system", 0, CLI_OPT_SYSTEM },
+	{ "force", 0, CLI_OPT_INSTALL },
+	{ "user", 1, CLI_OPT_INSTALL },
+	{ "deep", 0, CLI_OPT_STATUS },
+	{ "no-probe", 0, CLI_OPT_STATUS },
+	{ "fix", 0, CLI_OPT_FIX },
 	{ "help", 0, 0 }, /* every command */
 	{ NULL, 0, 0 },
 };
@@ -105,6 +111,27 @@ cli_opt_set_logs(struct cli_args *a, const char *name, const char *val)
 	return 0;
 }
 
+/* The service commands' flags; -1: not one of them. */
+static int
+cli_opt_set_service(struct cli_args *a, const char *name, const char *val)
+{
+	if (strcmp(name, "system") == 0)
+		a->system = 1;
+	else if (strcmp(name, "force") == 0)
+		a->force = 1;
+	else if (strcmp(name, "user") == 0)
+		a->user = val;
+	else if (strcmp(name, "deep") == 0)
+		a->deep = 1;
+	else if (strcmp(name, "no-probe") == 0)
+		a->no_probe = 1;
+	else if (strcmp(name, "fix") == 0)
+		a->fix = 1;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 cli_opt_set(struct cli_args *a, const char *name, const char *val)
 {
@@ -134,6 +161,8 @@ cli_opt_set(struct cli_args *a, const char *name, const char *val)
 		a->show = 1;
 	else if (strcmp(name, "no-open") == 0)
 		a->no_open = 1;
+	else if (cli_opt_set_service(a, name, val) == 0)
+		;
 	else
 		return cli_opt_set_logs(a, name, val);
 	return 0;

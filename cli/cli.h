@@ -13,20 +13,28 @@
 
 #include "cli/rpc-client.h"
 
+struct svc;
+
 #define CLI_DEFAULT_TIMEOUT_MS 10000
 
 /* cli_cmd.options: what the shared parser accepts for a command */
 #define CLI_OPT_CONN \
-	0x1                       /* --url --port --token --password
+	0x1                      /* --url --port --token --password
 					   --timeout --json */
-#define CLI_OPT_METHOD       0x2  /* one positional <method> */
-#define CLI_OPT_PARAMS       0x4  /* --params JSON */
-#define CLI_OPT_EXPECT_FINAL 0x8  /* --expect-final */
+#define CLI_OPT_METHOD       0x2 /* one positional <method> */
+#define CLI_OPT_PARAMS       0x4 /* --params JSON */
+#define CLI_OPT_EXPECT_FINAL 0x8 /* --expect-final */
 #define CLI_OPT_LOGS \
-	0x10 /* --follow --limit --max-bytes --interval
+	0x10                   /* --follow --limit --max-bytes --interval
 	        --plain --utc --local-time --no-color */
-#define CLI_OPT_SHOW    0x20 /* --show */
-#define CLI_OPT_NO_OPEN 0x40 /* --no-open */
+#define CLI_OPT_SHOW    0x20   /* --show */
+#define CLI_OPT_NO_OPEN 0x40   /* --no-open */
+#define CLI_OPT_JSON    0x80   /* --json alone */
+#define CLI_OPT_PORT    0x100  /* --port alone */
+#define CLI_OPT_SYSTEM  0x200  /* --system */
+#define CLI_OPT_INSTALL 0x400  /* --force --user */
+#define CLI_OPT_STATUS  0x800  /* --deep --no-probe */
+#define CLI_OPT_FIX     0x1000 /* --fix */
 
 /* cli_cmd.flags */
 #define CLI_CMD_DEFAULT \
@@ -64,6 +72,12 @@ struct cli_args {
 	int                  logs_utc;
 	int                  show;    /* CLI_OPT_SHOW */
 	int                  no_open; /* CLI_OPT_NO_OPEN */
+	int                  system;  /* CLI_OPT_SYSTEM */
+	int                  force;   /* CLI_OPT_INSTALL */
+	const char          *user;
+	int                  deep; /* CLI_OPT_STATUS */
+	int                  no_probe;
+	int                  fix; /* CLI_OPT_FIX */
 };
 
 /* cli-cmd.c: the command table and the dispatch */
@@ -100,5 +114,15 @@ void cmd_dashboard_usage(FILE *, int);
 int  cmd_worker(const struct cli_cmd *, int, char **);
 int  cmd_logs(const struct cli_cmd *, int, char **);
 void cmd_logs_usage(FILE *, int);
+int  cmd_gateway_install(const struct cli_cmd *, int, char **);
+void cmd_gateway_install_usage(FILE *, int);
+int  cmd_gateway_service(const struct cli_cmd *, int, char **);
+void cmd_gateway_service_usage(FILE *, int);
+int  svc_write(const struct svc *, const char *);
+int  cmd_gateway_status(const struct cli_cmd *, int, char **);
+void cmd_gateway_status_usage(FILE *, int);
+void status_print(FILE *, FILE *, json_object *);
+int  cmd_doctor(const struct cli_cmd *, int, char **);
+void cmd_doctor_usage(FILE *, int);
 
 #endif

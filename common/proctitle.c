@@ -38,6 +38,12 @@ static size_t title_len;
  * that no optimiser drops it.
  */
 static char **volatile title_env;
+/*
+ * And the array itself: setenv() of a new variable moves environ to an
+ * array of its own without freeing ours (the service commands set the
+ * service's OPENCLAW_* before they load its config).
+ */
+static char **volatile title_environ;
 
 /* Point each of v[0..n) at a heap copy; returns the end of the block. */
 static char *
@@ -73,7 +79,7 @@ proctitle_init(int argc, char **argv)
 	end = proctitle_move(env, n, end);
 	title_env = xcalloc((size_t)n + 1, sizeof(char *));
 	memcpy(title_env, env, (size_t)n * sizeof(char *));
-	environ = env;
+	environ = title_environ = env;
 	title_start = start;
 	title_len = (size_t)(end - start);
 #else

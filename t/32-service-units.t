@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 # contrib/: the systemd units (system and user service, the socket) pass
 # `systemd-analyze verify` with ExecStart pointed at the built binary --
+# the service files are those the build fills in from the templates
+# contrib/**/*.in, with their defaults, into contrib/ of the build
+# directory (`openclaw gateway install` fills in the same templates; t/58
+# verifies what it writes) --
 # no running systemd needed -- and say what the issue asks of them
 # (Type=notify, KillMode=mixed, Restart=always, RestartPreventExitStatus=78,
 # ExecReload SIGUSR1, TimeoutStopSec over the drain deadline, hardening,
@@ -14,11 +18,13 @@ from gwtest import *
 
 TOP = os.environ.get("OPENCLAW_TOP_SRCDIR",
                      os.path.join(os.path.dirname(__file__), ".."))
+BUILD = os.environ.get("OPENCLAW_TOP_BUILDDIR") or os.path.dirname(BIN)
 CONTRIB = os.path.join(TOP, "contrib")
-SYSTEM = os.path.join(CONTRIB, "systemd", "system", "openclaw-gateway.service")
-USER = os.path.join(CONTRIB, "systemd", "user", "openclaw-gateway.service")
+BUILT = os.path.join(BUILD, "contrib")
+SYSTEM = os.path.join(BUILT, "systemd", "system", "openclaw-gateway.service")
+USER = os.path.join(BUILT, "systemd", "user", "openclaw-gateway.service")
 SOCKET = os.path.join(CONTRIB, "systemd", "openclaw-gateway.socket")
-PLIST = os.path.join(CONTRIB, "launchd", "bot.molt.gateway.plist")
+PLIST = os.path.join(BUILT, "launchd", "bot.molt.gateway.plist")
 
 
 def under_ci():
@@ -48,7 +54,8 @@ def verify(files, user, edit=None):
     copies = []
     for src in files:
         with open(src) as f:
-            text = f.read().replace("/usr/local/bin/openclaw", BIN)
+            text = re.sub(r"^(#?ExecStart=)\S+", lambda m: m.group(1) + BIN,
+                          f.read(), flags=re.M)
         if edit and src.endswith(".service"):
             text = edit(text)
         dst = os.path.join(d, os.path.basename(src))
@@ -85,6 +92,9 @@ with open(PLIST, "rb") as f:
 is_(pl.get("Label"), "bot.molt.gateway", "plist: Label bot.molt.gateway")
 is_(pl.get("ProgramArguments", [None, None])[1:2], ["gateway"],
     "plist: runs `openclaw gateway`")
+is_((pl.get("EnvironmentVariables", {}).get("OPENCLAW_SERVICE_MARKER"),
+     pl.get("EnvironmentVariables", {}).get("OPENCLAW_SERVICE_KIND")),
+    ("openclaw", "gateway"), "plist: the service markers")
 is_((pl.get("RunAtLoad"), pl.get("KeepAlive")), (True, True),
     "plist: RunAtLoad and KeepAlive")
 ok(pl.get("StandardOutPath", "").startswith("/") and
@@ -114,6 +124,13 @@ for name, path in (("system", SYSTEM), ("user", USER)):
     ok(all(re.match(r"-?(/etc/|%h/)", e) for e in u.get("EnvironmentFile",
                                                          [])),
        "%s: EnvironmentFile outside the unit" % name)
+    env = u.get("Environment", [])
+    ok("OPENCLAW_SERVICE_MARKER=openclaw" in env and
+       "OPENCLAW_SERVICE_KIND=gateway" in env and
+       [e for e in env if re.fullmatch(r"OPENCLAW_SERVICE_VERSION=\S+", e)],
+       "%s: the service markers of the runbook" % name)
+    ok(not [l for l in open(path) if "@" in l],
+       "%s: every template placeholder filled in" % name)
 s = unit(SYSTEM)
 ok(s.get("User") and s["User"][0] not in ("", "root"),
    "system: runs as a User= of its own")
@@ -148,7 +165,7 @@ rc, out = verify([SYSTEM], False,
                  lambda t: t.replace("Type=notify", "Type=notyfy"))
 like(out, "notyfy", "verify reports a broken Type= (the check can fail)")
 rc, out = verify([SYSTEM], False,
-                 lambda t: t.replace(BIN, "/nonexistent/openclaw"))
+                 lambda t: t.replace(BIN + " ", "/nonexistent/openclaw "))
 ok(rc != 0 and "nonexistent" in out,
    "verify fails on a missing ExecStart binary")
 

@@ -41,7 +41,8 @@ ok("__worker" not in out, "... but not the internal __worker")
 rc, out, err = run_cli(["gateway", "help"])
 is_((rc, err), (0, ""), "gateway help: exit 0, nothing on stderr")
 is_(re.findall(r"^\s*(?:usage: )?openclaw gateway (\S+)", out, re.M),
-    ["[run]", "call", "health", "auth-token"],
+    ["[run]", "call", "health", "auth-token", "install",
+     "uninstall|start|stop|restart", "status"],
     "gateway help: one usage line per gateway command")
 rc, out, err = run_cli(["__worker"])
 is_((rc, out), (2, ""), "__worker without a role: exit 2")
