@@ -855,6 +855,7 @@ master_main(int argc, char **argv)
 {
 	static struct master m;
 	struct master_opts   o;
+	char                 ports[256];
 	int                  status;
 
 	master_getopt(argc, argv, &o);
@@ -876,6 +877,8 @@ master_main(int argc, char **argv)
 	master_configure(&m, &o);
 	if (o.check) {
 		/* like nginx -t: no lock, no port, nothing written */
+		config_ports_describe(&m.m_cfg, ports, sizeof(ports));
+		fprintf(stderr, "note: %s\n", ports);
 		printf("configuration OK: %s%s\n", m.m_cfg.path,
 		    m.m_cfg.exists ? "" : " (no file yet)");
 		config_free(&m.m_cfg);
