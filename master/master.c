@@ -106,6 +106,7 @@ struct master_opts {
 	int         verbose;
 	int         allow_unconfigured;
 	int         check; /* --check: validate, print, exit */
+	int         force; /* --force: stop the port's listeners (force.c) */
 };
 
 /* Under --check a startup error ends the test, not a start. */
@@ -124,7 +125,7 @@ static const struct option master_longopts[] = { { "port", required_argument,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "allow-unconfigured", no_argument, NULL, 'A' },
 	{ "check", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 } };
+	{ "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
 
 static void
 master_usage(FILE *f)
@@ -134,7 +135,7 @@ master_usage(FILE *f)
 	    "                        [--token T] [--password P]\n"
 	    "                        [--token-file F] [--password-file F]\n"
 	    "                        [--verbose] [--allow-unconfigured]\n"
-	    "                        [--check]\n");
+	    "                        [--check] [--force]\n");
 }
 
 static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
@@ -265,6 +266,9 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 			break;
 		case 'C':
 			o->check = 1;
+			break;
+		case 'f':
+			o->force = 1;
 			break;
 		case 'h':
 			master_usage(stdout);
@@ -564,6 +568,9 @@ master_configure(struct master *m, struct master_opts *o)
 		goto checks;
 	}
 	logfile_open(m);
+	/* Before the lock: the gateway it stops may hold it. */
+	if (o->force)
+		force_ports(m, o->port);
 	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "state directory %s", err);
 	if ((m->m_lock_fd = lock_acquire(m->m_cfg.state_dir, err,

@@ -167,6 +167,9 @@ void notify_send(const char *);
 void notify_status(const struct master *, const char *);
 void notify_cleanup(void);
 
+/* force.c */
+void force_ports(struct master *, long);
+
 /* lock.c */
 int lock_acquire(const char *, char *, size_t);
 
