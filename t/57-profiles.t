@@ -40,20 +40,25 @@ def free_profile(tag):
     raise RuntimeError("no profile with a free port")
 
 
-def profile_gateway(home, name, token):
+def profile_gateway(home, name, token, dated_log=False):
     """A Gateway whose state lives in home/.openclaw-NAME, run as
-    `openclaw --profile NAME gateway`: no OPENCLAW_STATE_DIR, no --port."""
+    `openclaw --profile NAME gateway`: no OPENCLAW_STATE_DIR, no --port.
+    dated_log: no logging.file, the dated file in gw.dir/openclaw/."""
     gw = Gateway(write_config=False, token=token)
     gw.env.pop("OPENCLAW_STATE_DIR", None)
     gw.env["HOME"] = home
+    cfg = {"gateway": {"mode": "local",
+                       "auth": {"mode": "token", "token": token}},
+           "logging": {"file": gw.logfile}}
+    if dated_log:
+        gw.env["TMPDIR"] = gw.dir
+        del cfg["logging"]
     gw.state = os.path.join(home, ".openclaw-" + name)
     os.makedirs(gw.state, mode=0o700, exist_ok=True)
     gw.config_path = os.path.join(gw.state, "openclaw.json")
     with os.fdopen(os.open(gw.config_path, os.O_WRONLY | os.O_CREAT, 0o600),
                    "w") as f:
-        json.dump({"gateway": {"mode": "local",
-                               "auth": {"mode": "token", "token": token}},
-                   "logging": {"file": gw.logfile}}, f)
+        json.dump(cfg, f)
     gw.port = profile_port(name)
     gw.out = open(os.path.join(gw.dir, "stdout.log"), "wb")
     gw.proc = subprocess.Popen([BIN, "--profile", name, "gateway"],
@@ -113,7 +118,7 @@ shutil.rmtree(other, ignore_errors=True)
 
 # --- two profiles side by side --------------------------------------------
 ga = profile_gateway(home, name_a, "token-a")
-gb = profile_gateway(home, name_b, "token-b")
+gb = profile_gateway(home, name_b, "token-b", dated_log=True)
 ok(ga.wait_ready() and gb.wait_ready(),
    "two profiles serve side by side on %d and %d" % (pa, pb))
 ok(port_listening(pa + 4) and port_listening(pb + 4),
@@ -138,6 +143,10 @@ for gw, name, other_name in ((ga, name_a, name_b), (gb, name_b, name_a)):
        "its lock is in its own state dir")
 ok(not os.path.exists(os.path.join(home, ".openclaw")),
    "the default state dir was never touched")
+logs = sorted(os.listdir(os.path.join(gb.dir, "openclaw")))
+ok(len(logs) == 1 and re.match(r"^openclaw-%s-\d{4}-\d\d-\d\d\.log$" %
+                               re.escape(name_b), logs[0]),
+   "the dated log file names the profile (%s)" % logs)
 rc, out, err = cli(home, ["gateway", "health"])
 ok(rc != 0, "without --profile the CLI does not reach them (18789)")
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/cfg.h"
+#include "common/log.h"
 #include "common/profile.h"
 #include "t/unit/tap.h"
 
@@ -89,6 +90,36 @@ test_service_names(void)
 	    "too small a buffer: -1");
 }
 
+static void
+test_log_files(void)
+{
+	char buf[128];
+
+	unsetenv("OPENCLAW_PROFILE");
+	ok(log_file_dated(buf, sizeof(buf), "/d", "2026-12-04") == 0,
+	    "dated name");
+	is_str(buf, "/d/openclaw-2026-12-04.log", "default: openclaw-DAY.log");
+	ok(log_file_family("openclaw-2026-12-04.log"), "default family");
+	ok(log_file_family("openclaw-2026-12-04.3.log"), "... its archive");
+	ok(!log_file_family("openclaw-work-2026-12-04.log"),
+	    "... not a profile's file");
+	ok(!log_file_family("openclaw-2026-2026-12-04.log"),
+	    "... not profile 2026's");
+	setenv("OPENCLAW_PROFILE", "work", 1);
+	log_file_dated(buf, sizeof(buf), "/d", "2026-12-04");
+	is_str(buf, "/d/openclaw-work-2026-12-04.log",
+	    "profile: openclaw-NAME-DAY.log");
+	ok(log_file_family("openclaw-work-2026-12-04.log"), "profile family");
+	ok(log_file_family("openclaw-work-2026-12-04.1.log"), "... archive");
+	ok(!log_file_family("openclaw-2026-12-04.log"),
+	    "... not the default's file");
+	ok(!log_file_family("openclaw-workx-2026-12-04.log"),
+	    "... not profile workx's");
+	ok(log_file_dated(buf, 20, "/d", "2026-12-04") == -1,
+	    "too small a buffer: -1");
+	unsetenv("OPENCLAW_PROFILE");
+}
+
 static const char *
 env(const char *name)
 {
@@ -140,6 +171,7 @@ main(void)
 	test_ports();
 	test_default_port();
 	test_service_names();
+	test_log_files();
 	test_apply_env();
 	return tap_done();
 }
