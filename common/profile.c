@@ -81,6 +81,9 @@ profile_service_name(char *buf, size_t len, enum profile_service kind)
 
 	if (kind == PROFILE_SVC_LAUNCHD)
 		n = snprintf(buf, len, "bot.molt.%s", p ? p : "gateway");
+	else if (kind == PROFILE_SVC_DESCRIPTION)
+		n = snprintf(buf, len, "OpenClaw Gateway%s%s%s",
+		    p ? " (profile: " : "", p ? p : "", p ? ")" : "");
 	else
 		n = snprintf(buf, len, "openclaw-gateway%s%s", p ? "-" : "",
 		    p ? p : "");

@@ -23,6 +23,8 @@
 enum profile_service {
 	PROFILE_SVC_SYSTEMD, /* openclaw-gateway[-NAME] (no ".service") */
 	PROFILE_SVC_LAUNCHD, /* bot.molt.gateway, bot.molt.NAME */
+	/* "OpenClaw Gateway", "OpenClaw Gateway (profile: NAME)" */
+	PROFILE_SVC_DESCRIPTION,
 };
 
 /* 1 if name is [A-Za-z0-9][A-Za-z0-9_-]{0,63}, the stock CLI's rule. */

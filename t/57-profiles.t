@@ -89,8 +89,13 @@ ok(not os.path.exists(os.path.join(home, ".openclaw-a")) and
    "a refused profile creates nothing")
 
 # --- resolution without starting: --check names the ports -----------------
-name_a, name_b = free_profile("a"), free_profile("b")
-pa, pb = profile_port(name_a), profile_port(name_b)
+name_a = free_profile("a")
+pa = profile_port(name_a)
+while True:     # b's ports must not be a's canvas port, or a's its
+    name_b = free_profile("b")
+    pb = profile_port(name_b)
+    if abs(pa - pb) not in (0, 4):
+        break
 rc, out, err = cli(home, ["--profile", name_a, "gateway", "--check"])
 is_(rc, 0, "--profile: --check exit 0")
 like(out, os.path.join(home, ".openclaw-" + name_a, "openclaw.json"),
@@ -141,6 +146,14 @@ for gw, name, other_name in ((ga, name_a, name_b), (gb, name_b, name_a)):
     ok(os.path.exists(os.path.join(home, ".openclaw-" + name,
                                    "gateway.lock")),
        "its lock is in its own state dir")
+    rc, out, err = cli(home, ["--profile", name, "dashboard", "--json"])
+    d = json.loads(out) if rc == 0 else {}
+    is_(d.get("port"), gw.port, "`--profile %s dashboard` names its port"
+        % name[:6])
+    rc, out, err = cli(home, ["--profile", name, "gateway", "auth-token",
+                              "--show"])
+    is_(out.strip(), "token-a" if gw is ga else "token-b",
+        "`--profile %s gateway auth-token` prints its token" % name[:6])
 ok(not os.path.exists(os.path.join(home, ".openclaw")),
    "the default state dir was never touched")
 logs = sorted(os.listdir(os.path.join(gb.dir, "openclaw")))

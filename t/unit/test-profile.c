@@ -81,11 +81,15 @@ test_service_names(void)
 	is_str(buf, "openclaw-gateway", "default systemd unit");
 	profile_service_name(buf, sizeof(buf), PROFILE_SVC_LAUNCHD);
 	is_str(buf, "bot.molt.gateway", "default launchd label");
+	profile_service_name(buf, sizeof(buf), PROFILE_SVC_DESCRIPTION);
+	is_str(buf, "OpenClaw Gateway", "default description");
 	setenv("OPENCLAW_PROFILE", "work", 1);
 	profile_service_name(buf, sizeof(buf), PROFILE_SVC_SYSTEMD);
 	is_str(buf, "openclaw-gateway-work", "profile systemd unit");
 	profile_service_name(buf, sizeof(buf), PROFILE_SVC_LAUNCHD);
 	is_str(buf, "bot.molt.work", "profile launchd label");
+	profile_service_name(buf, sizeof(buf), PROFILE_SVC_DESCRIPTION);
+	is_str(buf, "OpenClaw Gateway (profile: work)", "profile description");
 	ok(profile_service_name(buf, 10, PROFILE_SVC_SYSTEMD) == -1,
 	    "too small a buffer: -1");
 }
