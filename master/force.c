@@ -352,33 +352,45 @@ force_check_holders(struct master *m, const long *ports, int nports)
 	}
 }
 
-/* SIGTERM to the top of each tree listening on port, once per tree. */
+/*
+ * The top of each tree holding one of the ports, once per tree.  Every
+ * holder of every port is known before the first signal: a gateway
+ * whose master is already gone would otherwise show its workers as
+ * trees of their own.
+ */
 static void
-force_port_stop(struct master *m, long port, const struct force_pids *anc,
-    struct force_pids *tops, char comms[][FORCE_COMM])
+force_tops(struct master *m, const long *ports, int nports,
+    struct force_pids *tops, long *tport)
 {
-	struct force_pids held;
+	struct force_pids held, anc;
+	long              hport[FORCE_MAXPID];
 	pid_t             top;
-	int               j;
+	int               i, j, n;
 
 	memset(&held, 0, sizeof(held));
-	force_listeners(m, port, &held);
+	memset(&anc, 0, sizeof(anc));
+	force_ancestors(&anc);
+	for (i = 0; i < nports; i++) {
+		n = held.n;
+		force_listeners(m, ports[i], &held);
+		for (j = n; j < held.n; j++)
+			hport[j] = ports[i];
+	}
 	for (j = 0; j < held.n; j++) {
 		top = force_top(held.v[j], &held);
-		if (top <= 1 || force_has(anc, top))
+		if (top <= 1 || force_has(&anc, top))
 			master_fail(m, EXIT_RUNTIME,
 			    "--force: port %ld is held by pid %ld, this "
 			    "process or one of its ancestors; not stopping it",
-			    port, (long)top);
+			    hport[j], (long)top);
 		if (force_has(tops, top))
 			continue;
 		if (tops->n == FORCE_MAXPID)
 			master_fail(m, EXIT_RUNTIME,
 			    "--force: more than %d processes listen on port "
 			    "%ld; stop them yourself",
-			    FORCE_MAXPID, port);
-		force_comm(top, comms[tops->n]);
-		force_signal(m, top, comms[tops->n], port);
+			    FORCE_MAXPID, hport[j]);
+		tport[tops->n] = hport[j];
 		tops->v[tops->n++] = top;
 	}
 }
@@ -390,9 +402,9 @@ force_port_stop(struct master *m, long port, const struct force_pids *anc,
 void
 force_ports(struct master *m, long port)
 {
-	struct force_pids tops, anc;
+	struct force_pids tops;
 	char              comms[FORCE_MAXPID][FORCE_COMM];
-	long              ports[2];
+	long              ports[2], tport[FORCE_MAXPID];
 	const char       *lp = getenv("LISTEN_PID");
 	int               i, nports;
 
@@ -403,10 +415,11 @@ force_ports(struct master *m, long port)
 	}
 	nports = force_port_list(m, port != 0 ? port : m->m_cfg.port, ports);
 	memset(&tops, 0, sizeof(tops));
-	memset(&anc, 0, sizeof(anc));
-	force_ancestors(&anc);
-	for (i = 0; i < nports; i++)
-		force_port_stop(m, ports[i], &anc, &tops, comms);
+	force_tops(m, ports, nports, &tops, tport);
+	for (i = 0; i < tops.n; i++) {
+		force_comm(tops.v[i], comms[i]);
+		force_signal(m, tops.v[i], comms[i], tport[i]);
+	}
 	if (tops.n == 0)
 		return;
 	force_wait(m, &tops, comms);
