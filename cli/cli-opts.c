@@ -50,7 +50,8 @@ static const struct cli_opt cli_opts[] = {
 const char cli_conn_help[] =
     "  --url URL           gateway WebSocket URL (default: OPENCLAW_GATEWAY_URL,\n"
     "                      else ws://127.0.0.1:PORT with PORT from\n"
-    "                      OPENCLAW_GATEWAY_PORT, gateway.port or 18789)\n"
+    "                      OPENCLAW_GATEWAY_PORT, gateway.port, the\n"
+    "                      profile's or 18789)\n"
     "  --port PORT         shorthand for --url ws://127.0.0.1:PORT\n"
     "  --token TOKEN       gateway token (default: OPENCLAW_GATEWAY_TOKEN,\n"
     "                      else gateway.auth.token from the config)\n"

@@ -71,7 +71,9 @@ url_is_loopback(const char *url)
 /*
  * URL: --url > --port > OPENCLAW_GATEWAY_URL > gateway.remote.url (remote
  * mode) > ws://127.0.0.1:<port>, port from OPENCLAW_GATEWAY_PORT >
- * gateway.port > 18789.  Credentials: flags > environment > config.
+ * gateway.port > the profile's > 18789 (config_load, common/cfg-port.c:
+ * the gateway of the same profile resolves the same one).  Credentials:
+ * flags > environment > config.
  * Secrets from the config file only go to the gateway it describes or to
  * this machine, never to an arbitrary --url (the stock CLI refuses the
  * same way); the config file is read only when something is missing.

@@ -21,7 +21,8 @@ const struct cfg_key cfg_keys[] = {
 	    "Must be \"local\" for the gateway to start (or --allow-unconfigured)."),
 	ROW("gateway.port", CFG_INT, "18789", "OPENCLAW_GATEWAY_PORT", NULL, 1,
 	    65535, CFG_RELOAD_RESTART, port,
-	    "Port of the WebSocket and HTTP listener (--port wins)."),
+	    "Port of the WebSocket and HTTP listener (--port wins); unset, a "
+	    "named profile derives its own (openclaw(1) --profile)."),
 	ROW("gateway.bind", CFG_ENUM, "loopback", NULL, "loopback|lan", 0, 0,
 	    CFG_RELOAD_RESTART, bind, "loopback (127.0.0.1) or lan (0.0.0.0)."),
 	ROW("gateway.auth.mode", CFG_ENUM, NULL, NULL, "none|token|password", 0,

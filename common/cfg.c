@@ -130,7 +130,7 @@ config_free(struct gw_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static char *
+char *
 config_home(void)
 {
 	const char    *h;
@@ -145,7 +145,7 @@ config_home(void)
 	return xstrdup("/");
 }
 
-static char *
+char *
 config_expand_tilde(const char *p)
 {
 	char *home, *out;
@@ -524,6 +524,7 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 	size_t len;
 
 	config_init(cfg);
+	cfg->port = 0; /* unset: config_port_default() once all is read */
 	cfg->state_dir = config_state_dir();
 	cfg->path = config_file_path(cfg->state_dir);
 	if (config_one_file(cfg->state_dir, err, errlen) == -1)
@@ -546,7 +547,11 @@ config_load(struct gw_config *cfg, char *err, size_t errlen)
 		}
 		free(text);
 	}
-	return config_apply_env(cfg, err, errlen);
+	if (config_apply_env(cfg, err, errlen) == -1)
+		return -1;
+	if (cfg->port == 0)
+		cfg->port = config_port_default();
+	return 0;
 }
 
 struct json_object *

@@ -129,6 +129,24 @@ int config_parse(struct gw_config *, const char *path, const char *text,
  */
 char *config_state_dir(void);
 char *config_file_path(const char *state_dir);
+/* OPENCLAW_HOME, else HOME, else the passwd entry's; a heap string. */
+char *config_home(void);
+/* "~" or "~/..." made absolute with config_home(); a heap string. */
+char *config_expand_tilde(const char *);
+/*
+ * Ports (cfg-port.c).  gateway.port is --port > OPENCLAW_GATEWAY_PORT >
+ * the file's gateway.port > config_port_default(): the profile's
+ * (19001 for "dev", 20000 + FNV-1a32(name) % 40000 for another named
+ * one, as the stock CLI derives it) > 18789.  Derived from it: the canvas
+ * port (canvasHost.port / OPENCLAW_CANVAS_HOST_PORT, else base + 4) and
+ * the browser control port (base + 2; not served by this gateway, only
+ * reported, so that other tools' derived ports agree).
+ */
+long config_port_default(void);
+long config_canvas_port(const struct gw_config *);
+long config_browser_port(const struct gw_config *);
+/* One line naming the three, and the profile, for `gateway --check`. */
+void config_ports_describe(const struct gw_config *, char *, size_t);
 /* 1 if v is one of an enum key's choices. */
 int config_choice_ok(const struct cfg_key *, const char *v);
 /* sha256 of len bytes as 64 hex digits + NUL. */

@@ -66,12 +66,16 @@ void log_set_drop_counters(struct shm_log_drops *);
 void log_secret_add(const char *, size_t);
 void log_secrets_clear(void);
 /*
- * The dated log files (no logging.file): <dir>/openclaw-YYYY-MM-DD.log;
- * 1 for a name of that family, archives (openclaw-YYYY-MM-DD.N.log)
- * included (common/log-family.c).
+ * The dated log files (no logging.file): <dir>/openclaw-YYYY-MM-DD.log,
+ * openclaw-NAME-YYYY-MM-DD.log under the profile NAME (as the stock
+ * gateway names them).  log_file_family: 1 for a name of the active
+ * profile's family, archives (openclaw[-NAME]-YYYY-MM-DD.N.log)
+ * included; log_file_dated: the path of day's file, -1 if it does not
+ * fit (common/log-family.c).
  */
 #define LOG_FILE_PREFIX "openclaw"
 int log_file_family(const char *name);
+int log_file_dated(char *buf, size_t len, const char *dir, const char *day);
 
 /*
  * The two filters every line goes through, for text read back from the

@@ -113,9 +113,10 @@ logfile_path(struct master *m, char *path, size_t len)
 	struct logfile *lf = &m->m_logfile;
 	int             n;
 
-	if (!logfile_dated(m))
+	if (!logfile_dated(m)) {
 		n = snprintf(path, len, "%s", m->m_cfg.log_file);
-	else {
+		n = n <= 0 || (size_t)n >= len ? -1 : 0;
+	} else {
 		/* Again each time: an operator may have removed it. */
 		if (logfile_pick_dir(lf) == -1) {
 			log_warnx("no safe log directory in $TMPDIR or /tmp; "
@@ -123,10 +124,10 @@ logfile_path(struct master *m, char *path, size_t len)
 			return -1;
 		}
 		logfile_today(lf->lf_day, sizeof(lf->lf_day));
-		n = snprintf(path, len, "%s/" LOG_FILE_PREFIX "-%s.log",
-		    lf->lf_dir, lf->lf_day);
+		/* openclaw[-<profile>]-<day>.log */
+		n = log_file_dated(path, len, lf->lf_dir, lf->lf_day);
 	}
-	if (n <= 0 || (size_t)n >= len) {
+	if (n != 0) {
 		log_warnx("log file path too long");
 		return -1;
 	}

@@ -120,7 +120,7 @@ static const struct option master_longopts[] = { { "port", required_argument,
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "allow-unconfigured", no_argument, NULL, 'A' },
 	{ "check", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 } };
+	{ "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
 
 static void
 master_usage(FILE *f)
@@ -130,7 +130,7 @@ master_usage(FILE *f)
 	    "                        [--token T] [--password P]\n"
 	    "                        [--token-file F] [--password-file F]\n"
 	    "                        [--verbose] [--allow-unconfigured]\n"
-	    "                        [--check]\n");
+	    "                        [--check] [--force]\n");
 }
 
 static void __attribute__((noreturn)) master_usage_error(const char *fmt, ...)
@@ -261,6 +261,9 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 			break;
 		case 'C':
 			o->check = 1;
+			break;
+		case 'f':
+			o->force = 1;
 			break;
 		case 'h':
 			master_usage(stdout);
@@ -581,6 +584,9 @@ master_configure(struct master *m, struct master_opts *o)
 		goto checks;
 	}
 	logfile_open(m);
+	/* Before the lock: the gateway it stops may hold it. */
+	if (o->force)
+		force_ports(m, o->port);
 	if (firstrun_mkdir(m->m_cfg.state_dir, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "state directory %s", err);
 	if ((m->m_lock_fd = lock_acquire(m->m_cfg.state_dir, err,
@@ -945,8 +951,11 @@ master_argv_save(int argc, char **argv)
 		for (lo = master_longopts; strncmp(argv[i], "--", 2) == 0 &&
 		     n > 0 && lo->name != NULL;
 		     lo++)
-			if (strncmp(lo->name, argv[i] + 2, n) == 0 &&
-			    (lo->val == 't' || lo->val == 'P'))
+			if (strncmp(lo->name, argv[i] + 2, n) != 0)
+				continue;
+			else if (lo->val == 'f')
+				skip = 1;
+			else if (lo->val == 't' || lo->val == 'P')
 				skip = argv[i][2 + n] == '=' ? 1 : 2;
 		if (skip > 0) {
 			i += skip - 1;
@@ -994,7 +1003,7 @@ master_main(int argc, char **argv)
 	static struct master m;
 	struct master_opts  *o = &m.m_opts;
 	struct json_object  *st;
-	char                 err[1024];
+	char                 err[1024], ports[256];
 	int                  status;
 
 	master_init(&m, argc, argv);
@@ -1020,6 +1029,8 @@ master_main(int argc, char **argv)
 		master_configure(&m, o);
 		if (o->check) {
 			/* like nginx -t: no lock, no port, nothing written */
+			config_ports_describe(&m.m_cfg, ports, sizeof(ports));
+			fprintf(stderr, "note: %s\n", ports);
 			printf("configuration OK: %s%s\n", m.m_cfg.path,
 			    m.m_cfg.exists ? "" : " (no file yet)");
 			config_free(&m.m_cfg);

@@ -68,6 +68,7 @@ struct master_opts {
 	int         verbose;
 	int         allow_unconfigured;
 	int         check; /* --check: validate, print, exit */
+	int         force; /* --force: stop the port's listeners (force.c) */
 };
 
 /* The JSON-lines log file (logfile.c). */
@@ -221,6 +222,9 @@ void notify_init(struct master *);
 void notify_send(const char *);
 void notify_status(const struct master *, const char *);
 void notify_cleanup(void);
+
+/* force.c */
+void force_ports(struct master *, long);
 
 /* lock.c */
 int lock_acquire(const char *, char *, size_t);
