@@ -148,6 +148,12 @@ enum supervise_action supervise_exit(struct proc *, int, uint64_t);
 enum supervise_action supervise_spawn_failed(struct proc *);
 uint64_t              supervise_next_delay(struct proc *);
 
+/* privs.c */
+int  privs_init(struct master *, const char *, char *, size_t);
+void privs_hello(struct imsg_hello *);
+void privs_warn_root(void);
+void privs_share_log(struct master *);
+
 /* restart.c */
 void master_restart(struct master *, const char *);
 

@@ -379,6 +379,7 @@ proc_send_setup(struct master *m, struct proc *p)
 	hello.master_pid = (uint32_t)m->m_pid;
 	hello.boot_ms = m->m_boot_ms;
 	memcpy(hello.boot_id, m->m_boot_id, sizeof(hello.boot_id));
+	privs_hello(&hello);
 	if (ipc_send(p->p_chan, IMSG_HELLO, -1, &hello, sizeof(hello)) == -1 ||
 	    proc_send_config(m, p) == -1)
 		return -1;

@@ -14,7 +14,7 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION 2
+#define IPC_VERSION 3
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD 3
@@ -55,6 +55,9 @@ enum imsg_type {
 	IMSG_HANDOFF_ACK,
 };
 
+#define HELLO_KEEP_USER UINT32_MAX
+#define HELLO_MAXGROUPS 64 /* a user in more is refused at start-up */
+
 struct imsg_hello {
 	uint32_t version;
 	uint32_t role;
@@ -62,6 +65,15 @@ struct imsg_hello {
 	uint32_t master_pid;
 	uint64_t boot_ms;     /* master start, epoch ms: uptime base */
 	char     boot_id[40]; /* per master run, for hello-ok.server.bootId */
+	/*
+	 * gateway.user: the worker takes these groups, gid and uid before
+	 * it reads anything else, or exits EXIT_CONFIG; HELLO_KEEP_USER:
+	 * no user configured, it keeps the master's.
+	 */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t ngroups;
+	uint32_t groups[HELLO_MAXGROUPS];
 };
 
 struct imsg_ready {

@@ -50,7 +50,8 @@ worker_cleanup(struct worker *w)
 	libevent_global_shutdown();
 }
 
-static void __attribute__((noreturn)) worker_exit(struct worker *w, int status)
+void
+worker_exit(struct worker *w, int status)
 {
 	worker_cleanup(w);
 	exit(status);
@@ -87,17 +88,22 @@ worker_title(struct worker *w, uint32_t gen)
 static int
 worker_on_hello(struct worker *w, const struct ipc_msg *m)
 {
+	uint32_t version;
+
+	/* The version first: another version may have another size. */
+	if (worker_get_u32(m, &version) == 0 && version != IPC_VERSION) {
+		log_errorx("master speaks ipc version %u, this binary %u",
+		    version, IPC_VERSION);
+		worker_exit(w, EXIT_CONFIG);
+	}
 	if (m->len != sizeof(w->hello)) {
 		log_warnx("master hello: bad size %zu", m->len);
 		return -1;
 	}
 	memcpy(&w->hello, m->data, sizeof(w->hello));
 	w->hello.boot_id[sizeof(w->hello.boot_id) - 1] = '\0';
-	if (w->hello.version != IPC_VERSION) {
-		log_errorx("master speaks ipc version %u, this binary %u",
-		    w->hello.version, IPC_VERSION);
-		worker_exit(w, EXIT_CONFIG);
-	}
+	/* Before anything else the master sends, and any client. */
+	worker_drop_privs(w);
 	/* The master died before worker_main asked for its death signal. */
 	if (getppid() != (pid_t)w->hello.master_pid) {
 		log_warnx("master %u is gone", w->hello.master_pid);

@@ -103,6 +103,10 @@ void worker_drain_deadline(struct worker *, const struct imsg_drain *,
 /* worker-listen.c, for worker.c: on DRAIN, and at exit. */
 void worker_listeners_disable(struct worker *);
 void worker_listeners_free(struct worker *);
+/* worker-privs.c: take gateway.user's ids from HELLO, or exit 78. */
+void worker_drop_privs(struct worker *);
+/* Clean up and exit with status. */
+void worker_exit(struct worker *, int) __attribute__((noreturn));
 /* Tell the master we serve. */
 void worker_ready(struct worker *);
 /* Tell the master we are done draining, clean up and exit 0. */
