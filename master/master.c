@@ -39,6 +39,9 @@
  *		once (workers/worker-privs.c), or exits EXIT_CONFIG;
  *  IMSG_CONFIG	config_to_json() as plain JSON text, NOT NUL-terminated
  *		(use msg->len); the only way secrets reach a worker;
+ *  IMSG_FD_CONFIG  with gateway.user only: fd of the config file,
+ *		read-only, for config.get (the file is root's, 0600);
+ *		again with each IMSG_CONFIG;
  *  IMSG_FD_LOG	fd of the JSON-lines log file (not sent when there is
  *		none); payload its path, not NUL-terminated, for
  *		logs.tail to read the file by.  Comes again at any time when the master starts a

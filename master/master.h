@@ -153,6 +153,7 @@ int  privs_init(struct master *, const char *, char *, size_t);
 void privs_hello(struct imsg_hello *);
 void privs_warn_root(void);
 void privs_share_log(struct master *);
+int  privs_send_config_fd(struct master *, struct ipc_chan *);
 
 /* restart.c */
 void master_restart(struct master *, const char *);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/ipc.h"
 #include "common/log.h"
 #include "master/master.h"
 
@@ -157,6 +158,27 @@ privs_hello(struct imsg_hello *h)
 	h->ngroups = (uint32_t)privs.ngroups;
 	for (i = 0; i < privs.ngroups; i++)
 		h->groups[i] = (uint32_t)privs.groups[i];
+}
+
+/*
+ * Workers that run as the user cannot open the config (root's, 0600):
+ * config.get reads the descriptor sent here, with each IMSG_CONFIG.
+ * -1 only if the channel failed; a config we cannot open is left out.
+ */
+int
+privs_send_config_fd(struct master *m, struct ipc_chan *chan)
+{
+	int fd;
+
+	if (!privs.set || !m->m_cfg.exists || m->m_cfg.path == NULL)
+		return 0;
+	fd = open(m->m_cfg.path,
+	    O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
+		log_warn("%s", m->m_cfg.path);
+		return 0;
+	}
+	return ipc_send(chan, IMSG_FD_CONFIG, fd, NULL, 0);
 }
 
 /* Group-readable by the user's group, owner still root. */

@@ -359,6 +359,8 @@ proc_send_config(struct master *m, struct proc *p)
 	/* It holds the secrets: do not leave them in freed memory. */
 	memset((char *)text, 0, len);
 	json_object_put(o);
+	if (rv == 0)
+		rv = privs_send_config_fd(m, p->p_chan);
 	return rv;
 }
 

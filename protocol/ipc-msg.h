@@ -38,6 +38,12 @@ enum imsg_type {
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
 	IMSG_PING,        /* watchdog: answer IMSG_PONG from the event loop */
+	/*
+	 * fd: the config file, read-only, after IMSG_CONFIG when workers
+	 * run as gateway.user: the file is root's and 0600, so config.get
+	 * reads it through this descriptor, not by path.
+	 */
+	IMSG_FD_CONFIG,
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */

@@ -3,12 +3,14 @@
 # the master stays root and every worker -- a respawned one too -- runs
 # as that user, its groups included (/proc/<pid>/status), and still
 # serves: /healthz, a WebSocket health, logs.tail reading the master's
-# log file by path, the canvas from the state directory; workers still
+# log file by path, config.get reading the root-only config (through a
+# descriptor the master sends), the canvas from the state directory;
+# workers still
 # die with a kill -9'd master (the death signal survives the switch).
 # Refused with one line and exit 78: a state directory that is not the
 # user's, an unknown user, root as the user, a non-root master asked for
 # another user.  A gateway run as root without a user warns.
-import grp, os, pwd, sys
+import hashlib, os, pwd, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
@@ -72,6 +74,14 @@ with Gateway(config={"gateway": {"user": USER}}) as gw:
     ok(r.get("ok") and any("listening" in l for l in lines),
        "logs.tail reads the master's log file as %s (%s)" %
        (USER, r.get("error")))
+    r = ws.request("config.get")
+    pl = r.get("payload") or {}
+    with open(gw.config_path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    is_((pl.get("exists"), pl.get("hash")), (True, digest),
+        "config.get reads the root-only config (through the master's "
+        "descriptor)")
+    ok("test-token" not in json.dumps(pl), "config.get: secret redacted")
     st = os.stat(gw.logfile)
     is_((st.st_uid, st.st_gid, oct(st.st_mode & 0o777)),
         (0, PW.pw_gid, "0o640"),

@@ -42,6 +42,8 @@ worker_cleanup(struct worker *w)
 		event_free(w->sigterm);
 	if (w->master != NULL)
 		ipc_chan_free(w->master);
+	if (w->config_fd != -1)
+		close(w->config_fd);
 	log_detach();
 	shm_unmap(w->shm);
 	config_free(&w->cfg);
@@ -171,6 +173,11 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 		log_set_file_fd(m->fd);
 		worker_log_path(w, m);
 		return 0;
+	case IMSG_FD_CONFIG:
+		if (w->config_fd != -1)
+			close(w->config_fd);
+		w->config_fd = m->fd;
+		return 0;
 	case IMSG_FD_SHM:
 		if (m->len != sizeof(size))
 			return -1;
@@ -299,7 +306,8 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	if (rv == -1) {
 		log_warnx("bad message %u from master", m->type);
 		if (m->fd != -1 && m->type != IMSG_FD_LOG &&
-		    m->type != IMSG_FD_LISTEN && m->type != IMSG_FD_PEER)
+		    m->type != IMSG_FD_LISTEN && m->type != IMSG_FD_PEER &&
+		    m->type != IMSG_FD_CONFIG)
 			close(m->fd);
 		worker_exit(w, EXIT_RUNTIME);
 	}
@@ -490,6 +498,7 @@ worker_main(const char *role)
 	w.ops = r->r_ops;
 	w.role = (int)r->r_role;
 	worker_title(&w, 0);
+	w.config_fd = -1;
 	for (i = 0; i < LISTEN_MAX; i++)
 		w.listen_fd[i] = -1;
 	for (i = 0; i < ROLE_MAX; i++)

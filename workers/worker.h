@@ -64,9 +64,10 @@ struct worker {
 	enum gw_phase phase;
 	int           started;
 	int           draining;
-	long          nofile;   /* descriptor limit */
-	void         *ctx;      /* the role's state */
-	char         *log_path; /* the log file's (IMSG_FD_LOG); NULL: none */
+	long          nofile;    /* descriptor limit */
+	void         *ctx;       /* the role's state */
+	char         *log_path;  /* the log file's (IMSG_FD_LOG); NULL: none */
+	int           config_fd; /* IMSG_FD_CONFIG, or -1: read by path */
 };
 
 int worker_main(const char *role);
