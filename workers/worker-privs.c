@@ -82,6 +82,10 @@ worker_drop_privs(struct worker *w)
 
 	if (w->hello.uid == HELLO_KEEP_USER)
 		return;
+	/* A HELLO again (a master of a later version may send one): done. */
+	if (getuid() == (uid_t)w->hello.uid && geteuid() == getuid() &&
+	    getuid() != 0)
+		return;
 	if (worker_privs_switch(&w->hello, err, sizeof(err)) == -1) {
 		log_errorx("cannot run as uid %u gid %u (gateway.user): %s",
 		    w->hello.uid, w->hello.gid, err);
