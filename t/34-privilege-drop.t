@@ -7,10 +7,12 @@
 # descriptor the master sends), the canvas from the state directory;
 # workers still
 # die with a kill -9'd master (the death signal survives the switch).
+# A worker whose switch fails (no CAP_SETUID) exits 78 and is not
+# respawned; the gateway stops with 78.
 # Refused with one line and exit 78: a state directory that is not the
 # user's, an unknown user, root as the user, a non-root master asked for
 # another user.  A gateway run as root without a user warns.
-import hashlib, os, pwd, sys
+import ctypes, hashlib, os, pwd, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
 
@@ -119,6 +121,43 @@ with Gateway(args=["--user", USER]) as gw:
     workers_are_user(gw, "--user")
     is_(http_get(gw.port, "/healthz")[0], 200, "--user: /healthz served")
     is_(gw.stop(), 0, "--user: stops with 0")
+
+# ------------------------------------------------------------ drop fails
+# Root without CAP_SETUID/CAP_SETGID (dropped from the bounding set
+# before exec): each worker's switch fails.  It must exit 78, never run
+# on as root, never be respawned, and the gateway stops with 78.
+def no_setid():
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (6, 7):                  # CAP_SETGID, CAP_SETUID
+        if libc.prctl(24, cap, 0, 0, 0) != 0:   # PR_CAPBSET_DROP
+            os._exit(99)
+
+
+DROP = r"cannot run as uid %d gid %d \(gateway.user\): setgroups" % (
+    PW.pw_uid, PW.pw_gid)
+CFG78 = r"worker \w+ failed on its configuration"
+def drop_fails():
+    with Gateway(config={"gateway": {"user": USER}}, preexec=no_setid,
+                 expect_errors=[DROP, CFG78]) as gw:
+        give_to_user(gw)
+        gw.start(wait=False)
+        try:
+            rc = gw.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        is_(rc, 78, "a worker that cannot drop: the gateway stops with 78")
+        out = gw.output()
+        ok(re.search(DROP, out), "the worker says why it cannot switch")
+        ok(re.search(CFG78, out), "the master: failed on its configuration")
+        ok("respawning worker" not in out, "no worker respawned")
+        ok(not port_listening(gw.port) and not gw.children(),
+           "nothing left serving")
+
+
+if subprocess.run(["true"], preexec_fn=no_setid).returncode == 0:
+    drop_fails()
+else:
+    diag("not run: cannot drop CAP_SETUID from the bounding set here")
 
 # ------------------------------------------------------------ refusals
 def refused(name, gw, args, want):

@@ -6,7 +6,7 @@
 # 1 so that the service manager (Restart=always, KeepAlive) takes over.
 # The ws worker is killed (SIGKILL) as soon as each new one appears: the
 # delays add up to 100 + 200 + ... + 25600 ms = 51.1 s (+/- 20 %).
-# (The 78 that is never respawned: t/40; the respawn itself: t/43.)
+# (A worker exit 78, never respawned: t/34; the respawn itself: t/43.)
 import os, re, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from gwtest import *
