@@ -46,6 +46,10 @@ const struct cfg_key cfg_keys[] = {
 	ROW("gateway.auth.rateLimit.exemptLoopback", CFG_BOOL, "true", NULL,
 	    NULL, 0, 0, CFG_RELOAD_HOT, rl_exempt_loopback,
 	    "Loopback clients are not rate limited."),
+	ROW("gateway.user", CFG_STR, NULL, NULL, NULL, 0, 0, CFG_RELOAD_RESTART,
+	    user,
+	    "Started as root: the workers drop to this user (its groups, then "
+	    "its gid and uid) and the state directory must be its (--user wins)."),
 	ROW("gateway.remote.url", CFG_STR, NULL, NULL, NULL, 0, 0,
 	    CFG_RELOAD_NONE, remote_url, "URL the CLI uses in remote mode."),
 	ROW("gateway.remote.token", CFG_SECRET, NULL, NULL, NULL, 0, 0,

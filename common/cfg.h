@@ -72,6 +72,7 @@ struct gw_config {
 	char          *remote_token;
 	char          *remote_password;
 	char          *remote_url;
+	char          *user; /* gateway.user: what workers run as */
 	long           rl_max_attempts;
 	long           rl_window_ms;
 	long           rl_lockout_ms;

@@ -276,6 +276,38 @@ util_read_file(const char *path, size_t max, size_t *lenp)
 	return buf;
 }
 
+char *
+util_read_fd(int fd, size_t max, size_t *lenp)
+{
+	struct stat st;
+	char       *buf;
+	size_t      len = 0, cap = 4096;
+	ssize_t     n;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	if (!S_ISREG(st.st_mode)) {
+		errno = UTIL_ENOTREG;
+		return NULL;
+	}
+	buf = xmalloc(cap);
+	while ((n = pread(fd, buf + len, cap - len - 1, (off_t)len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || (len += (size_t)n) > max) {
+			errno = n == -1 ? EIO : EFBIG;
+			free(buf);
+			return NULL;
+		}
+		if (cap - len - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
 static int
 util_fsync_dir(const char *path)
 {

@@ -40,6 +40,11 @@ int util_parse_long(const char *s, long min, long max, long *out);
  */
 #define UTIL_ENOTREG EINVAL
 char *util_read_file(const char *path, size_t max, size_t *lenp);
+/*
+ * The same from an open descriptor, from its start (pread: the offset
+ * is not moved, so a descriptor can be read again).
+ */
+char *util_read_fd(int fd, size_t max, size_t *lenp);
 /* strerror for util_read_file's errno: "not a regular file" for its own. */
 const char *util_read_error(int err);
 /* Write a file atomically: temp in the same dir, fsync, rename, fsync dir. */

@@ -214,6 +214,7 @@ logfile_install(struct master *m, int fd, const char *path)
 	m->m_log_fd = fd;
 	snprintf(lf->lf_path, sizeof(lf->lf_path), "%s", path);
 	lf->lf_retry = 0;
+	privs_share_log(m); /* before a worker has it */
 	proc_send_log_fd(m);
 }
 

@@ -14,6 +14,8 @@
  *     unknown keys of the config logged (common/cfg-unknown.c);
  *  5. flags applied over the config, then checked: gateway.mode must be
  *     "local" (or --allow-unconfigured), a non-loopback bind needs auth;
+ *  5b. gateway.user (or --user) resolved and the state directory checked
+ *     to be the user's (privs.c); as root without one, a warning;
  *  6. shared memory created; listening sockets bound (main port, and the
  *     canvas port unless the canvas is off), except those the service
  *     manager passed (socket activation, activate.c: adopted at the end
@@ -31,10 +33,15 @@
  *
  * Messages on each master channel, master -> worker, in this order:
  *  IMSG_HELLO	struct imsg_hello (IPC_VERSION, role, generation, master
- *		pid, boot_ms, boot_id); a version mismatch ends the worker
- *		with EXIT_CONFIG;
+ *		pid, boot_ms, boot_id, gateway.user's uid, gid and
+ *		groups); a version mismatch ends the worker with
+ *		EXIT_CONFIG; with a user, the worker takes its ids at
+ *		once (workers/worker-privs.c), or exits EXIT_CONFIG;
  *  IMSG_CONFIG	config_to_json() as plain JSON text, NOT NUL-terminated
  *		(use msg->len); the only way secrets reach a worker;
+ *  IMSG_FD_CONFIG  with gateway.user only: fd of the config file,
+ *		read-only, for config.get (the file is root's, 0600);
+ *		again with each IMSG_CONFIG;
  *  IMSG_FD_LOG	fd of the JSON-lines log file (not sent when there is
  *		none); payload its path, not NUL-terminated, for
  *		logs.tail to read the file by.  Comes again at any time when the master starts a
@@ -117,6 +124,7 @@ static const struct option master_longopts[] = { { "port", required_argument,
 	{ "password", required_argument, NULL, 'P' },
 	{ "token-file", required_argument, NULL, 'T' },
 	{ "password-file", required_argument, NULL, 'F' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "allow-unconfigured", no_argument, NULL, 'A' },
 	{ "check", no_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' },
@@ -129,6 +137,7 @@ master_usage(FILE *f)
 	    "usage: openclaw gateway [run] [--port N] [--bind loopback|lan]\n"
 	    "                        [--token T] [--password P]\n"
 	    "                        [--token-file F] [--password-file F]\n"
+	    "                        [--user NAME]\n"
 	    "                        [--verbose] [--allow-unconfigured]\n"
 	    "                        [--check] [--force]\n");
 }
@@ -252,6 +261,9 @@ master_getopt(int argc, char **argv, struct master_opts *o)
 			break;
 		case 'F':
 			o->password_file = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -412,6 +424,10 @@ master_apply_flags(struct master *m, struct master_opts *o)
 	if (o->bind != NULL) {
 		free(cfg->bind);
 		cfg->bind = xstrdup(o->bind);
+	}
+	if (o->user != NULL) {
+		free(cfg->user);
+		cfg->user = xstrdup(o->user);
 	}
 	/* Copies: a restart applies them again to the config it reads. */
 	if (o->token != NULL) {
@@ -613,6 +629,8 @@ checks:
 	if (activate_listeners(m, err, sizeof(err)) == -1 ||
 	    master_check_config(m, o, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
+	if (privs_init(m, m->m_cfg.user, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "%s", err);
 }
 
 /*
@@ -633,7 +651,9 @@ master_reconfigure(struct master *m, char *err, size_t errlen)
 	master_config_warnings(&m->m_cfg);
 	master_apply_flags(m, o);
 	log_secrets_from_config(&m->m_cfg);
-	return master_check_config(m, o, err, errlen);
+	if (master_check_config(m, o, err, errlen) == -1)
+		return -1;
+	return privs_init(m, m->m_cfg.user, err, errlen);
 }
 
 static void
@@ -1036,6 +1056,7 @@ master_main(int argc, char **argv)
 			config_free(&m.m_cfg);
 			return EXIT_OK;
 		}
+		privs_warn_root();
 		master_setup(&m);
 		log_debug("master %ld started generation %u in %llu ms",
 		    (long)m.m_pid, m.m_gen,

@@ -23,11 +23,15 @@ struct json_object;
 #define MASTER_MAXPROC       16 /* two generations of every role */
 #define MASTER_BACKLOG       4096
 #define PROC_BACKOFF_MIN     100 /* ms before the first respawn */
-#define PROC_BACKOFF_MAX     10000
-#define PROC_STABLE_MS       10000 /* ran this long: backoff resets */
+#define PROC_BACKOFF_MAX     30000
+#define PROC_STABLE_MS       60000 /* ran this long: backoff resets */
 #define PROC_EOF_KILL_MS     2000  /* channel gone, process still there */
 #define MASTER_KILL_GRACE_MS 2000  /* after the drain deadline */
 #define MASTER_TERM_AGAIN_MS 1000  /* a SIGTERM sooner is the same one */
+
+/* A crash loop (supervise.c): this many deaths of one role within... */
+#define SUPERVISE_LOOP_DEATHS    10
+#define SUPERVISE_LOOP_WINDOW_MS 300000 /* ...this: the master exits 1 */
 
 /* struct proc.p_flags */
 #define PROC_RUNNING 0x01 /* forked, not reaped yet */
@@ -65,6 +69,7 @@ struct master_opts {
 	char       *password;
 	const char *token_file;
 	const char *password_file;
+	const char *user; /* --user: gateway.user */
 	int         verbose;
 	int         allow_unconfigured;
 	int         check; /* --check: validate, print, exit */
@@ -173,6 +178,24 @@ int  proc_gen_ready(struct master *, uint32_t);
 void proc_phase_ready(struct master *, uint32_t);
 void proc_cleanup(struct master *);
 int  proc_live(const struct proc *);
+
+/* supervise.c */
+enum supervise_action {
+	SUPERVISE_RELEASE,     /* not respawned: forget the slot */
+	SUPERVISE_RESPAWN,     /* after supervise_next_delay() */
+	SUPERVISE_STOP_CONFIG, /* stop the gateway with EXIT_CONFIG */
+	SUPERVISE_STOP_LOOP,   /* crash loop: stop it with EXIT_RUNTIME */
+};
+enum supervise_action supervise_exit(struct proc *, int, uint64_t);
+enum supervise_action supervise_spawn_failed(struct proc *);
+uint64_t              supervise_next_delay(struct proc *);
+
+/* privs.c */
+int  privs_init(struct master *, const char *, char *, size_t);
+void privs_hello(struct imsg_hello *);
+void privs_warn_root(void);
+void privs_share_log(struct master *);
+int  privs_send_config_fd(struct master *, struct ipc_chan *);
 
 /* restart.c */
 void master_restart(struct master *, const char *);

@@ -359,6 +359,8 @@ proc_send_config(struct master *m, struct proc *p)
 	/* It holds the secrets: do not leave them in freed memory. */
 	memset((char *)text, 0, len);
 	json_object_put(o);
+	if (rv == 0)
+		rv = privs_send_config_fd(m, p->p_chan);
 	return rv;
 }
 
@@ -379,6 +381,7 @@ proc_send_setup(struct master *m, struct proc *p)
 	hello.master_pid = (uint32_t)m->m_pid;
 	hello.boot_ms = m->m_boot_ms;
 	memcpy(hello.boot_id, m->m_boot_id, sizeof(hello.boot_id));
+	privs_hello(&hello);
 	if (ipc_send(p->p_chan, IMSG_HELLO, -1, &hello, sizeof(hello)) == -1 ||
 	    proc_send_config(m, p) == -1)
 		return -1;
@@ -473,14 +476,34 @@ proc_schedule_respawn(struct master *m, struct proc *p)
 
 	if (m->m_state == MASTER_STOPPING || !(p->p_flags & PROC_RESPAWN))
 		return;
-	delay = p->p_backoff;
-	p->p_backoff = p->p_backoff * 2 > PROC_BACKOFF_MAX ? PROC_BACKOFF_MAX :
-	                                                     p->p_backoff * 2;
+	delay = supervise_next_delay(p);
 	log_info("respawning worker %s in %llu ms", role_name(p->p_role),
 	    (unsigned long long)delay);
 	tv.tv_sec = (time_t)(delay / 1000);
 	tv.tv_usec = (suseconds_t)(delay % 1000 * 1000);
 	evtimer_add(p->p_timer, &tv);
+}
+
+/* Carry out what supervise.c decided about the dead (or unborn) p. */
+static void
+proc_supervise(struct master *m, struct proc *p, enum supervise_action a)
+{
+	switch (a) {
+	case SUPERVISE_RESPAWN:
+		proc_schedule_respawn(m, p);
+		return;
+	case SUPERVISE_STOP_CONFIG:
+		proc_release(p);
+		master_stop(m, EXIT_CONFIG, "gateway stopping");
+		return;
+	case SUPERVISE_STOP_LOOP:
+		proc_release(p);
+		master_stop(m, EXIT_RUNTIME, "gateway stopping");
+		return;
+	case SUPERVISE_RELEASE:
+		proc_release(p);
+		return;
+	}
 }
 
 /* A worker that cannot be set up is killed and respawned like a crash. */
@@ -510,10 +533,12 @@ proc_start_set(struct master *m, struct proc **new, int n)
 
 	for (i = 0; i < n; i++) {
 		p = new[i];
+		if (m->m_state == MASTER_STOPPING)
+			return; /* a crash loop, found on a failed spawn */
 		p->p_flags = proc_respawn_flag(p);
 		if (proc_fork(m, p) == -1) {
 			if (p->p_pid == 0)
-				proc_schedule_respawn(m, p);
+				proc_supervise(m, p, supervise_spawn_failed(p));
 			continue;
 		}
 		if (proc_send_setup(m, p) == -1)
@@ -734,28 +759,12 @@ proc_exited(struct master *m, struct proc *p, int status)
 	}
 	if (restart_proc_exited(m, p))
 		p->p_flags |= PROC_EXITING;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_CONFIG &&
-	    m->m_state != MASTER_STOPPING) {
-		/* Respawning would only fail the same way, forever. */
-		log_errorx("worker %s failed on its configuration; stopping",
-		    role_name(p->p_role));
-		if (!master_stderr_is_stdout())
-			fprintf(stderr,
-			    "openclaw gateway: worker %s failed on its "
-			    "configuration (exit status %d); see the log\n",
-			    role_name(p->p_role), EXIT_CONFIG);
-		proc_release(p);
-		master_stop(m, EXIT_CONFIG, "gateway stopping");
-		return;
-	}
-	if (m->m_state == MASTER_STOPPING || (p->p_flags & PROC_EXITING) ||
-	    !(p->p_flags & PROC_RESPAWN)) {
+	/* Deaths we caused are not the supervisor's business. */
+	if (m->m_state == MASTER_STOPPING || (p->p_flags & PROC_EXITING)) {
 		proc_release(p);
 		return;
 	}
-	if (ran >= PROC_STABLE_MS)
-		p->p_backoff = PROC_BACKOFF_MIN;
-	proc_schedule_respawn(m, p);
+	proc_supervise(m, p, supervise_exit(p, status, ran));
 }
 
 void

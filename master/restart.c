@@ -395,6 +395,8 @@ restart_revert(struct master *m)
 	if (config_from_json(&m->m_cfg, m->m_prev_cfg) == -1 ||
 	    master_check_listen(m, why, sizeof(why)) == -1)
 		log_warnx("restart: the running config is unreadable");
+	else if (privs_init(m, m->m_cfg.user, why, sizeof(why)) == -1)
+		log_warnx("restart: the running config's %s", why);
 	json_object_put(m->m_prev_cfg);
 	m->m_prev_cfg = NULL;
 }

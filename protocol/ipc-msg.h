@@ -48,6 +48,12 @@ enum imsg_type {
 	IMSG_PING,        /* watchdog: answer IMSG_PONG from the event loop */
 	IMSG_TAKEOVER,    /* ws of a new generation: the old one stopped
 	                     writing presence; take the rows over */
+	/*
+	 * fd: the config file, read-only, after IMSG_CONFIG when workers
+	 * run as gateway.user: the file is root's and 0600, so config.get
+	 * reads it through this descriptor, not by path.
+	 */
+	IMSG_FD_CONFIG,
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */
@@ -67,6 +73,9 @@ enum imsg_type {
 	IMSG_HANDOFF_ACK,
 };
 
+#define HELLO_KEEP_USER UINT32_MAX
+#define HELLO_MAXGROUPS 64 /* a user in more is refused at start-up */
+
 struct imsg_hello {
 	uint32_t version;
 	uint32_t role;
@@ -74,6 +83,15 @@ struct imsg_hello {
 	uint32_t master_pid;
 	uint64_t boot_ms;     /* master start, epoch ms: uptime base */
 	char     boot_id[40]; /* per master run, for hello-ok.server.bootId */
+	/*
+	 * gateway.user: the worker takes these groups, gid and uid before
+	 * it reads anything else, or exits EXIT_CONFIG; HELLO_KEEP_USER:
+	 * no user configured, it keeps the master's.
+	 */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t ngroups;
+	uint32_t groups[HELLO_MAXGROUPS];
 };
 
 struct imsg_ready {

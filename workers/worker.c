@@ -42,6 +42,8 @@ worker_cleanup(struct worker *w)
 		event_free(w->sigterm);
 	if (w->master != NULL)
 		ipc_chan_free(w->master);
+	if (w->config_fd != -1)
+		close(w->config_fd);
 	log_detach();
 	shm_unmap(w->shm);
 	config_free(&w->cfg);
@@ -50,7 +52,8 @@ worker_cleanup(struct worker *w)
 	libevent_global_shutdown();
 }
 
-static void __attribute__((noreturn)) worker_exit(struct worker *w, int status)
+void
+worker_exit(struct worker *w, int status)
 {
 	worker_cleanup(w);
 	exit(status);
@@ -87,17 +90,22 @@ worker_title(struct worker *w, uint32_t gen)
 static int
 worker_on_hello(struct worker *w, const struct ipc_msg *m)
 {
+	uint32_t version;
+
+	/* The version first: another version may have another size. */
+	if (worker_get_u32(m, &version) == 0 && version != IPC_VERSION) {
+		log_errorx("master speaks ipc version %u, this binary %u",
+		    version, IPC_VERSION);
+		worker_exit(w, EXIT_CONFIG);
+	}
 	if (m->len != sizeof(w->hello)) {
 		log_warnx("master hello: bad size %zu", m->len);
 		return -1;
 	}
 	memcpy(&w->hello, m->data, sizeof(w->hello));
 	w->hello.boot_id[sizeof(w->hello.boot_id) - 1] = '\0';
-	if (w->hello.version != IPC_VERSION) {
-		log_errorx("master speaks ipc version %u, this binary %u",
-		    w->hello.version, IPC_VERSION);
-		worker_exit(w, EXIT_CONFIG);
-	}
+	/* Before anything else the master sends, and any client. */
+	worker_drop_privs(w);
 	/* The master died before worker_main asked for its death signal. */
 	if (getppid() != (pid_t)w->hello.master_pid) {
 		log_warnx("master %u is gone", w->hello.master_pid);
@@ -164,6 +172,11 @@ worker_on_fd(struct worker *w, const struct ipc_msg *m)
 	case IMSG_FD_LOG:
 		log_set_file_fd(m->fd);
 		worker_log_path(w, m);
+		return 0;
+	case IMSG_FD_CONFIG:
+		if (w->config_fd != -1)
+			close(w->config_fd);
+		w->config_fd = m->fd;
 		return 0;
 	case IMSG_FD_SHM:
 		if (m->len != sizeof(size))
@@ -307,7 +320,8 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 	if (rv == -1) {
 		log_warnx("bad message %u from master", m->type);
 		if (m->fd != -1 && m->type != IMSG_FD_LOG &&
-		    m->type != IMSG_FD_LISTEN && m->type != IMSG_FD_PEER)
+		    m->type != IMSG_FD_LISTEN && m->type != IMSG_FD_PEER &&
+		    m->type != IMSG_FD_CONFIG)
 			close(m->fd);
 		worker_exit(w, EXIT_RUNTIME);
 	}
@@ -498,6 +512,7 @@ worker_main(const char *role)
 	w.ops = r->r_ops;
 	w.role = (int)r->r_role;
 	worker_title(&w, 0);
+	w.config_fd = -1;
 	for (i = 0; i < LISTEN_MAX; i++)
 		w.listen_fd[i] = -1;
 	for (i = 0; i < ROLE_MAX; i++)

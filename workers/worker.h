@@ -70,7 +70,8 @@ struct worker {
 	int           defer_accept; /* START_DEFER_ACCEPT until PHASE_READY */
 	long          nofile;       /* descriptor limit */
 	void         *ctx;          /* the role's state */
-	char         *log_path; /* the log file's (IMSG_FD_LOG); NULL: none */
+	char         *log_path;  /* the log file's (IMSG_FD_LOG); NULL: none */
+	int           config_fd; /* IMSG_FD_CONFIG, or -1: read by path */
 };
 
 int worker_main(const char *role);
@@ -108,6 +109,10 @@ void worker_drain_deadline(struct worker *, const struct imsg_drain *,
 void worker_listeners_disable(struct worker *);
 void worker_listeners_enable(struct worker *);
 void worker_listeners_free(struct worker *);
+/* worker-privs.c: take gateway.user's ids from HELLO, or exit 78. */
+void worker_drop_privs(struct worker *);
+/* Clean up and exit with status. */
+void worker_exit(struct worker *, int) __attribute__((noreturn));
 /* Tell the master we serve. */
 void worker_ready(struct worker *);
 /* Tell the master we are done draining, clean up and exit 0. */

@@ -41,7 +41,10 @@ config_get(struct ws_server *s)
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(cfg->path));
 	issues = json_object_new_array();
-	text = util_read_file(cfg->path, CONFIG_GET_MAX, &len);
+	/* As gateway.user: the master's descriptor of the root-only file. */
+	text = s->w->config_fd != -1 ?
+	    util_read_fd(s->w->config_fd, CONFIG_GET_MAX, &len) :
+	    util_read_file(cfg->path, CONFIG_GET_MAX, &len);
 	json_object_object_add(o, "exists",
 	    json_object_new_boolean(text != NULL));
 	if (text != NULL) {
