@@ -376,6 +376,19 @@ master_secret_files(struct master_opts *o)
 		master_fail(NULL, EXIT_CONFIG, "%s", err);
 }
 
+/* The secrets the flags gave, kept for reloads. */
+static void
+master_opts_free(struct master_opts *o)
+{
+	if (o->token != NULL)
+		OPENSSL_cleanse(o->token, strlen(o->token));
+	if (o->password != NULL)
+		OPENSSL_cleanse(o->password, strlen(o->password));
+	free(o->token);
+	free(o->password);
+	o->token = o->password = NULL;
+}
+
 static int
 master_have_credential(const struct master_opts *o)
 {
@@ -390,38 +403,35 @@ master_have_credential(const struct master_opts *o)
 	return 0;
 }
 
-/* Flags win over the config file and the environment. */
+/*
+ * Flags win over the config file and the environment, at start-up and
+ * on each reload: the secrets are copied, o keeps them for the next.
+ */
 static void
-master_apply_flags(struct master *m, struct master_opts *o)
+master_apply_flags(struct gw_config *cfg, const struct master_opts *o)
 {
-	struct gw_config *cfg = &m->m_cfg;
-
 	if (o->port != 0)
 		cfg->port = o->port;
 	/* Workers take their verbosity from the level they are sent. */
 	if (o->verbose) {
 		free(cfg->log_level);
 		cfg->log_level = xstrdup("debug");
-	} else if (cfg->log_level != NULL &&
-	    strcmp(cfg->log_level, "debug") == 0)
-		log_set_verbose(1);
+	}
 	if (o->bind != NULL) {
 		free(cfg->bind);
 		cfg->bind = xstrdup(o->bind);
 	}
 	if (o->token != NULL) {
 		free(cfg->auth_token);
-		cfg->auth_token = o->token;
+		cfg->auth_token = xstrdup(o->token);
 		free(cfg->auth_mode);
 		cfg->auth_mode = xstrdup("token");
-		o->token = NULL;
 	}
 	if (o->password != NULL) {
 		free(cfg->auth_password);
-		cfg->auth_password = o->password;
+		cfg->auth_password = xstrdup(o->password);
 		free(cfg->auth_mode);
 		cfg->auth_mode = xstrdup("password");
-		o->password = NULL;
 	}
 }
 
@@ -444,63 +454,101 @@ master_auth_set(const struct gw_config *cfg)
 	return 0;
 }
 
+/*
+ * The checks of a configuration that can fail, shared by the start-up
+ * (where a failure ends it) and a reload (where it changes nothing):
+ * -1 with err.  The canvas port is resolved in cfg.
+ */
+static int
+master_config_valid(struct gw_config *cfg, const struct master_opts *o,
+    char *err, size_t errlen)
+{
+	const char *bind = cfg->bind ? cfg->bind : "loopback";
+	int         lan = strcmp(bind, "lan") == 0;
+	long        cport;
+
+	if (!o->allow_unconfigured &&
+	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0)) {
+		snprintf(err, errlen,
+		    "gateway.mode is not \"local\" in %s; run with "
+		    "--allow-unconfigured or set gateway.mode",
+		    cfg->path);
+		return -1;
+	}
+	if (!lan && strcmp(bind, "loopback") != 0) {
+		snprintf(err, errlen,
+		    "%s: gateway.bind: %s is not loopback or lan", cfg->path,
+		    bind);
+		return -1;
+	}
+	if (lan && !master_auth_set(cfg)) {
+		snprintf(err, errlen,
+		    "refusing to bind 0.0.0.0 (gateway.bind=%s) without "
+		    "authentication; set gateway.auth.token or pass "
+		    "--token",
+		    bind);
+		return -1;
+	}
+	if (!cfg->canvas_enabled)
+		return 0;
+	cport = cfg->canvas_port ? cfg->canvas_port : cfg->port + 4;
+	if (cport > 65535) {
+		snprintf(err, errlen,
+		    "canvas port %ld (gateway port + 4) is out of range; "
+		    "set canvasHost.port",
+		    cport);
+		return -1;
+	}
+	if (cport == cfg->port) {
+		snprintf(err, errlen,
+		    "canvas port %ld is the gateway port; set "
+		    "canvasHost.port",
+		    cport);
+		return -1;
+	}
+	/* Workers see the port in use, not "0". */
+	cfg->canvas_port = cport;
+	return 0;
+}
+
 static void
 master_check_config(struct master *m, const struct master_opts *o)
 {
 	struct gw_config *cfg = &m->m_cfg;
-	const char       *bind = cfg->bind ? cfg->bind : "loopback";
+	char              err[1024];
 
-	if (!o->allow_unconfigured &&
-	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0))
-		master_fail(m, EXIT_CONFIG,
-		    "gateway.mode is not \"local\" in "
-		    "%s; run with --allow-unconfigured or set gateway.mode",
-		    cfg->path);
-	if (strcmp(bind, "loopback") == 0)
-		m->m_host = "127.0.0.1";
-	else if (strcmp(bind, "lan") == 0)
-		m->m_host = "0.0.0.0";
-	else
-		master_fail(m, EXIT_CONFIG,
-		    "%s: gateway.bind: %s is not "
-		    "loopback or lan",
-		    cfg->path, bind);
-	if (strcmp(bind, "loopback") != 0) {
-		if (!master_auth_set(cfg))
-			master_fail(m, EXIT_CONFIG,
-			    "refusing to bind %s "
-			    "(gateway.bind=%s) without authentication; set "
-			    "gateway.auth.token or pass --token",
-			    m->m_host, bind);
+	if (master_config_valid(cfg, o, err, sizeof(err)) == -1)
+		master_fail(m, EXIT_CONFIG, "%s", err);
+	m->m_host = strcmp(cfg->bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
+	if (strcmp(cfg->bind, "lan") == 0)
 		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
 		          "PLAINTEXT, tokens included; there is no TLS here, so "
 		          "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
 		          "a reverse proxy)",
-		    m->m_host, bind);
-	} else if (!master_auth_set(cfg) &&
+		    m->m_host, cfg->bind);
+	else if (!master_auth_set(cfg) &&
 	    strcmp(config_auth_mode(cfg), "none") != 0)
 		log_warnx("gateway.auth.mode is %s but no %s is set: clients "
 		          "cannot connect",
 		    config_auth_mode(cfg), config_auth_mode(cfg));
-
 	m->m_port = (int)cfg->port;
 	m->m_canvas = cfg->canvas_enabled;
-	if (m->m_canvas) {
-		m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
-		                                      m->m_port + 4;
-		if (m->m_canvas_port > 65535)
-			master_fail(m, EXIT_CONFIG,
-			    "canvas port %d (gateway "
-			    "port + 4) is out of range; set canvasHost.port",
-			    m->m_canvas_port);
-		if (m->m_canvas_port == m->m_port)
-			master_fail(m, EXIT_CONFIG,
-			    "canvas port %d is the "
-			    "gateway port; set canvasHost.port",
-			    m->m_port);
-		/* Workers see the port in use, not "0". */
-		cfg->canvas_port = m->m_canvas_port;
-	}
+	if (m->m_canvas)
+		m->m_canvas_port = (int)cfg->canvas_port;
+}
+
+/*
+ * A configuration read again (reload.c): the same checks as at start-up
+ * and the same flags over it; -1 with err, and nothing changed.
+ */
+int
+master_config_reload(struct master *m, struct gw_config *cfg, char *err,
+    size_t errlen)
+{
+	if (perms_check(cfg, err, errlen) == -1)
+		return -1;
+	master_apply_flags(cfg, m->m_opts);
+	return master_config_valid(cfg, m->m_opts, err, errlen);
 }
 
 /*
@@ -584,7 +632,8 @@ checks:
 	if (perms_check(&m->m_cfg, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
 	master_config_warnings(&m->m_cfg);
-	master_apply_flags(m, o);
+	master_apply_flags(&m->m_cfg, o);
+	log_set_verbose(strcmp(m->m_cfg.log_level, "debug") == 0);
 	log_secrets_from_config(&m->m_cfg);
 	/* Passed sockets set the ports the check derives from. */
 	if (activate_listeners(m, err, sizeof(err)) == -1)
@@ -750,6 +799,7 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGHUP:
 		/* logrotate(8) and operators: the file was moved or removed. */
 		logfile_reopen(m);
+		master_reload(m, "SIGHUP");
 		break;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -818,6 +868,7 @@ master_setup(struct master *m)
 	if (proc_start_generation(m, m->m_gen) == -1)
 		master_fail(m, EXIT_RUNTIME, "cannot start workers");
 	watchdog_start(m);
+	watch_start(m);
 }
 
 static void
@@ -826,6 +877,7 @@ master_cleanup(struct master *m)
 	int i;
 
 	proc_cleanup(m);
+	watch_cleanup(m);
 	logfile_cleanup(m);
 	notify_cleanup();
 	for (i = 0; i < m->m_nsigev; i++)
@@ -872,6 +924,7 @@ master_main(int argc, char **argv)
 	m.m_start_mono = util_mono_ms();
 	m.m_state = MASTER_STARTING;
 	master_boot_id(&m);
+	m.m_opts = &o;
 
 	master_configure(&m, &o);
 	if (o.check) {
@@ -879,6 +932,7 @@ master_main(int argc, char **argv)
 		printf("configuration OK: %s%s\n", m.m_cfg.path,
 		    m.m_cfg.exists ? "" : " (no file yet)");
 		config_free(&m.m_cfg);
+		master_opts_free(&o);
 		return EXIT_OK;
 	}
 	master_setup(&m);
@@ -895,5 +949,6 @@ master_main(int argc, char **argv)
 	status = m.m_exit;
 	log_info("stopped (exit status %d)", status);
 	master_cleanup(&m);
+	master_opts_free(&o);
 	return status;
 }

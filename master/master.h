@@ -18,6 +18,8 @@ struct event;
 struct event_base;
 struct shm_region;
 struct ipc_chan;
+struct master_opts;
+struct watch;
 
 #define MASTER_MAXPROC       16 /* two generations of every role */
 #define MASTER_BACKLOG       4096
@@ -109,6 +111,9 @@ struct master {
 	uint64_t      m_start_mono;
 	uint64_t      m_stop_mono; /* first SIGTERM/SIGINT */
 	int           m_forked;    /* workers were started */
+
+	struct master_opts *m_opts;  /* the flags, applied again on reload */
+	struct watch       *m_watch; /* of the config file (watch.c) */
 };
 
 /* master.c */
@@ -119,6 +124,7 @@ void master_stop(struct master *, int, const char *);
 void master_check_ready(struct master *);
 void master_check_done(struct master *);
 int  master_stderr_is_stdout(void);
+int  master_config_reload(struct master *, struct gw_config *, char *, size_t);
 
 /* proc.c */
 int  proc_exe_init(struct master *);
@@ -135,6 +141,13 @@ int  proc_live(const struct proc *);
 
 /* restart.c */
 void master_restart(struct master *, const char *);
+
+/* reload.c */
+void master_reload(struct master *, const char *);
+
+/* watch.c */
+void watch_start(struct master *);
+void watch_cleanup(struct master *);
 
 /* watchdog.c */
 void watchdog_start(struct master *);

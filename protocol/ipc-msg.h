@@ -14,7 +14,7 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION 2
+#define IPC_VERSION 3
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD 3
@@ -38,6 +38,8 @@ enum imsg_type {
 	IMSG_PHASE,       /* uint32 enum gw_phase */
 	IMSG_DRAIN,       /* struct imsg_drain; then exit when done */
 	IMSG_PING,        /* watchdog: answer IMSG_PONG from the event loop */
+	/* config_to_json() text after a reload: its live keys apply */
+	IMSG_CONFIG_UPDATE,
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */

@@ -31,7 +31,7 @@ const struct role roles[] = {
 
 const uint32_t role_from_master[] = { IMSG_HELLO, IMSG_CONFIG, IMSG_FD_LISTEN,
 	IMSG_FD_SHM, IMSG_FD_PEER, IMSG_FD_LOG, IMSG_START, IMSG_PHASE,
-	IMSG_DRAIN, IMSG_PING, 0 };
+	IMSG_DRAIN, IMSG_PING, IMSG_CONFIG_UPDATE, 0 };
 
 const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, IMSG_PONG,
 	IMSG_LOG_FULL, 0 };
