@@ -32,6 +32,11 @@ struct worker_ops {
 	void (*peer)(struct worker *, int role, int fd);
 	void (*phase)(struct worker *, enum gw_phase);
 	void (*drain)(struct worker *, const struct imsg_drain *);
+	/*
+	 * A reload changed live keys, now in w->cfg (old: the values
+	 * before): re-arm what was derived from them.  May be NULL.
+	 */
+	void (*reconfig)(struct worker *, const struct gw_config *old);
 	/* Free everything; called once before exit. */
 	void (*stop)(struct worker *);
 };

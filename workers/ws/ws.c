@@ -152,5 +152,6 @@ const struct worker_ops ws_worker_ops = {
 	.peer = ws_peer,
 	.phase = NULL,
 	.drain = ws_drain,
+	.reconfig = ws_reconfig,
 	.stop = ws_stop,
 };
