@@ -548,6 +548,11 @@ master_config_reload(struct master *m, struct gw_config *cfg, char *err,
 	if (perms_check(cfg, err, errlen) == -1)
 		return -1;
 	master_apply_flags(cfg, m->m_opts);
+	/* A socket the service manager passed sets its port, as at start. */
+	if (m->m_activated & (1u << LISTEN_MAIN))
+		cfg->port = m->m_cfg.port;
+	if (m->m_activated & (1u << LISTEN_CANVAS))
+		cfg->canvas_port = m->m_cfg.canvas_port;
 	return master_config_valid(cfg, m->m_opts, err, errlen);
 }
 

@@ -112,8 +112,9 @@ struct master {
 	uint64_t      m_stop_mono; /* first SIGTERM/SIGINT */
 	int           m_forked;    /* workers were started */
 
-	struct master_opts *m_opts;  /* the flags, applied again on reload */
-	struct watch       *m_watch; /* of the config file (watch.c) */
+	struct master_opts *m_opts; /* the flags, applied again on reload */
+	unsigned            m_activated; /* 1 << kind: passed by systemd */
+	struct watch       *m_watch;     /* of the config file (watch.c) */
 };
 
 /* master.c */
