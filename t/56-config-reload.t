@@ -106,6 +106,18 @@ with Gateway(config={"gateway": {"tickIntervalMs": 30000}}) as gw:
         "in-place write: the new allowed origin is live")
     still_open(a, "in-place write")
 
+    # the checks of the start-up: a config holding a token that others
+    # can read is refused, and the gateway serves on as it was
+    gw.expect_log_error(r"config reload \(file changed\) failed, nothing "
+                        r"changed: .*config file")
+    os.chmod(gw.config_path, 0o644)
+    ok(wait_count(gw, r"error gateway config reload \(file changed\) "
+                  r"failed, nothing changed: .*openclaw\.json", 1),
+       "chmod 644 of a config holding a token: refused, logged")
+    os.chmod(gw.config_path, 0o600)
+    wait_count(gw, r"config reload \(file changed\): no change", 1)
+
+
     os.unlink(gw.config_path)
     ok(wait_count(gw, r"is gone; the running configuration stays", 1),
        "file deleted: logged, nothing changes")
@@ -143,6 +155,22 @@ with Gateway(config={"gateway": {"tickIntervalMs": 30000}}) as gw:
     is_(tick_of(gw), 250, "five quick writes: the last value is live")
     still_open(a, "after every reload")
     a.close()
+
+    # a worker respawned after a reload gets the reloaded values
+    old = gw.worker_pid("ws")
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: gw.worker_pid("ws") not in (None, old), 10)
+    b = None
+    for _ in range(50):
+        try:
+            b = operator(gw)
+            break
+        except (RuntimeError, OSError, Closed, AssertionError):
+            time.sleep(0.1)
+    is_(b and b.hello["policy"]["tickIntervalMs"], 250,
+        "a respawned ws worker has the reloaded tick")
+    if b:
+        b.close()
 
 # ------------------------------------------------- hybrid: restart class
 with Gateway() as gw:
