@@ -57,6 +57,10 @@
  * set); a worker respawned later gets PHASE_READY as soon as it is ready.
  * On SIGTERM/SIGINT each gets IMSG_DRAIN (struct imsg_drain), may answer
  * IMSG_DRAINED, and exits; stragglers are killed deadline + 2 s later.
+ * After a reload that changed live keys (reload.c; the file is watched
+ * by watch.c, and read again on SIGHUP), each live worker gets
+ * IMSG_CONFIG_UPDATE, config_to_json() text like IMSG_CONFIG, and takes
+ * the live keys from it (workers/worker.c).
  * Every gateway.watchdogMs / 4 the master sends each live worker
  * IMSG_PING, answered IMSG_PONG from the worker's event loop; one that
  * leaves a ping unanswered for gateway.watchdogMs is killed (SIGKILL)
