@@ -172,6 +172,32 @@ with Gateway(config={"gateway": {"tickIntervalMs": 30000}}) as gw:
     if b:
         b.close()
 
+# ------------------------------------------------- hybrid: auth rate limit
+def auth_code(gw, token):
+    ws, res = handshake(gw, connect_params(token=token))
+    ws.close()
+    return "ok" if res.get("ok") else \
+        ((res.get("error") or {}).get("details") or {}).get("code")
+
+
+with Gateway(config={"gateway": {"auth": {"rateLimit": {
+        "maxAttempts": 100, "lockoutMs": 60000,
+        "exemptLoopback": False}}}}) as gw:
+    gw.start()
+    auth_code(gw, "bad-1")
+    auth_code(gw, "bad-2")
+    is_(auth_code(gw, "test-token"), "ok",
+        "maxAttempts 100: two failures do not lock")
+    cfg = edited(gw)
+    cfg["gateway"]["auth"]["rateLimit"]["maxAttempts"] = 2
+    write_atomic(gw, cfg)
+    ok(wait_count(gw, r"changed: gateway.auth.rateLimit.maxAttempts$", 1),
+       "maxAttempts reloaded")
+    auth_code(gw, "bad-3")
+    auth_code(gw, "bad-4")
+    is_(auth_code(gw, "test-token"), "AUTH_RATE_LIMITED",
+        "maxAttempts 2 is live: two failures lock the client out")
+
 # ------------------------------------------------- hybrid: restart class
 with Gateway() as gw:
     gw.start()
