@@ -162,6 +162,7 @@ watch_native_close(struct watch *w)
 	w->w_fd = w->w_dirfd = w->w_filefd = -1;
 }
 
+#if defined(HAVE_SYS_INOTIFY_H) || defined(HAVE_SYS_EVENT_H)
 /* The directory itself went away: fall back to polling the path. */
 static void
 watch_dir_gone(struct watch *w)
@@ -174,6 +175,7 @@ watch_dir_gone(struct watch *w)
 		log_warnx("cannot poll %s: changes are not seen", w->w_path);
 	watch_changed(w);
 }
+#endif
 
 #ifdef HAVE_SYS_INOTIFY_H
 #define WATCH_MASK                                                        \
