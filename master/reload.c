@@ -140,30 +140,34 @@ reload_restart(struct master *m, const char *names)
 	master_restart(m, why);
 }
 
-/* The keys changed: what the mode says to do with them. */
+/*
+ * The keys changed: what the mode says to do with them.  The names of
+ * the keys a restart is for in rst ("" for none): the caller restarts
+ * once its own state is up to date.
+ */
 static void
 reload_decide(struct master *m, struct gw_config *cfg, const char *mode,
-    const struct cfg_key **keys, const struct strlist *other)
+    const struct cfg_key **keys, const struct strlist *other, char *rst,
+    size_t rstlen)
 {
-	char hot[RELOAD_NAMES_MAX], rst[RELOAD_NAMES_MAX];
-	char both[RELOAD_NAMES_MAX];
+	char hot[RELOAD_NAMES_MAX], restart[RELOAD_NAMES_MAX];
 
 	reload_names(hot, sizeof(hot), keys, other, PICK_HOT);
-	reload_names(rst, sizeof(rst), keys, other, PICK_RESTART);
-	if (strcmp(mode, "restart") == 0 && (*hot != '\0' || *rst != '\0')) {
-		snprintf(both, sizeof(both), "%s%s%s", hot,
-		    *hot && *rst ? ", " : "", rst);
-		reload_restart(m, both);
-	} else if (strcmp(mode, "hot") != 0 && *rst != '\0')
-		reload_restart(m, rst);
+	reload_names(restart, sizeof(restart), keys, other, PICK_RESTART);
+	*rst = '\0';
+	if (strcmp(mode, "restart") == 0 && (*hot || *restart))
+		snprintf(rst, rstlen, "%s%s%s", hot,
+		    *hot && *restart ? ", " : "", restart);
+	else if (strcmp(mode, "hot") != 0 && *restart != '\0')
+		snprintf(rst, rstlen, "%s", restart);
 	else {
 		if (*hot != '\0')
 			reload_apply_hot(m, cfg);
-		if (*rst != '\0')
+		if (*restart != '\0')
 			log_warnx("config keys changed that take effect only "
 			          "after a restart (gateway.reload.mode is hot, "
 			          "not restarting): %s",
-			    rst);
+			    restart);
 	}
 }
 
@@ -196,7 +200,7 @@ master_reload(struct master *m, const char *why)
 	struct gw_config       cfg;
 	const struct cfg_key **keys;
 	struct strlist         other;
-	char                   names[RELOAD_NAMES_MAX];
+	char                   names[RELOAD_NAMES_MAX], rst[RELOAD_NAMES_MAX];
 	const char            *mode;
 
 	if (m->m_state == MASTER_STOPPING)
@@ -209,6 +213,7 @@ master_reload(struct master *m, const char *why)
 	/* off: no watching, but SIGHUP is asked for. */
 	if (strcmp(mode, "off") == 0)
 		mode = "hybrid";
+	*rst = '\0';
 	if (config_diff(&m->m_cfg, &cfg, &keys, &other) == 0)
 		log_info("config reload (%s): no change in %s", why,
 		    m->m_cfg.path);
@@ -217,7 +222,7 @@ master_reload(struct master *m, const char *why)
 		log_info("config reload (%s, mode %s): changed: %s", why,
 		    cfg.reload_mode, names);
 		reload_warnings(&cfg);
-		reload_decide(m, &cfg, mode, keys, &other);
+		reload_decide(m, &cfg, mode, keys, &other, rst, sizeof(rst));
 	}
 	config_take(&m->m_cfg, &cfg, CFG_RELOAD_NONE);
 	reload_adopt_file(m, &cfg);
@@ -225,4 +230,7 @@ master_reload(struct master *m, const char *why)
 	config_strlist_free(&other);
 	config_free(&cfg);
 	watch_start(m);
+	/* Last: the restart reads the file again, with its own rules. */
+	if (*rst != '\0')
+		reload_restart(m, rst);
 }
