@@ -147,6 +147,21 @@ unknown_report(struct gw_config *cfg, const char *file, struct json_object *pos,
 	free(line);
 }
 
+/* "<path>=<sha256 of the value>" into cfg->unknown, for the reload diff. */
+static void
+unknown_remember(struct gw_config *cfg, const char *path,
+    struct json_object *val)
+{
+	const char *text;
+	char        hash[65], *line;
+
+	text = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+	config_hash(text, strlen(text), hash);
+	xasprintf(&line, "%s=%s", path, hash);
+	cfg_strlist_add(&cfg->unknown, line);
+	free(line);
+}
+
 static void
 unknown_walk(struct gw_config *cfg, const char *file, struct json_object *o,
     struct json_object *pos, const char *path)
@@ -158,9 +173,10 @@ unknown_walk(struct gw_config *cfg, const char *file, struct json_object *o,
 	{
 		xasprintf(&sub, "%s%s%s", path, *path ? "." : "", key);
 		known = unknown_known(sub);
-		if (known == 0)
+		if (known == 0) {
 			unknown_report(cfg, file, pos, sub);
-		else if (known == 1 &&
+			unknown_remember(cfg, sub, val);
+		} else if (known == 1 &&
 		    json_object_is_type(val, json_type_object))
 			unknown_walk(cfg, file, val, pos, sub);
 		free(sub);

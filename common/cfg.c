@@ -20,7 +20,7 @@
 
 #define FIELD(cfg, k, t) ((t *)(void *)((char *)(cfg) + (k)->offset))
 
-static void
+void
 config_strlist_free(struct strlist *l)
 {
 	int i;
@@ -35,9 +35,14 @@ config_strlist_free(struct strlist *l)
 static void
 config_clear_key(struct gw_config *cfg, const struct cfg_key *k)
 {
+	char *s;
+
 	switch (k->type) {
-	case CFG_STR:
 	case CFG_SECRET:
+		if ((s = *FIELD(cfg, k, char *)) != NULL)
+			OPENSSL_cleanse(s, strlen(s));
+		/* FALLTHROUGH */
+	case CFG_STR:
 	case CFG_ENUM:
 		free(*FIELD(cfg, k, char *));
 		*FIELD(cfg, k, char *) = NULL;
@@ -126,6 +131,7 @@ config_free(struct gw_config *cfg)
 	free(cfg->file_secret_key);
 	config_strlist_free(&cfg->warnings);
 	config_strlist_free(&cfg->unused);
+	config_strlist_free(&cfg->unknown);
 	free(cfg->canvas_listen_error);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -2,9 +2,9 @@
  * The configuration model.  One table (cfg-table.c) lists every key we
  * read: its JSON path, type, default, environment override, range, reload
  * class and documentation.  Parsing, validation, environment overrides and
- * the scrubbing of secrets from the workers' environment read it; nothing
- * reads the reload class and the doc yet (the reload planner and the
- * openclaw.json(5) page of the life-cycle issue will).
+ * the scrubbing of secrets from the workers' environment, the reload
+ * decision (cfg-diff.c, master/reload.c) and the openclaw.json(5) page
+ * read it.
  */
 #ifndef COMMON_CFG_H
 #define COMMON_CFG_H
@@ -99,12 +99,20 @@ struct gw_config {
 	long  startup_delay_ms;
 	long  watchdog_ms;
 	int   commands_restart;
+	char *reload_mode; /* gateway.reload.mode */
+	long  reload_debounce_ms;
 	int   file_secret;     /* the file itself holds a secret (not ${VAR}) */
 	char *file_secret_key; /* the first key that holds one */
 
 	/* Left by config_load, not sent to workers (cfg-unknown.c). */
 	struct strlist warnings; /* "<file>:<l>:<c>: unknown key ..." */
 	struct strlist unused;   /* keys of sections we do not implement */
+	/*
+	 * Every unknown key as "<path>=<sha256 of its value>": a reload
+	 * sees an unknown key added, removed or changed without holding
+	 * (or ever printing) its value.
+	 */
+	struct strlist unknown;
 };
 
 /* Defaults applied, no file read. */
@@ -154,6 +162,22 @@ int config_choice_ok(const struct cfg_key *, const char *v);
 void config_hash(const void *data, size_t len, char out[65]);
 /* Effective auth mode: explicit, else password if set, else token. */
 const char *config_auth_mode(const struct gw_config *);
+
+/*
+ * The keys whose values differ between a and b (secrets compared, their
+ * values never copied), as table rows in *keys (NULL-terminated, heap
+ * array) and unknown keys' paths in *other (heap strings, for reload
+ * they count as restart class).  Returns how many in all.
+ */
+int config_diff(const struct gw_config *a, const struct gw_config *b,
+    const struct cfg_key ***keys, struct strlist *other);
+/*
+ * Swap into dst the value of every key of reload class cls from src:
+ * src then holds the old values and is freed by the caller.
+ */
+void
+config_take(struct gw_config *dst, struct gw_config *src, enum cfg_reload cls);
+void config_strlist_free(struct strlist *);
 
 /*
  * Serialize to JSON for the master -> worker config message (the only

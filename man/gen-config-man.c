@@ -47,7 +47,7 @@ reload_name(enum cfg_reload r)
 	case CFG_RELOAD_NONE:
 		break;
 	}
-	return "none (read by the command line tools only)";
+	return "none (a change needs nothing done)";
 }
 
 #define TEXT_WIDTH 72

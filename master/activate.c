@@ -144,6 +144,7 @@ activate_one(struct master *m, int fd, const char *name, int nfds, char *err,
 		m->m_cfg.port = port;
 	else
 		m->m_cfg.canvas_port = port;
+	m->m_activated |= 1u << kind; /* a reload keeps the port (reload.c) */
 	log_info("socket activation: %s socket on port %d (descriptor %d)",
 	    listener_name(kind), port, fd);
 	return 0;

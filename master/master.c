@@ -66,6 +66,10 @@
  * set); a worker respawned later gets PHASE_READY as soon as it is ready.
  * On SIGTERM/SIGINT each gets IMSG_DRAIN (struct imsg_drain), may answer
  * IMSG_DRAINED, and exits; stragglers are killed deadline + 2 s later.
+ * After a reload that changed live keys (reload.c; the file is watched
+ * by watch.c, and read again on SIGHUP), each live worker gets
+ * IMSG_CONFIG_UPDATE, config_to_json() text like IMSG_CONFIG, and takes
+ * the live keys from it (workers/worker.c).
  * Every gateway.watchdogMs / 4 the master sends each live worker
  * IMSG_PING, answered IMSG_PONG from the worker's event loop; one that
  * leaves a ping unanswered for gateway.watchdogMs is killed (SIGKILL)
@@ -392,6 +396,19 @@ master_secret_files(struct master_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* The secrets the flags gave, kept for reloads. */
+static void
+master_opts_free(struct master_opts *o)
+{
+	if (o->token != NULL)
+		OPENSSL_cleanse(o->token, strlen(o->token));
+	if (o->password != NULL)
+		OPENSSL_cleanse(o->password, strlen(o->password));
+	free(o->token);
+	free(o->password);
+	o->token = o->password = NULL;
+}
+
 static int
 master_have_credential(const struct master_opts *o)
 {
@@ -406,21 +423,20 @@ master_have_credential(const struct master_opts *o)
 	return 0;
 }
 
-/* Flags win over the config file and the environment. */
+/*
+ * Flags win over the config file and the environment, at start-up and
+ * on each reload: the secrets are copied, o keeps them for the next.
+ */
 static void
-master_apply_flags(struct master *m, struct master_opts *o)
+master_apply_flags(struct gw_config *cfg, const struct master_opts *o)
 {
-	struct gw_config *cfg = &m->m_cfg;
-
 	if (o->port != 0)
 		cfg->port = o->port;
 	/* Workers take their verbosity from the level they are sent. */
 	if (o->verbose) {
 		free(cfg->log_level);
 		cfg->log_level = xstrdup("debug");
-	} else if (cfg->log_level != NULL &&
-	    strcmp(cfg->log_level, "debug") == 0)
-		log_set_verbose(1);
+	}
 	if (o->bind != NULL) {
 		free(cfg->bind);
 		cfg->bind = xstrdup(o->bind);
@@ -463,80 +479,118 @@ master_auth_set(const struct gw_config *cfg)
 	return 0;
 }
 
-/* The bind address, port and canvas port the config asks for. */
+/*
+ * The checks of a configuration that can fail, shared by the start-up
+ * (where a failure ends it), a reload and a restart (where it changes
+ * nothing): -1 with err.  The canvas port is resolved in cfg.
+ */
+static int
+master_config_valid(struct gw_config *cfg, const struct master_opts *o,
+    char *err, size_t errlen)
+{
+	const char *bind = cfg->bind ? cfg->bind : "loopback";
+	int         lan = strcmp(bind, "lan") == 0;
+	long        cport;
+
+	if (!o->allow_unconfigured &&
+	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0)) {
+		snprintf(err, errlen,
+		    "gateway.mode is not \"local\" in %s; run with "
+		    "--allow-unconfigured or set gateway.mode",
+		    cfg->path);
+		return -1;
+	}
+	if (!lan && strcmp(bind, "loopback") != 0) {
+		snprintf(err, errlen,
+		    "%s: gateway.bind: %s is not loopback or lan", cfg->path,
+		    bind);
+		return -1;
+	}
+	if (lan && !master_auth_set(cfg)) {
+		snprintf(err, errlen,
+		    "refusing to bind 0.0.0.0 (gateway.bind=%s) without "
+		    "authentication; set gateway.auth.token or pass "
+		    "--token",
+		    bind);
+		return -1;
+	}
+	if (!cfg->canvas_enabled)
+		return 0;
+	cport = cfg->canvas_port ? cfg->canvas_port : cfg->port + 4;
+	if (cport > 65535) {
+		snprintf(err, errlen,
+		    "canvas port %ld (gateway port + 4) is out of range; "
+		    "set canvasHost.port",
+		    cport);
+		return -1;
+	}
+	if (cport == cfg->port) {
+		snprintf(err, errlen,
+		    "canvas port %ld is the gateway port; set "
+		    "canvasHost.port",
+		    cport);
+		return -1;
+	}
+	/* Workers see the port in use, not "0". */
+	cfg->canvas_port = cport;
+	return 0;
+}
+
+/* The running config checked, and the addresses the master binds. */
 int
 master_check_listen(struct master *m, char *err, size_t errlen)
 {
 	struct gw_config *cfg = &m->m_cfg;
-	const char       *bind = cfg->bind ? cfg->bind : "loopback";
 
-	if (strcmp(bind, "loopback") == 0)
-		m->m_host = "127.0.0.1";
-	else if (strcmp(bind, "lan") == 0)
-		m->m_host = "0.0.0.0";
-	else
-		return snprintf(err, errlen,
-		           "%s: gateway.bind: %s is not loopback or lan",
-		           cfg->path, bind),
-		       -1;
+	if (master_config_valid(cfg, &m->m_opts, err, errlen) == -1)
+		return -1;
+	m->m_host = strcmp(cfg->bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
 	m->m_port = (int)cfg->port;
 	m->m_canvas = cfg->canvas_enabled;
-	if (!m->m_canvas)
-		return 0;
-	m->m_canvas_port = cfg->canvas_port ? (int)cfg->canvas_port :
-	                                      m->m_port + 4;
-	if (m->m_canvas_port > 65535)
-		return snprintf(err, errlen,
-		           "canvas port %d (gateway port + 4) is out of range; "
-		           "set canvasHost.port",
-		           m->m_canvas_port),
-		       -1;
-	if (m->m_canvas_port == m->m_port)
-		return snprintf(err, errlen,
-		           "canvas port %d is the gateway port; set "
-		           "canvasHost.port",
-		           m->m_port),
-		       -1;
-	/* Workers see the port in use, not "0". */
-	cfg->canvas_port = m->m_canvas_port;
+	if (m->m_canvas)
+		m->m_canvas_port = (int)cfg->canvas_port;
 	return 0;
 }
 
 static int
-master_check_config(struct master *m, const struct master_opts *o, char *err,
-    size_t errlen)
+master_check_config(struct master *m, char *err, size_t errlen)
 {
 	struct gw_config *cfg = &m->m_cfg;
-	const char       *bind = cfg->bind ? cfg->bind : "loopback";
 
-	if (!o->allow_unconfigured &&
-	    (cfg->mode == NULL || strcmp(cfg->mode, "local") != 0))
-		return snprintf(err, errlen,
-		           "gateway.mode is not \"local\" in %s; run with "
-		           "--allow-unconfigured or set gateway.mode",
-		           cfg->path),
-		       -1;
 	if (master_check_listen(m, err, errlen) == -1)
 		return -1;
-	if (strcmp(bind, "loopback") != 0) {
-		if (!master_auth_set(cfg))
-			return snprintf(err, errlen,
-			           "refusing to bind %s (gateway.bind=%s) "
-			           "without authentication; set "
-			           "gateway.auth.token or pass --token",
-			           m->m_host, bind),
-			       -1;
+	if (strcmp(cfg->bind, "lan") == 0)
 		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
 		          "PLAINTEXT, tokens included; there is no TLS here, so "
 		          "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
 		          "a reverse proxy)",
-		    m->m_host, bind);
-	} else if (!master_auth_set(cfg) &&
+		    m->m_host, cfg->bind);
+	else if (!master_auth_set(cfg) &&
 	    strcmp(config_auth_mode(cfg), "none") != 0)
 		log_warnx("gateway.auth.mode is %s but no %s is set: clients "
 		          "cannot connect",
 		    config_auth_mode(cfg), config_auth_mode(cfg));
 	return 0;
+}
+
+/*
+ * A configuration read again (a reload, reload.c, or a restart's new
+ * image): the same checks as at start-up and the same flags over it;
+ * -1 with err, and nothing changed.
+ */
+int
+master_config_reload(struct master *m, struct gw_config *cfg, char *err,
+    size_t errlen)
+{
+	if (perms_check(cfg, err, errlen) == -1)
+		return -1;
+	master_apply_flags(cfg, &m->m_opts);
+	/* A socket the service manager passed sets its port, as at start. */
+	if (m->m_activated & (1u << LISTEN_MAIN))
+		cfg->port = m->m_cfg.port;
+	if (m->m_activated & (1u << LISTEN_CANVAS))
+		cfg->canvas_port = m->m_cfg.canvas_port;
+	return master_config_valid(cfg, &m->m_opts, err, errlen);
 }
 
 /*
@@ -623,11 +677,12 @@ checks:
 	if (perms_check(&m->m_cfg, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
 	master_config_warnings(&m->m_cfg);
-	master_apply_flags(m, o);
+	master_apply_flags(&m->m_cfg, o);
+	log_set_verbose(strcmp(m->m_cfg.log_level, "debug") == 0);
 	log_secrets_from_config(&m->m_cfg);
 	/* Passed sockets set the ports the check derives from. */
 	if (activate_listeners(m, err, sizeof(err)) == -1 ||
-	    master_check_config(m, o, err, sizeof(err)) == -1)
+	    master_check_config(m, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
 	if (privs_init(m, m->m_cfg.user, err, sizeof(err)) == -1)
 		master_fail(m, EXIT_CONFIG, "%s", err);
@@ -641,17 +696,21 @@ checks:
 int
 master_reconfigure(struct master *m, char *err, size_t errlen)
 {
-	struct master_opts *o = &m->m_opts;
+	struct gw_config cfg;
 
-	config_free(&m->m_cfg);
-	if (master_secret_files(o, err, errlen) == -1 ||
-	    config_load(&m->m_cfg, err, errlen) == -1 ||
-	    perms_check(&m->m_cfg, err, errlen) == -1)
+	if (master_secret_files(&m->m_opts, err, errlen) == -1)
 		return -1;
+	if (config_load(&cfg, err, errlen) == -1 ||
+	    master_config_reload(m, &cfg, err, errlen) == -1) {
+		config_free(&cfg);
+		return -1;
+	}
+	config_free(&m->m_cfg);
+	m->m_cfg = cfg;
 	master_config_warnings(&m->m_cfg);
-	master_apply_flags(m, o);
+	log_set_verbose(strcmp(m->m_cfg.log_level, "debug") == 0);
 	log_secrets_from_config(&m->m_cfg);
-	if (master_check_config(m, o, err, errlen) == -1)
+	if (master_check_config(m, err, errlen) == -1)
 		return -1;
 	return privs_init(m, m->m_cfg.user, err, errlen);
 }
@@ -817,6 +876,7 @@ master_sig_cb(evutil_socket_t sig, short ev, void *arg)
 	case SIGHUP:
 		/* logrotate(8) and operators: the file was moved or removed. */
 		logfile_reopen(m);
+		master_reload(m, "SIGHUP");
 		break;
 	case SIGUSR1:
 	case SIGUSR2:
@@ -904,6 +964,7 @@ master_setup(struct master *m)
 	if (proc_start_generation(m, m->m_gen) == -1)
 		master_fail(m, EXIT_RUNTIME, "cannot start workers");
 	watchdog_start(m);
+	watch_start(m);
 }
 
 static void
@@ -913,6 +974,7 @@ master_cleanup(struct master *m)
 
 	proc_cleanup(m);
 	restart_cleanup(m);
+	watch_cleanup(m);
 	logfile_cleanup(m);
 	notify_cleanup();
 	for (i = 0; i < m->m_nsigev; i++)
@@ -939,12 +1001,7 @@ master_cleanup(struct master *m)
 	for (i = 0; m->m_argv != NULL && m->m_argv[i] != NULL; i++)
 		free(m->m_argv[i]);
 	free(m->m_argv);
-	if (m->m_opts.token != NULL)
-		OPENSSL_cleanse(m->m_opts.token, strlen(m->m_opts.token));
-	if (m->m_opts.password != NULL)
-		OPENSSL_cleanse(m->m_opts.password, strlen(m->m_opts.password));
-	free(m->m_opts.token);
-	free(m->m_opts.password);
+	master_opts_free(&m->m_opts);
 }
 
 /*
@@ -1054,6 +1111,7 @@ master_main(int argc, char **argv)
 			printf("configuration OK: %s%s\n", m.m_cfg.path,
 			    m.m_cfg.exists ? "" : " (no file yet)");
 			config_free(&m.m_cfg);
+			master_opts_free(o);
 			return EXIT_OK;
 		}
 		privs_warn_root();

@@ -19,6 +19,7 @@ struct event_base;
 struct shm_region;
 struct ipc_chan;
 struct json_object;
+struct watch;
 
 #define MASTER_MAXPROC       16 /* two generations of every role */
 #define MASTER_BACKLOG       4096
@@ -146,6 +147,9 @@ struct master {
 	uint64_t      m_start_mono;
 	uint64_t      m_stop_mono; /* first SIGTERM/SIGINT */
 	int           m_forked;    /* workers were started */
+
+	unsigned            m_activated; /* 1 << kind: passed by systemd */
+	struct watch       *m_watch;     /* of the config file (watch.c) */
 };
 
 /* master.c */
@@ -160,6 +164,7 @@ void master_stop(struct master *, int, const char *);
 void master_check_ready(struct master *);
 void master_check_done(struct master *);
 int  master_stderr_is_stdout(void);
+int  master_config_reload(struct master *, struct gw_config *, char *, size_t);
 
 /* proc.c */
 int          proc_exe_init(struct master *);
@@ -214,6 +219,13 @@ int                 restart_state_env(int);
 void                restart_state_unenv(void);
 int64_t  restart_state_int(struct json_object *, const char *, int64_t);
 uint8_t *restart_state_bytes(struct json_object *, const char *, size_t *);
+
+/* reload.c */
+void master_reload(struct master *, const char *);
+
+/* watch.c */
+void watch_start(struct master *);
+void watch_cleanup(struct master *);
 
 /* watchdog.c */
 void watchdog_start(struct master *);

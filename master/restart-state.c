@@ -94,6 +94,7 @@ state_build(struct master *m, const char *why)
 	state_str(o, "why", why);
 	state_int(o, "asked", (int64_t)m->m_restart_mono);
 	state_int(o, "again", m->m_restart_again);
+	state_int(o, "activated", m->m_activated);
 	state_int(o, "lock", m->m_lock_fd);
 	state_int(o, "shm", m->m_shm_fd);
 	state_int(o, "shmSize", (int64_t)m->m_shm_size);

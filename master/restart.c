@@ -458,8 +458,13 @@ restart_identity(struct master *m, struct json_object *st)
 		m->m_opts.token = xstrdup(json_object_get_string(v));
 	if (json_object_object_get_ex(st, "password", &v))
 		m->m_opts.password = xstrdup(json_object_get_string(v));
-	if (json_object_object_get_ex(st, "config", &v))
+	m->m_activated = (unsigned)restart_state_int(st, "activated", 0);
+	/* The running config until the new one is read and checked. */
+	if (json_object_object_get_ex(st, "config", &v)) {
 		m->m_prev_cfg = json_object_get(v);
+		if (config_from_json(&m->m_cfg, v) == -1)
+			log_warnx("restart: the running config is unreadable");
+	}
 }
 
 /* Step 2, in the new image. */
@@ -476,6 +481,8 @@ restart_resume(struct master *m, struct json_object *st)
 	m->m_state = MASTER_RUNNING;
 	restart_adopt_procs(m, st);
 	restart_listen_inherit(m, st);
+	/* Before the file is read: an edit from here on is seen. */
+	watch_start(m);
 	if ((rv = master_reconfigure(m, err, sizeof(err))) == 0)
 		rv = restart_listen(m, err, sizeof(err));
 	if (rv == -1) {
@@ -488,6 +495,7 @@ restart_resume(struct master *m, struct json_object *st)
 		master_fail(m, EXIT_RUNTIME, "cannot watch the log file");
 	proc_send_log_fd(m);
 	watchdog_start(m);
+	watch_start(m); /* the mode the config now in force names */
 	if (rv == 0) {
 		m->m_next_gen = m->m_gen + 1;
 		restart_timer_kind = RT_READY;

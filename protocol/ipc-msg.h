@@ -14,7 +14,7 @@
 
 #include "protocol/roles.h"
 
-#define IPC_VERSION 3
+#define IPC_VERSION 4
 
 /* The master channel is always this descriptor in a worker. */
 #define WORKER_MASTER_FD 3
@@ -54,6 +54,8 @@ enum imsg_type {
 	 * reads it through this descriptor, not by path.
 	 */
 	IMSG_FD_CONFIG,
+	/* config_to_json() text after a reload: its live keys apply */
+	IMSG_CONFIG_UPDATE,
 
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */

@@ -89,6 +89,13 @@ for role in ("ws", "http"):
     env = env_names(gw.worker_pid(role))
     ok(not [e for e in env if e.startswith("LISTEN_")],
        "no LISTEN_* in the %s worker's environment" % role)
+# A reload keeps the passed socket's port: a live key alone is applied,
+# with no restart for a gateway.port that differs (--port, here).
+gw.proc.send_signal(signal.SIGHUP)
+ok(wait_for(lambda: "config reload (SIGHUP" in gw.output(), 5),
+   "SIGHUP: the config is read again")
+ok(not re.search(r"needs a restart|changed: .*gateway\.port", gw.output()),
+   "the passed socket's port is no change of gateway.port")
 is_(gw.stop(), 0, "stops cleanly")
 gw.cleanup()
 

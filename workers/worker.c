@@ -149,6 +149,38 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 	return rv;
 }
 
+/*
+ * A reload's live keys (master/reload.c): swapped into w->cfg in place,
+ * so that what points to the struct (http_server_check_host) reads the
+ * new values from the next request on, and nothing else changes.  The
+ * old values are freed once the role has re-armed its timers.
+ */
+static int
+worker_on_config_update(struct worker *w, const struct ipc_msg *m)
+{
+	struct gw_config    old;
+	struct json_object *o;
+	char               *text;
+	int                 rv;
+
+	text = xstrndup((const char *)m->data, m->len);
+	o = json_tokener_parse(text);
+	OPENSSL_cleanse(text, m->len); /* it holds the secrets */
+	free(text);
+	if (o == NULL)
+		return -1;
+	rv = config_from_json(&old, o);
+	json_object_put(o);
+	if (rv == 0) {
+		config_take(&w->cfg, &old, CFG_RELOAD_HOT);
+		log_set_verbose(strcmp(w->cfg.log_level, "debug") == 0);
+		if (w->started && w->ops->reconfig != NULL)
+			w->ops->reconfig(w, &old);
+	}
+	config_free(&old);
+	return rv;
+}
+
 /* The path of the new log file, for logs.tail; an old master sends none. */
 static void
 worker_log_path(struct worker *w, const struct ipc_msg *m)
@@ -280,6 +312,9 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		break;
 	case IMSG_CONFIG:
 		rv = worker_on_config(w, m);
+		break;
+	case IMSG_CONFIG_UPDATE:
+		rv = worker_on_config_update(w, m);
 		break;
 	case IMSG_START:
 		rv = worker_on_start(w, m);

@@ -34,6 +34,11 @@ struct worker_ops {
 	void (*drain)(struct worker *, const struct imsg_drain *);
 	/* IMSG_TAKEOVER (ws only): the previous generation let go. */
 	void (*takeover)(struct worker *);
+	/*
+	 * A reload changed live keys, now in w->cfg (old: the values
+	 * before): re-arm what was derived from them.  May be NULL.
+	 */
+	void (*reconfig)(struct worker *, const struct gw_config *old);
 	/* Free everything; called once before exit. */
 	void (*stop)(struct worker *);
 };

@@ -257,16 +257,25 @@ presence_prune(evutil_socket_t fd, short ev, void *arg)
 	ws_ip_sweep(s);
 }
 
-void
-ws_presence_start(struct ws_server *s)
+/* The prune timer's period: a quarter of the TTL, within 10 ms..1 min. */
+long
+ws_presence_prune_ms(const struct gw_config *cfg)
 {
-	struct timeval tv;
-	long           ms = s->w->cfg.presence_ttl_ms / 4;
+	long ms = cfg->presence_ttl_ms / 4;
 
 	if (ms > 60000)
 		ms = 60000;
 	if (ms < 10)
 		ms = 10;
+	return ms;
+}
+
+void
+ws_presence_start(struct ws_server *s)
+{
+	struct timeval tv;
+	long           ms = ws_presence_prune_ms(&s->w->cfg);
+
 	/* Beside a serving generation, whose ws still writes the rows. */
 	s->presence_frozen = s->w->defer_accept;
 	if (!s->presence_frozen) {

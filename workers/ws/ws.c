@@ -171,5 +171,6 @@ const struct worker_ops ws_worker_ops = {
 	.phase = NULL,
 	.drain = ws_drain,
 	.takeover = ws_takeover,
+	.reconfig = ws_reconfig,
 	.stop = ws_stop,
 };

@@ -246,6 +246,7 @@ struct json_object *ws_hello_ok(struct ws_conn *);
 
 /* ws-presence.c */
 void ws_presence_start(struct ws_server *);
+long ws_presence_prune_ms(const struct gw_config *);
 void ws_presence_stop(struct ws_server *);
 void ws_presence_freeze(struct ws_server *);
 void ws_presence_takeover(struct ws_server *);
@@ -254,6 +255,9 @@ void ws_presence_disconnect(struct ws_conn *);
 void ws_presence_touch(struct ws_conn *);
 int  ws_presence_system_event(struct ws_server *, struct json_object *params);
 struct json_object *ws_presence_list(struct ws_server *);
+
+/* ws-reconfig.c: a reload changed live keys (worker_ops.reconfig) */
+void ws_reconfig(struct worker *, const struct gw_config *old);
 
 /* ws-broadcast.c */
 struct json_object *ws_state_version(struct ws_server *);
