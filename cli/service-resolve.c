@@ -15,7 +15,6 @@
 
 #include <sys/types.h>
 
-#include <ctype.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +22,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/profile.h"
 #include "common/xmalloc.h"
 #include "cli/service.h"
-
-#define SVC_PROFILE_MAX 64
 
 static const char *
 svc_env(const char *name)
@@ -79,19 +77,14 @@ static int
 svc_pick_profile(struct svc *s, char *err, size_t errlen)
 {
 	const char *p = svc_env("OPENCLAW_PROFILE");
-	size_t      i, n;
 
 	if (p == NULL || strcasecmp(p, "default") == 0)
 		return 0;
-	n = strlen(p);
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)p[i]) && p[i] != '_' && p[i] != '-')
-			break;
-	if (i < n || n > SVC_PROFILE_MAX) {
+	if (!profile_name_ok(p)) {
 		snprintf(err, errlen,
 		    "OPENCLAW_PROFILE: a profile name is letters, digits, _ "
 		    "and - (at most %d)",
-		    SVC_PROFILE_MAX);
+		    PROFILE_NAME_MAX);
 		return -1;
 	}
 	s->profile = xstrdup(p);
@@ -156,16 +149,20 @@ svc_pick_scope(const struct svc *s)
 int
 svc_resolve(struct svc *s, int scope, char *err, size_t errlen)
 {
+	char name[PROFILE_NAME_MAX + 32];
+
 	memset(s, 0, sizeof(*s));
 	if (svc_pick_manager(s, err, errlen) == -1 ||
 	    svc_pick_profile(s, err, errlen) == -1)
 		return -1;
-	if (s->manager == SVC_SYSTEMD)
-		xasprintf(&s->name, "openclaw-gateway%s%s.service",
-		    s->profile ? "-" : "", s->profile ? s->profile : "");
-	else
-		xasprintf(&s->name, "bot.molt.%s",
-		    s->profile ? s->profile : "gateway");
+	if (profile_service_name(name, sizeof(name),
+	        s->manager == SVC_SYSTEMD ? PROFILE_SVC_SYSTEMD :
+	                                    PROFILE_SVC_LAUNCHD) == -1) {
+		snprintf(err, errlen, "OPENCLAW_PROFILE: too long");
+		return -1;
+	}
+	xasprintf(&s->name, "%s%s", name,
+	    s->manager == SVC_SYSTEMD ? ".service" : "");
 	s->scope = scope == SVC_SCOPE_AUTO ? svc_pick_scope(s) :
 	                                     (enum svc_scope)scope;
 	s->path = svc_path_for(s, s->scope);
