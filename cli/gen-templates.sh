@@ -15,47 +15,9 @@ set -e
 LC_ALL=C
 export LC_ALL
 
-# Decimal bytes (od -An -v -tu1) to the lines of a C string literal:
-# printable ASCII as is but for \ " and ? (no trigraph can form), anything
-# else as a three-digit octal escape; a NUL byte is refused.
+# Bytes to C string literal lines (scripts/cstring.awk); $1: the indent.
 cstring() {
-	awk '
-	BEGIN {
-		for (i = 32; i < 127; i++)
-			chr[i] = sprintf("%c", i)
-		chr[34] = "\\\""
-		chr[63] = "\\?"
-		chr[92] = "\\\\"
-		line = ""
-		pending = 0
-	}
-	{
-		for (i = 1; i <= NF; i++) {
-			b = $i + 0
-			if (b == 0) {
-				print "gen-templates.sh: NUL byte in input" > "/dev/stderr"
-				failed = 1
-				exit 1
-			}
-			pending = 1
-			if (b == 10) {
-				print "    \"" line "\\n\""
-				line = ""
-				pending = 0
-			} else if (b == 9)
-				line = line "\\t"
-			else if (b >= 32 && b < 127)
-				line = line chr[b]
-			else
-				line = line sprintf("\\%03o", b)
-		}
-	}
-	END {
-		if (failed)
-			exit 1
-		if (pending || NR == 0)
-			print "    \"" line "\""
-	}'
+	awk -v indent="$1" -f "$(dirname "$0")/../scripts/cstring.awk"
 }
 
 echo '/* Generated from contrib/ by cli/gen-templates.sh. */'
@@ -71,6 +33,6 @@ for arg in "$@"; do
 	fi
 	echo
 	echo "const char svc_tmpl_$name[] ="
-	od -An -v -tu1 "$f" | cstring
+	od -An -v -tu1 "$f" | cstring "    "
 	echo ';'
 done

@@ -183,6 +183,7 @@ int  proc_gen_ready(struct master *, uint32_t);
 void proc_phase_ready(struct master *, uint32_t);
 void proc_cleanup(struct master *);
 int  proc_live(const struct proc *);
+int  proc_send_config_json(struct master *, struct proc *, uint32_t);
 
 /* supervise.c */
 enum supervise_action {

@@ -344,8 +344,9 @@ proc_send_fd(struct proc *p, uint32_t type, int fd, const void *data,
 	return ipc_send(p->p_chan, type, nfd, data, len);
 }
 
-static int
-proc_send_config(struct master *m, struct proc *p)
+/* The running config as JSON text: IMSG_CONFIG, IMSG_CONFIG_UPDATE. */
+int
+proc_send_config_json(struct master *m, struct proc *p, uint32_t type)
 {
 	struct json_object *o;
 	const char         *text;
@@ -355,13 +356,19 @@ proc_send_config(struct master *m, struct proc *p)
 	o = config_to_json(&m->m_cfg);
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	len = strlen(text);
-	rv = ipc_send(p->p_chan, IMSG_CONFIG, -1, text, len);
+	rv = ipc_send(p->p_chan, type, -1, text, len);
 	/* It holds the secrets: do not leave them in freed memory. */
 	memset((char *)text, 0, len);
 	json_object_put(o);
-	if (rv == 0)
-		rv = privs_send_config_fd(m, p->p_chan);
 	return rv;
+}
+
+static int
+proc_send_config(struct master *m, struct proc *p)
+{
+	if (proc_send_config_json(m, p, IMSG_CONFIG) == -1)
+		return -1;
+	return privs_send_config_fd(m, p->p_chan);
 }
 
 /* HELLO .. FD_LISTEN: everything but the peers and START. */

@@ -82,21 +82,12 @@ reload_names(char *buf, size_t len, const struct cfg_key **keys,
 static void
 reload_push(struct master *m)
 {
-	struct json_object *o;
-	const char         *text;
-	size_t              len;
-	int                 i;
+	int i;
 
-	o = config_to_json(&m->m_cfg);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
 	for (i = 0; i < MASTER_MAXPROC; i++)
 		if (proc_live(&m->m_procs[i]))
-			ipc_send(m->m_procs[i].p_chan, IMSG_CONFIG_UPDATE, -1,
-			    text, len);
-	/* It holds the secrets: do not leave them in freed memory. */
-	memset((char *)text, 0, len);
-	json_object_put(o);
+			proc_send_config_json(m, &m->m_procs[i],
+			    IMSG_CONFIG_UPDATE);
 }
 
 /* The file as now read stands for the running configuration. */

@@ -125,8 +125,9 @@ worker_log_full(void *arg)
 		ipc_send_now(w->master, IMSG_LOG_FULL, -1, NULL, 0);
 }
 
+/* The text of IMSG_CONFIG or IMSG_CONFIG_UPDATE into cfg; -1: none. */
 static int
-worker_on_config(struct worker *w, const struct ipc_msg *m)
+worker_config_parse(const struct ipc_msg *m, struct gw_config *cfg)
 {
 	struct json_object *o;
 	char               *text;
@@ -138,15 +139,24 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 	free(text);
 	if (o == NULL)
 		return -1;
-	config_free(&w->cfg);
-	rv = config_from_json(&w->cfg, o);
+	if ((rv = config_from_json(cfg, o)) == -1)
+		config_free(cfg);
 	json_object_put(o);
-	if (rv == 0) {
-		log_set_file_limit(w->cfg.log_max_file_bytes, worker_log_full,
-		    w);
-		log_secrets_from_config(&w->cfg);
-	}
 	return rv;
+}
+
+static int
+worker_on_config(struct worker *w, const struct ipc_msg *m)
+{
+	struct gw_config cfg;
+
+	if (worker_config_parse(m, &cfg) == -1)
+		return -1;
+	config_free(&w->cfg);
+	w->cfg = cfg;
+	log_set_file_limit(w->cfg.log_max_file_bytes, worker_log_full, w);
+	log_secrets_from_config(&w->cfg);
+	return 0;
 }
 
 /*
@@ -158,27 +168,16 @@ worker_on_config(struct worker *w, const struct ipc_msg *m)
 static int
 worker_on_config_update(struct worker *w, const struct ipc_msg *m)
 {
-	struct gw_config    old;
-	struct json_object *o;
-	char               *text;
-	int                 rv;
+	struct gw_config old;
 
-	text = xstrndup((const char *)m->data, m->len);
-	o = json_tokener_parse(text);
-	OPENSSL_cleanse(text, m->len); /* it holds the secrets */
-	free(text);
-	if (o == NULL)
+	if (worker_config_parse(m, &old) == -1)
 		return -1;
-	rv = config_from_json(&old, o);
-	json_object_put(o);
-	if (rv == 0) {
-		config_take(&w->cfg, &old, CFG_RELOAD_HOT);
-		log_set_verbose(strcmp(w->cfg.log_level, "debug") == 0);
-		if (w->started && w->ops->reconfig != NULL)
-			w->ops->reconfig(w, &old);
-	}
+	config_take(&w->cfg, &old, CFG_RELOAD_HOT);
+	log_set_verbose(strcmp(w->cfg.log_level, "debug") == 0);
+	if (w->started && w->ops->reconfig != NULL)
+		w->ops->reconfig(w, &old);
 	config_free(&old);
-	return rv;
+	return 0;
 }
 
 /* The path of the new log file, for logs.tail; an old master sends none. */
