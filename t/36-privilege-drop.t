@@ -6,7 +6,8 @@
 # log file by path, config.get reading the root-only config (through a
 # descriptor the master sends), the canvas from the state directory;
 # workers still
-# die with a kill -9'd master (the death signal survives the switch).
+# die with a kill -9'd master (the death signal survives the switch);
+# an in-place restart keeps the user (--user is executed again).
 # A worker whose switch fails (no CAP_SETUID) exits 78 and is not
 # respawned; the gateway stops with 78.
 # Refused with one line and exit 78: a state directory that is not the
@@ -120,6 +121,16 @@ with Gateway(args=["--user", USER]) as gw:
     gw.start()
     workers_are_user(gw, "--user")
     is_(http_get(gw.port, "/healthz")[0], 200, "--user: /healthz served")
+    # The in-place restart executes the master again with --user: the
+    # new generation drops too, and the master is still root.
+    before = set(gw.children())
+    os.kill(gw.proc.pid, signal.SIGUSR1)
+    ok(wait_for(lambda: "restart: generation 1 gone" in gw.output(), 15),
+       "--user: SIGUSR1 restarts in place")
+    ok(not before & set(gw.children()), "--user: a new generation")
+    workers_are_user(gw, "--user, after a restart")
+    is_(ids(gw.proc.pid)[0], [0] * 4, "--user: the master is still root")
+    is_(http_get(gw.port, "/healthz")[0], 200, "--user: and serves")
     is_(gw.stop(), 0, "--user: stops with 0")
 
 # ------------------------------------------------------------ drop fails
