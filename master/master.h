@@ -18,6 +18,7 @@ struct event;
 struct event_base;
 struct shm_region;
 struct ipc_chan;
+struct ipc_msg;
 struct json_object;
 struct watch;
 
@@ -52,6 +53,7 @@ struct proc {
 	int              p_ready;   /* sent IMSG_READY */
 	uint32_t         p_phase;   /* last IMSG_PHASE sent */
 	uint64_t         p_ping;    /* monotonic ms of the unanswered PING */
+	uint32_t         p_conns;   /* WebSocket connections, its last PONG */
 	struct ipc_chan *p_chan;
 	struct event    *p_timer; /* respawn, or kill after EOF */
 	struct master   *p_master;
@@ -231,7 +233,7 @@ void watch_cleanup(struct master *);
 /* watchdog.c */
 void watchdog_start(struct master *);
 void watchdog_stop(struct master *);
-void watchdog_pong(struct proc *);
+void watchdog_pong(struct proc *, const struct ipc_msg *);
 
 /* perms.c */
 int  perms_check(const struct gw_config *, char *, size_t);
@@ -257,6 +259,7 @@ int activate_listeners(struct master *, char *, size_t);
 void notify_init(struct master *);
 void notify_send(const char *);
 void notify_status(const struct master *, const char *);
+void notify_conns_changed(const struct master *);
 void notify_cleanup(void);
 
 /* force.c */

@@ -41,7 +41,8 @@ static struct {
 	socklen_t          sunlen;
 	int                failed; /* a send failed: said once */
 	struct event      *wd;     /* WATCHDOG=1 timer */
-} notify = { -1, { 0 }, 0, 0, NULL };
+	long               conns;  /* in the last STATUS=; -1: none yet */
+} notify = { -1, { 0 }, 0, 0, NULL, -1 };
 
 /* The address of $NOTIFY_SOCKET; -1 if it is not one we can use. */
 static int
@@ -81,17 +82,47 @@ notify_send(const char *state)
 	notify.failed = 1;
 }
 
+/* The serving generation's WebSocket connections, as its workers said. */
+static long
+notify_conns(const struct master *m)
+{
+	long n = 0;
+	int  i;
+
+	for (i = 0; i < MASTER_MAXPROC; i++)
+		if (proc_live(&m->m_procs[i]) && m->m_procs[i].p_gen == m->m_gen)
+			n += m->m_procs[i].p_conns;
+	return n;
+}
+
 /* READY=1, or any state, with the STATUS= line of a serving gateway. */
 void
 notify_status(const struct master *m, const char *state)
 {
 	char buf[512];
 
+	notify.conns = notify_conns(m);
 	snprintf(buf, sizeof(buf),
-	    "%sSTATUS=serving on ws://%s:%d, "
-	    "generation %u",
-	    state, m->m_host, m->m_port, m->m_gen);
+	    "%sSTATUS=serving on ws://%s:%d, generation %u, %ld WebSocket "
+	    "connection%s",
+	    state, m->m_host, m->m_port, m->m_gen, notify.conns,
+	    notify.conns == 1 ? "" : "s");
 	notify_send(buf);
+}
+
+/*
+ * After the watchdog's round of answers: STATUS= again when the count
+ * changed, once READY=1 was sent and while no restart or stop has a
+ * STATUS= of its own.
+ */
+void
+notify_conns_changed(const struct master *m)
+{
+	if (notify.fd == -1 || notify.conns == -1 ||
+	    m->m_state != MASTER_RUNNING || m->m_next_gen != 0)
+		return;
+	if (notify_conns(m) != notify.conns)
+		notify_status(m, "");
 }
 
 /*

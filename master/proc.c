@@ -650,7 +650,7 @@ proc_dispatch(struct ipc_chan *chan, const struct ipc_msg *msg, void *arg)
 		proc_ready(m, p, msg);
 		break;
 	case IMSG_PONG:
-		watchdog_pong(p);
+		watchdog_pong(p, msg);
 		break;
 	case IMSG_DRAINED:
 		log_debug("worker %s (pid %ld) drained", role_name(p->p_role),

@@ -14,6 +14,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -109,7 +110,10 @@ watchdog_stop(struct master *m)
 }
 
 void
-watchdog_pong(struct proc *p)
+watchdog_pong(struct proc *p, const struct ipc_msg *msg)
 {
 	p->p_ping = 0;
+	if (msg->len == sizeof(p->p_conns))
+		memcpy(&p->p_conns, msg->data, sizeof(p->p_conns));
+	notify_conns_changed(p->p_master);
 }

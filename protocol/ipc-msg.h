@@ -60,7 +60,8 @@ enum imsg_type {
 	/* worker -> master: 200-299 */
 	IMSG_READY = 200, /* serving (struct imsg_ready) */
 	IMSG_DRAINED,     /* nothing left in flight; about to exit */
-	IMSG_PONG,        /* answer to IMSG_PING */
+	IMSG_PONG,        /* answer to IMSG_PING; uint32 WebSocket
+	                     connections (optional) */
 	IMSG_LOG_FULL,    /* the log file reached logging.maxFileBytes */
 	IMSG_HANDOVER,    /* ws draining for a restart: it will not write
 	                     presence again */

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # sd_notify (master/notify.c): with NOTIFY_SOCKET set, the master sends
 # READY=1 with a STATUS= line once the first generation serves (after
-# gateway.startupDelayMs, as /readyz), STOPPING=1 when a SIGTERM starts
+# gateway.startupDelayMs, as /readyz), STATUS= again when the number of
+# WebSocket connections changes, STOPPING=1 when a SIGTERM starts
 # the drain, in that order and once each; WATCHDOG=1 every
 # WATCHDOG_USEC / 2 unless WATCHDOG_PID names another process; the
 # workers never inherit NOTIFY_SOCKET.  The test is the service manager:
@@ -66,6 +67,30 @@ if ready:
          "STATUS names the address")
     like(r.get("STATUS", ""), "generation 1", "STATUS names the generation")
 is_(http_get(gw.port, "/readyz")[0], 200, "serving when READY=1 came")
+if ready:
+    like(ready[0].get("STATUS", ""), r"0 WebSocket connections",
+         "STATUS counts the WebSocket connections")
+# The count follows the clients (the workers report it to the master's
+# watchdog, every gateway.watchdogMs / 4; 5000 ms here).
+clients = [operator(gw), operator(gw)]
+
+
+def status_with(s, want, timeout=6.0):
+    """The first STATUS= that matches the regex want, or None."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        for m in messages(s, "STATUS", timeout=end - time.monotonic()):
+            if re.search(want, m.get("STATUS", "")):
+                return m
+    return None
+
+
+ok(status_with(s, r"generation 1, 2 WebSocket connections$"),
+   "STATUS=... 2 WebSocket connections once two clients are in")
+clients[0].close()
+ok(status_with(s, r"generation 1, 1 WebSocket connection$"),
+   "STATUS=... 1 WebSocket connection once one left")
+clients[1].close()
 env = worker_env(gw, "ws")
 ok("NOTIFY_SOCKET" not in env and "WATCHDOG_USEC" not in env,
    "the ws worker has no NOTIFY_SOCKET or WATCHDOG_USEC")

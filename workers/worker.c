@@ -294,7 +294,7 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 {
 	struct worker    *w = arg;
 	struct imsg_drain d;
-	uint32_t          v;
+	uint32_t          v, conns;
 	int               rv = 0;
 
 	(void)ch;
@@ -341,7 +341,8 @@ worker_on_master(struct ipc_chan *ch, const struct ipc_msg *m, void *arg)
 		break;
 	case IMSG_PING:
 		/* From the event loop: a stuck loop misses the deadline. */
-		rv = ipc_send(w->master, IMSG_PONG, -1, NULL, 0);
+		conns = w->ops->conns != NULL ? w->ops->conns(w) : 0;
+		rv = ipc_send(w->master, IMSG_PONG, -1, &conns, sizeof(conns));
 		break;
 	case IMSG_TAKEOVER:
 		if (w->started && w->ops->takeover != NULL)

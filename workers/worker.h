@@ -39,6 +39,8 @@ struct worker_ops {
 	 * before): re-arm what was derived from them.  May be NULL.
 	 */
 	void (*reconfig)(struct worker *, const struct gw_config *old);
+	/* WebSocket connections, for the master's STATUS=.  May be NULL. */
+	uint32_t (*conns)(struct worker *);
 	/* Free everything; called once before exit. */
 	void (*stop)(struct worker *);
 };

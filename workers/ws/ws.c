@@ -136,6 +136,14 @@ ws_takeover(struct worker *w)
 	ws_presence_takeover(w->ctx);
 }
 
+static uint32_t
+ws_conns(struct worker *w)
+{
+	struct ws_server *s = w->ctx;
+
+	return s != NULL ? (uint32_t)s->nconns : 0;
+}
+
 static void
 ws_stop(struct worker *w)
 {
@@ -172,5 +180,6 @@ const struct worker_ops ws_worker_ops = {
 	.drain = ws_drain,
 	.takeover = ws_takeover,
 	.reconfig = ws_reconfig,
+	.conns = ws_conns,
 	.stop = ws_stop,
 };
