@@ -479,6 +479,12 @@ master_auth_set(const struct gw_config *cfg)
 	return 0;
 }
 
+static int
+master_lan(const struct gw_config *cfg)
+{
+	return cfg->bind != NULL && strcmp(cfg->bind, "lan") == 0;
+}
+
 /*
  * The checks of a configuration that can fail, shared by the start-up
  * (where a failure ends it), a reload and a restart (where it changes
@@ -489,7 +495,7 @@ master_config_valid(struct gw_config *cfg, const struct master_opts *o,
     char *err, size_t errlen)
 {
 	const char *bind = cfg->bind ? cfg->bind : "loopback";
-	int         lan = strcmp(bind, "lan") == 0;
+	int         lan = master_lan(cfg);
 	long        cport;
 
 	if (!o->allow_unconfigured &&
@@ -544,7 +550,7 @@ master_check_listen(struct master *m, char *err, size_t errlen)
 
 	if (master_config_valid(cfg, &m->m_opts, err, errlen) == -1)
 		return -1;
-	m->m_host = strcmp(cfg->bind, "lan") == 0 ? "0.0.0.0" : "127.0.0.1";
+	m->m_host = master_lan(cfg) ? "0.0.0.0" : "127.0.0.1";
 	m->m_port = (int)cfg->port;
 	m->m_canvas = cfg->canvas_enabled;
 	if (m->m_canvas)
@@ -559,7 +565,7 @@ master_check_config(struct master *m, char *err, size_t errlen)
 
 	if (master_check_listen(m, err, errlen) == -1)
 		return -1;
-	if (strcmp(cfg->bind, "lan") == 0)
+	if (master_lan(cfg))
 		log_warnx("gateway bound to %s (gateway.bind=%s): traffic is "
 		          "PLAINTEXT, tokens included; there is no TLS here, so "
 		          "terminate TLS in front (Tailscale Serve, an SSH tunnel or "
