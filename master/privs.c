@@ -2,10 +2,11 @@
  * gateway.user (or --user): the master stays root, since it binds,
  * re-executes itself for restarts and owns the lock, and every worker
  * drops to the user before it reads anything a client sent
- * (workers/worker-privs.c).  Here, once at start-up: the user is
- * resolved (getpwnam, getgrouplist), the state directory must be the
- * user's (the workers read and create files there), and what the
- * workers need to read of the master's is opened to the user's group:
+ * (workers/worker-privs.c).  Here, at start-up and again in a
+ * restart's new image: the user is resolved (getpwnam, getgrouplist),
+ * the state directory must be the user's (the workers read and create
+ * files there), and what the workers need to read of the master's is
+ * opened to the user's group:
  * the log file (logs.tail reads it by path) and, for the dated log, its
  * directory.  The uid, gid and groups reach the workers in IMSG_HELLO.
  * A master that is not root cannot switch users: a user other than its
