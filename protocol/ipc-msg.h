@@ -4,7 +4,11 @@
  * lists give it (protocol/roles.c; ipc_chan_new's allow-list).  The
  * first message on every master channel is IMSG_HELLO carrying
  * IPC_VERSION; a mismatch ends the worker with EXIT_CONFIG (an old
- * binary must never run with a new master).
+ * binary must never run with a new master).  One exception: after an
+ * in-place restart onto a new binary, the old generation's workers (of
+ * the old binary) talk to the new master image until they have drained.
+ * So new types are appended to their band, never inserted, and new
+ * payload fields are optional (IMSG_PONG's count, IMSG_START's flags).
  */
 #ifndef PROTOCOL_IPC_MSG_H
 #define PROTOCOL_IPC_MSG_H
