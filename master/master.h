@@ -197,6 +197,8 @@ enum supervise_action {
 enum supervise_action supervise_exit(struct proc *, int, uint64_t);
 enum supervise_action supervise_spawn_failed(struct proc *);
 uint64_t              supervise_next_delay(struct proc *);
+struct json_object   *supervise_save(void);
+void                  supervise_restore(struct json_object *);
 
 /* privs.c */
 int  privs_init(struct master *, const char *, char *, size_t);

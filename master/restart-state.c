@@ -116,6 +116,7 @@ state_build(struct master *m, const char *why)
 	state_str(o, "token", m->m_opts.token);
 	state_str(o, "password", m->m_opts.password);
 	json_object_object_add(o, "config", config_to_json(&m->m_cfg));
+	json_object_object_add(o, "deaths", supervise_save());
 	return o;
 }
 

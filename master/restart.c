@@ -459,6 +459,8 @@ restart_identity(struct master *m, struct json_object *st)
 	if (json_object_object_get_ex(st, "password", &v))
 		m->m_opts.password = xstrdup(json_object_get_string(v));
 	m->m_activated = (unsigned)restart_state_int(st, "activated", 0);
+	if (json_object_object_get_ex(st, "deaths", &v))
+		supervise_restore(v);
 	/* The running config until the new one is read and checked. */
 	if (json_object_object_get_ex(st, "config", &v)) {
 		m->m_prev_cfg = json_object_get(v);

@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/log.h"
 #include "common/util.h"
 #include "master/master.h"
@@ -69,6 +71,15 @@ supervise_next_delay(struct proc *p)
 	return (uint64_t)((int64_t)base + supervise_jitter(base));
 }
 
+static void
+supervise_record(struct supervise_deaths *d, uint64_t at)
+{
+	d->sd_at[d->sd_next] = at;
+	d->sd_next = (d->sd_next + 1) % SUPERVISE_LOOP_DEATHS;
+	if (d->sd_count < SUPERVISE_LOOP_DEATHS)
+		d->sd_count++;
+}
+
 /* Record a death of p's role now; 1 if that makes a crash loop. */
 static int
 supervise_count(const struct proc *p, uint64_t now)
@@ -79,10 +90,7 @@ supervise_count(const struct proc *p, uint64_t now)
 	if ((unsigned)p->p_role >= ROLE_MAX)
 		return 0;
 	d = &supervise_roles[p->p_role];
-	d->sd_at[d->sd_next] = now;
-	d->sd_next = (d->sd_next + 1) % SUPERVISE_LOOP_DEATHS;
-	if (d->sd_count < SUPERVISE_LOOP_DEATHS)
-		d->sd_count++;
+	supervise_record(d, now);
 	if (d->sd_count < SUPERVISE_LOOP_DEATHS)
 		return 0;
 	/* The ring is full: sd_next is the oldest of the last deaths. */
@@ -142,4 +150,52 @@ enum supervise_action
 supervise_spawn_failed(struct proc *p)
 {
 	return supervise_death(p);
+}
+
+/*
+ * The deaths of each role, oldest first, for a restart's new image
+ * (restart-state.c): a crash loop is one across restarts too.  The
+ * times are monotonic, the same clock on both sides of the exec.
+ */
+struct json_object *
+supervise_save(void)
+{
+	struct json_object            *o = json_object_new_object(), *a;
+	const struct supervise_deaths *d;
+	unsigned                       r, i, first;
+
+	for (r = 0; r < ROLE_MAX; r++) {
+		d = &supervise_roles[r];
+		if (d->sd_count == 0 || role_get(r) == NULL)
+			continue;
+		a = json_object_new_array();
+		first = d->sd_next + SUPERVISE_LOOP_DEATHS - d->sd_count;
+		for (i = 0; i < d->sd_count; i++)
+			json_object_array_add(a,
+			    json_object_new_int64((int64_t)d->sd_at[(first + i) %
+			        SUPERVISE_LOOP_DEATHS]));
+		json_object_object_add(o, role_name(r), a);
+	}
+	return o;
+}
+
+void
+supervise_restore(struct json_object *o)
+{
+	const struct role *r;
+	size_t             i, n;
+
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, name, a)
+	{
+		if ((r = role_by_name(name)) == NULL ||
+		    !json_object_is_type(a, json_type_array))
+			continue;
+		n = json_object_array_length(a);
+		for (i = 0; i < n; i++)
+			supervise_record(&supervise_roles[r->r_role],
+			    (uint64_t)json_object_get_int64(
+			        json_object_array_get_idx(a, i)));
+	}
 }

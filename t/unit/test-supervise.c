@@ -3,7 +3,7 @@
  * respawn delays (100 ms doubling to 30 s, +/- 20 %), the reset after a
  * minute of uptime, exit 78 never respawned, a role without respawn
  * forgotten, and the crash loop at the tenth death of one role (another
- * role's deaths do not add up with it).
+ * role's deaths do not add up with it), across a restart too.
  */
 #include "config.h"
 
@@ -12,7 +12,10 @@
 
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "common/log.h"
+#include "common/util.h"
 #include "master/master.h"
 #include "protocol/roles.h"
 #include "t/unit/tap.h"
@@ -95,6 +98,42 @@ test_crash_loop(void)
 	    "canvas: its tenth failure is one too");
 }
 
+/* The deaths cross a restart's exec in its state (restart-state.c). */
+static void
+test_restart_state(void)
+{
+	struct json_object *o, *a, *junk;
+	struct proc         p;
+	uint64_t            now = util_mono_ms();
+	int                 i, sorted = 1;
+
+	o = supervise_save();
+	ok(json_object_object_get_ex(o, "ws", &a) &&
+	        json_object_array_length(a) == SUPERVISE_LOOP_DEATHS,
+	    "saved: the ten deaths of ws");
+	for (i = 1; a != NULL && i < (int)json_object_array_length(a); i++)
+		if (json_object_get_int64(json_object_array_get_idx(a, i - 1)) >
+		    json_object_get_int64(json_object_array_get_idx(a, i)))
+			sorted = 0;
+	ok(sorted, "saved oldest first");
+	json_object_put(o);
+
+	junk = json_tokener_parse("{\"nope\": [1], \"http\": \"x\"}");
+	supervise_restore(junk);
+	json_object_put(junk);
+	o = json_object_new_object();
+	a = json_object_new_array();
+	for (i = 1; i < SUPERVISE_LOOP_DEATHS; i++)
+		json_object_array_add(a,
+		    json_object_new_int64((int64_t)(now - 1000)));
+	json_object_object_add(o, "http", a);
+	supervise_restore(o);
+	json_object_put(o);
+	proc_init(&p, ROLE_HTTP);
+	is_int(supervise_exit(&p, EXITED(1), 5), SUPERVISE_STOP_LOOP,
+	    "nine deaths before the restart and one after: a crash loop");
+}
+
 int
 main(void)
 {
@@ -102,5 +141,6 @@ main(void)
 	test_delays();
 	test_outcomes();
 	test_crash_loop();
+	test_restart_state();
 	return tap_done();
 }
