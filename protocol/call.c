@@ -196,6 +196,12 @@ gw_call_done(const struct gw_call *call)
 	return call->state == GW_CALL_DONE;
 }
 
+void
+gw_call_forwarded(struct gw_call *call)
+{
+	call->state = GW_CALL_DONE;
+}
+
 const char *
 gw_call_id(const struct gw_call *call)
 {

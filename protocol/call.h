@@ -74,6 +74,11 @@ int gw_call_fail(struct gw_call *, struct json_object *err);
 int gw_call_error(struct gw_call *, const char *code, const char *message);
 /* 1 once the final answer went (or was dropped). */
 int gw_call_done(const struct gw_call *);
+/*
+ * The call went to another process (gw_call_to_json), which answers it:
+ * done here; its answers come back through gw_call_route.
+ */
+void gw_call_forwarded(struct gw_call *);
 
 /* What the handler reads. */
 const char         *gw_call_id(const struct gw_call *);

@@ -78,6 +78,18 @@ enum imsg_type {
 	 * channel).  One per batch of hand-offs read together, not one each.
 	 */
 	IMSG_HANDOFF_ACK,
+	/*
+	 * ws -> agent: a method call from a WebSocket client, the JSON of
+	 * gw_call_to_json ({key, id, method, params, caller}).
+	 */
+	IMSG_AGENT_CALL,
+	/* agent -> ws: one res frame for a call, JSON {key, frame}. */
+	IMSG_AGENT_RES,
+	/*
+	 * agent -> ws: an event frame for the operators with read scope,
+	 * JSON {event, payload}.
+	 */
+	IMSG_AGENT_EVENT,
 };
 
 #define HELLO_KEEP_USER UINT32_MAX

@@ -27,6 +27,8 @@ const struct role roles[] = {
 	{ ROLE_CANVAS, "canvas", "gateway/canvas", ROLE_LISTENS(LISTEN_CANVAS),
 	    role_canvas_wanted, 1, ROLE_RESPAWN_BACKOFF, &canvas_worker_ops,
 	    0 },
+	{ ROLE_AGENT, "agent", "gateway/agent", 0, NULL, 1,
+	    ROLE_RESPAWN_BACKOFF, &agent_worker_ops, 0 },
 	{ 0, NULL, NULL, 0, NULL, 0, ROLE_RESPAWN_NEVER, NULL, 0 },
 };
 
@@ -42,9 +44,15 @@ const uint32_t role_to_master[] = { IMSG_READY, IMSG_DRAINED, IMSG_PONG,
 static const uint32_t role_handoff_in[] = { IMSG_HANDOFF, 0 };
 static const uint32_t role_handoff_ack[] = { IMSG_HANDOFF_ACK, 0 };
 
+/* ws forwards calls to agent, which answers them and sends events. */
+static const uint32_t role_agent_in[] = { IMSG_AGENT_CALL, 0 };
+static const uint32_t role_agent_out[] = { IMSG_AGENT_RES, IMSG_AGENT_EVENT,
+	0 };
+
 const struct role_pair role_pairs[] = {
 	{ ROLE_HTTP, ROLE_WS, role_handoff_ack, role_handoff_in },
 	{ ROLE_HTTP, ROLE_CANVAS, role_handoff_ack, role_handoff_in },
+	{ ROLE_WS, ROLE_AGENT, role_agent_out, role_agent_in },
 	{ 0, 0, NULL, NULL },
 };
 
@@ -119,4 +127,15 @@ role_peer_accepts(uint32_t self, uint32_t other)
 			return p->p_b_accepts;
 	}
 	return NULL;
+}
+
+int
+role_peer_sends(uint32_t self, uint32_t other, uint32_t type)
+{
+	const uint32_t *t = role_peer_accepts(self, other);
+
+	for (; t != NULL && *t != 0; t++)
+		if (*t == type)
+			return 1;
+	return 0;
 }

@@ -20,6 +20,7 @@ enum worker_role {
 	ROLE_HTTP = 1,
 	ROLE_WS = 2,
 	ROLE_CANVAS = 3,
+	ROLE_AGENT = 4,
 	ROLE_MAX /* one past the last: arrays by role */
 };
 
@@ -91,6 +92,12 @@ extern const struct role_pair role_pairs[];
  * two are no pair.
  */
 const uint32_t *role_peer_accepts(uint32_t self, uint32_t other);
+/*
+ * 1 if self accepts message type from its peer other: how a worker
+ * tells its peers apart without naming roles (the one that hands it
+ * sockets, the one that answers its calls).
+ */
+int role_peer_sends(uint32_t self, uint32_t other, uint32_t type);
 
 /* What a worker accepts from the master, and the master from a worker. */
 extern const uint32_t role_from_master[];

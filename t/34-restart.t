@@ -80,7 +80,9 @@ def presence_of(hello, instance):
 gw = Gateway().start()
 pid = gw.proc.pid
 old = set(gw.children())
-is_(gens(gw), [1, 1, 1], "three workers of generation 1")
+NW = len(old)  # one worker per role of the table
+ok(NW >= 3, "%d workers" % NW)
+is_(gens(gw), [1] * NW, "all of generation 1")
 pa = connect_params(scopes=[READ], client_id="openclaw-control-ui",
                     mode="ui")
 a, res = handshake(gw, pa)
@@ -102,8 +104,8 @@ is_(code, 1012, "then close 1012")
 is_(gw.proc.pid, pid, "the master's PID is the same")
 ok(gw.proc.poll() is None and pid_alive(pid), "the master runs")
 new = set(gw.children())
-ok(len(new) == 3 and not (new & old), "three new workers")
-is_(gens(gw), [2, 2, 2], "titled generation 2")
+ok(len(new) == NW and not (new & old), "as many new workers")
+is_(gens(gw), [2] * NW, "titled generation 2")
 b = ui(gw)
 e = presence_of(b.hello, a_inst)
 ok(e is not None and e.get("reason") == "disconnect",
@@ -117,7 +119,7 @@ is_(http_get(gw.port, "/healthz")[0], 200, "/healthz answers")
 
 # SIGUSR2 is SIGUSR1.
 ok(restart(gw, 3, signal.SIGUSR2), "SIGUSR2: generation 2 gone")
-is_(gens(gw), [3, 3, 3], "titled generation 3")
+is_(gens(gw), [3] * NW, "titled generation 3")
 
 # 2. Coalescing: three signals at once give one restart more, never two
 # generations starting together.
@@ -147,7 +149,7 @@ time.sleep(1)
 stop.set()
 t.join()
 ok(max(seen or [0]) <= 2, "never more than two generations at once")
-is_(gens(gw), [5, 5, 5], "generation 5 at the end, not 6")
+is_(gens(gw), [5] * NW, "generation 5 at the end, not 6")
 gen = gens(gw)[0]
 
 # 3. A broken config: the running generation serves on.

@@ -129,5 +129,6 @@ void worker_finish(struct worker *) __attribute__((noreturn));
 extern const struct worker_ops http_worker_ops;
 extern const struct worker_ops ws_worker_ops;
 extern const struct worker_ops canvas_worker_ops;
+extern const struct worker_ops agent_worker_ops;
 
 #endif

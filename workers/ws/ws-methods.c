@@ -15,6 +15,7 @@ static const struct gw_method *const ws_families[] = {
 	ws_methods_heartbeat,
 	ws_methods_config,
 	ws_methods_logs,
+	ws_methods_agent,
 };
 
 static const char *const ws_events[] = {

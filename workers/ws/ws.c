@@ -44,7 +44,12 @@ ws_peer(struct worker *w, int role, int fd)
 {
 	struct ws_server *s = w->ctx;
 
-	/* The table pairs ws with http only. */
+	if (role_peer_sends((uint32_t)w->role, (uint32_t)role,
+	        IMSG_AGENT_RES)) {
+		ws_agent_peer(s, role, fd);
+		return;
+	}
+	/* The other peer: the one that hands sockets over. */
 	if (s->http != NULL)
 		ipc_chan_free(s->http);
 	s->http = worker_peer_open(w, role, fd, ws_on_http, s);
@@ -61,6 +66,7 @@ ws_start(struct worker *w)
 	s->base = w->base;
 	TAILQ_INIT(&s->conns);
 	ws_call_init(s);
+	ws_agent_init(s);
 	w->ctx = s;
 #ifdef M_MMAP_THRESHOLD
 	/*
@@ -160,6 +166,7 @@ ws_stop(struct worker *w)
 	s->sio = NULL;
 	if (s->http != NULL)
 		ipc_chan_free(s->http);
+	ws_agent_stop(s);
 	ws_broadcast_stop(s);
 	ws_presence_stop(s);
 	if (s->health_timer != NULL)

@@ -103,11 +103,19 @@ struct ws_presence {
 	int                 inherited; /* loaded from a previous ws */
 };
 
+struct ws_agent_call;
+LIST_HEAD(ws_agent_calls, ws_agent_call);
+#define WS_AGENT_BUCKETS   256
+#define WS_AGENT_CALLS_MAX 16384 /* forwarded, not finally answered */
+
 struct ws_server {
 	struct worker        *w;
 	struct event_base    *base;
 	struct sockio_base   *sio; /* flush list for the clients */
 	struct ipc_chan      *http;
+	struct ipc_chan      *agent; /* ws-agent.c */
+	struct ws_agent_calls agent_calls[WS_AGENT_BUCKETS];
+	int                   nagent_calls;
 	struct ws_conn_list   conns;
 	struct ws_conn_bucket by_id[WS_CONN_BUCKETS];
 	struct gw_transport   calls; /* answers to our clients */
@@ -236,6 +244,14 @@ extern const struct gw_method ws_methods_config[];
 
 /* methods/logs.c */
 extern const struct gw_method ws_methods_logs[];
+/* methods/agent.c: served by the agent worker */
+extern const struct gw_method ws_methods_agent[];
+
+/* ws-agent.c */
+void ws_agent_init(struct ws_server *);
+void ws_agent_peer(struct ws_server *, int role, int fd);
+void ws_agent_stop(struct ws_server *);
+void ws_agent_forward(struct gw_call *, void *ctx);
 
 /* methods/config-redact.c: every secret of a parsed config file replaced
  * by "__OPENCLAW_REDACTED__", in place (the rules are in the file). */
