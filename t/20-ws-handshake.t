@@ -9,7 +9,7 @@ from gwtest import *
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                      r"[0-9a-f]{12}$")
 METHODS = ["health", "status", "system-presence", "system-event",
-           "last-heartbeat", "config.get", "logs.tail"]
+           "last-heartbeat", "config.get", "logs.tail", "agents.list"]
 HELLO_KEYS = {"type", "protocol", "server", "features", "snapshot",
               "controlUiUrl", "controlUiTabs", "controlUiWidgetKinds",
               "controlUiLinkReaders", "pluginSurfaceUrls", "auth", "policy"}

@@ -361,7 +361,7 @@ test_method_table(void)
 	ok(n >= 6, "the table has today's methods");
 	is_str(json_object_to_json_string_ext(names, JSON_C_TO_STRING_PLAIN),
 	    "[\"health\",\"status\",\"system-presence\",\"system-event\","
-	    "\"last-heartbeat\",\"config.get\",\"logs.tail\"]",
+	    "\"last-heartbeat\",\"config.get\",\"logs.tail\",\"agents.list\"]",
 	    "in hello-ok's order");
 	for (i = 0; i < n; i++) {
 		name = json_object_get_string(
