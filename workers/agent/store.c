@@ -30,11 +30,13 @@
  * a delete cascade to windows and messages; trusted_schema=OFF and the
  * defensive flag keep a tampered file from running SQL functions or
  * corrupting itself through us.  The WAL is cut back to 64 MiB after a
- * checkpoint.
+ * checkpoint.  The page cache, the one part of the store's memory that
+ * grows with use, stops at 2 MiB whatever the file holds.
  */
 static const char store_pragmas[] = "PRAGMA foreign_keys = ON;"
                                     "PRAGMA trusted_schema = OFF;"
-                                    "PRAGMA journal_size_limit = 67108864;";
+                                    "PRAGMA journal_size_limit = 67108864;"
+                                    "PRAGMA cache_size = -2048;";
 
 /* ^[a-z0-9][a-z0-9_-]{0,63}$ after lowercasing (features.md §1.3). */
 static int
