@@ -207,6 +207,15 @@ test_open(void)
 	is_int(sql_int(agent_store_path(st),
 	           "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
 	    1, "WAL mode");
+	{
+		char sid[AGENT_STORE_ID_LEN + 1], wal[600];
+
+		umask(022);
+		agent_store_session_ensure(st, "k", sid, NULL, err,
+		    sizeof(err));
+		snprintf(wal, sizeof(wal), "%s-wal", agent_store_path(st));
+		is_int(mode_of(wal), 0600, "the WAL file 0600 too (umask 022)");
+	}
 	agent_store_close(st);
 	st = open_ok(d, "reopened");
 	agent_store_close(st);

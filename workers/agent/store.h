@@ -22,8 +22,9 @@
  * (bounded by their limits) straight from the file.
  *
  * Every function that can fail returns -1 and puts one line in err (at
- * most errlen bytes) naming the operation and the cause; the line never
- * holds a message's text or another client string but the session key.
+ * most errlen bytes) naming the operation and the cause (SQLite's text
+ * for its result code, never its message, which may quote a value): the
+ * line never holds a message's text nor any other string from a client.
  * Times are milliseconds since the epoch.  Not thread-safe: one store is
  * used by one thread.
  */
