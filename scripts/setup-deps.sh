@@ -13,7 +13,7 @@ set -euo pipefail
 pkgs=(
 	build-essential autoconf automake pkg-config
 	libevent-dev libjson-c-dev libyaml-dev libcurl4-openssl-dev libssl-dev
-	libhttp-parser-dev
+	libhttp-parser-dev libsqlite3-dev
 	perl python3 lsof mandoc ca-certificates systemd
 )
 
