@@ -38,6 +38,7 @@ default reply is {"text": "ok"}.
 import json
 import select
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -438,14 +439,22 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that goes away (an abort, a timeout) is not an error.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class ProviderStandin:
     def __init__(self, host="127.0.0.1"):
         self._lock = threading.Lock()
         self._replies = []
         self._stopping = False
         self.requests = []
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
+        self.server = Server((host, 0), Handler)
         self.server.standin = self
         self.port = self.server.server_address[1]
         self.url = "http://%s:%d" % (host, self.port)
