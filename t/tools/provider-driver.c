@@ -434,6 +434,19 @@ summary(struct driver *d, uint64_t wall_ms)
 	print(o);
 }
 
+static void
+desc_free(struct driver *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->req.nmsgs; i++)
+		free((void *)d->req.msgs[i].calls);
+	free((void *)d->req.msgs);
+	free((void *)d->req.tools);
+	free((void *)d->cfg.headers);
+	json_object_put(d->desc);
+}
+
 static json_object *
 read_desc(int argc, char **argv)
 {
@@ -476,6 +489,6 @@ main(int argc, char **argv)
 	hc_client_free(d.client);
 	event_base_free(d.base);
 	free(d.slots);
-	json_object_put(d.desc);
+	desc_free(&d);
 	return 0;
 }

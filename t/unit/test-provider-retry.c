@@ -216,7 +216,7 @@ test_detail(void)
 	    "first line of a text body, control characters blanked");
 	memset(body, 'a', sizeof(body));
 	memcpy(body, "{\"error\":{\"message\":\"", 21);
-	for (i = 21, p = body + 21; i < sizeof(body) - 4; i += 6, p += 6)
+	for (i = 21, p = body + 21; i + 6 <= sizeof(body) - 4; i += 6, p += 6)
 		memcpy(p, "words ", 6);
 	memcpy(body + sizeof(body) - 4, "\"}}", 3);
 	body[sizeof(body) - 1] = '\0';
