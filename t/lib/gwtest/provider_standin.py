@@ -338,6 +338,12 @@ def api_of(path):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def setup(self):
+        super().setup()
+        # Small SSE writes go out at once, as a provider's do (no Nagle
+        # delay against the client's delayed ACK).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *args):
         pass
 
@@ -441,6 +447,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512  # hundreds of concurrent streams connect at once
 
     def handle_error(self, request, client_address):
         # A client that goes away (an abort, a timeout) is not an error.
