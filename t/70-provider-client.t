@@ -27,14 +27,19 @@ def base(p, api):
     return p.url if api == "anthropic-messages" else p.url + "/v1"
 
 
-def run(p, api, stream=True, key=KEY, timeout=30, **extra):
+# The driver's environment: no proxy from outside (libcurl reads them).
+ENV = {k: v for k, v in os.environ.items()
+       if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
+
+
+def run(p, api, stream=True, key=KEY, timeout=30, env=ENV, **extra):
     desc = {"provider": {"api": api, "baseUrl": base(p, api), "apiKey": key,
                          "model": "model-1", "maxTokens": 1000},
             "system": "You are terse.", "stream": stream,
             "messages": [{"role": "user", "content": "hi"}]}
     desc.update(extra)
     r = subprocess.run([DRIVER], input=json.dumps(desc).encode(),
-                       capture_output=True, timeout=timeout)
+                       capture_output=True, timeout=timeout, env=env)
     out = r.stdout.decode()
     ok(r.returncode == 0, "%s: the driver ran (%s)" % (api, r.stderr.decode()[:200]))
     ok(key is None or key not in out, "%s: the key is in no event" % api)
@@ -114,7 +119,7 @@ r = subprocess.run([DRIVER], input=json.dumps({
     "provider": {"api": "anthropic-messages", "baseUrl": desc_base + "/",
                  "apiKey": KEY, "model": "m"}, "stream": False,
     "messages": [{"role": "user", "content": "x"}]}).encode(),
-    capture_output=True, timeout=30)
+    capture_output=True, timeout=30, env=ENV)
 is_(p.requests[0]["path"], "/v1/messages", "anthropic: baseUrl .../v1/ -> /v1/messages")
 is_(p.requests[0]["body"].get("max_tokens"), 4096,
     "anthropic: max_tokens defaults to 4096 (the API requires one)")
@@ -281,6 +286,18 @@ evs, summ = run(p, "openai-completions", True, turns=3)
 is_(summ["done"], 3, "three turns in a row")
 is_(len(set(r["peer"] for r in p.requests)), 1, "one connection for the three")
 
+# A proxy from the environment (http_proxy, as libcurl reads it): the
+# stand-in, as the proxy, gets the absolute URL of a host that does not
+# resolve.
+p.reset()
+evs, _ = run(p, "openai-completions", False,
+             env=dict(ENV, http_proxy=p.url),
+             provider={"api": "openai-completions", "apiKey": KEY, "model": "m",
+                       "baseUrl": "http://provider.invalid/v1"})
+is_(types(evs)[-1], "done", "through the proxy of the environment")
+is_(p.requests[0]["path"], "http://provider.invalid/v1/chat/completions",
+    "the proxy got the absolute URL")
+
 # Nothing listens: a connection error, retryable.
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -290,7 +307,7 @@ r = subprocess.run([DRIVER], input=json.dumps({
     "provider": {"api": "openai-completions", "apiKey": KEY, "model": "m",
                  "baseUrl": "http://127.0.0.1:%d/v1" % dead},
     "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode(),
-    capture_output=True, timeout=30)
+    capture_output=True, timeout=30, env=ENV)
 e = json.loads(r.stdout.decode().splitlines()[0])
 is_((e["type"], e["reason"], e["retryable"]), ("error", "connection", True),
     "connection refused: a retryable connection error")
