@@ -251,6 +251,15 @@ e = last(evs, "error")
 is_((e.get("kind"), e.get("timeout"), e.get("retryable")), ("timeout", 2, True),
     "a slow first byte: the first-byte timeout, retryable")
 
+# A stream that keeps coming, slower than the total allows.
+p.reset()
+p.script({"text": "x" * 20, "chunks": 20, "delay": 0.1})
+evs, _ = run(p, "anthropic-messages", True,
+             timeouts={"totalMs": 600, "idleMs": 5000})
+e = last(evs, "error")
+is_((e.get("kind"), e.get("timeout"), e.get("outputSeen")), ("timeout", 4, True),
+    "a stream past the total timeout ends with it")
+
 # A stream cut mid-way.
 for api in APIS:
     p.reset()
