@@ -106,29 +106,14 @@ an_messages(const struct prov_request *r)
 	return a;
 }
 
-static int
-an_tools(const struct prov_request *r, json_object *body, char *err,
-    size_t errlen)
+static json_object *
+an_tool(const struct prov_tool *t, json_object *schema)
 {
-	json_object *a, *t, *p;
-	size_t       i;
+	json_object *o = json_object_new_object();
 
-	if (r->ntools == 0)
-		return 0;
-	a = json_object_new_array();
-	json_object_object_add(body, "tools", a);
-	for (i = 0; i < r->ntools; i++) {
-		if ((p = prov_tool_schema(&r->tools[i], err, errlen)) == NULL)
-			return -1;
-		t = json_object_new_object();
-		json_object_object_add(t, "name", jstr(r->tools[i].name));
-		if (r->tools[i].description != NULL)
-			json_object_object_add(t, "description",
-			    jstr(r->tools[i].description));
-		json_object_object_add(t, "input_schema", p);
-		json_object_array_add(a, t);
-	}
-	return 0;
+	prov_tool_names(o, t);
+	json_object_object_add(o, "input_schema", schema);
+	return o;
 }
 
 static int
@@ -146,7 +131,7 @@ an_body(const struct prov_request *r, json_object **out, char *err,
 	if (r->system != NULL)
 		json_object_object_add(b, "system", jstr(r->system));
 	json_object_object_add(b, "messages", an_messages(r));
-	if (an_tools(r, b, err, errlen) == -1) {
+	if (prov_tools_add(r, b, an_tool, err, errlen) == -1) {
 		json_object_put(b);
 		return -1;
 	}

@@ -50,6 +50,36 @@ prov_tool_schema(const struct prov_tool *t, char *err, size_t errlen)
 	return j;
 }
 
+/* name, and description when there is one. */
+void
+prov_tool_names(json_object *o, const struct prov_tool *t)
+{
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	if (t->description != NULL)
+		json_object_object_add(o, "description",
+		    json_object_new_string(t->description));
+}
+
+int
+prov_tools_add(const struct prov_request *r, json_object               *body,
+    json_object *(*one)(const struct prov_tool *, json_object *), char *err,
+    size_t errlen)
+{
+	json_object *a, *p;
+	size_t       i;
+
+	if (r->ntools == 0)
+		return 0;
+	a = json_object_new_array();
+	json_object_object_add(body, "tools", a);
+	for (i = 0; i < r->ntools; i++) {
+		if ((p = prov_tool_schema(&r->tools[i], err, errlen)) == NULL)
+			return -1;
+		json_object_array_add(a, one(&r->tools[i], p));
+	}
+	return 0;
+}
+
 json_object *
 prov_call_args(const char *arguments)
 {

@@ -44,6 +44,16 @@ json_object *prov_json_parse(const char *text, size_t len);
 /* A tool's parameters as a JSON object; NULL: not one (err set). */
 json_object *
 prov_tool_schema(const struct prov_tool *, char *err, size_t errlen);
+/*
+ * body.tools: one object per tool of r, made by one() from the tool and
+ * its parameters schema (which it takes); -1 (err set) when a tool's
+ * parameters are not a JSON object.  prov_tool_names: its name and
+ * description into o.
+ */
+int  prov_tools_add(const struct prov_request *, json_object            *body,
+     json_object *(*one)(const struct prov_tool *, json_object *), char *err,
+     size_t errlen);
+void prov_tool_names(json_object *o, const struct prov_tool *);
 /* A call's arguments as an object; {} when the model's text is not one. */
 json_object *prov_call_args(const char *arguments);
 const char  *prov_jstr(json_object *, const char *key); /* NULL if none */

@@ -106,32 +106,17 @@ oa_messages(const struct prov_request *r)
 	return a;
 }
 
-static int
-oa_tools(const struct prov_request *r, json_object *body, char *err,
-    size_t errlen)
+static json_object *
+oa_tool(const struct prov_tool *t, json_object *schema)
 {
-	json_object *a, *t, *f, *p;
-	size_t       i;
+	json_object *o = json_object_new_object();
+	json_object *f = json_object_new_object();
 
-	if (r->ntools == 0)
-		return 0;
-	a = json_object_new_array();
-	json_object_object_add(body, "tools", a);
-	for (i = 0; i < r->ntools; i++) {
-		if ((p = prov_tool_schema(&r->tools[i], err, errlen)) == NULL)
-			return -1;
-		t = json_object_new_object();
-		f = json_object_new_object();
-		json_object_object_add(t, "type", jstr("function"));
-		json_object_object_add(f, "name", jstr(r->tools[i].name));
-		if (r->tools[i].description != NULL)
-			json_object_object_add(f, "description",
-			    jstr(r->tools[i].description));
-		json_object_object_add(f, "parameters", p);
-		json_object_object_add(t, "function", f);
-		json_object_array_add(a, t);
-	}
-	return 0;
+	json_object_object_add(o, "type", jstr("function"));
+	prov_tool_names(f, t);
+	json_object_object_add(f, "parameters", schema);
+	json_object_object_add(o, "function", f);
+	return o;
 }
 
 /* OpenAI itself wants max_completion_tokens (its reasoning models refuse
@@ -153,7 +138,7 @@ oa_body(const struct prov_request *r, json_object **out, char *err,
 	b = json_object_new_object();
 	json_object_object_add(b, "model", jstr(r->cfg->model));
 	json_object_object_add(b, "messages", oa_messages(r));
-	if (oa_tools(r, b, err, errlen) == -1) {
+	if (prov_tools_add(r, b, oa_tool, err, errlen) == -1) {
 		json_object_put(b);
 		return -1;
 	}

@@ -76,31 +76,16 @@ rs_items(json_object *a, const struct prov_message *m)
 	}
 }
 
-static int
-rs_tools(const struct prov_request *r, json_object *body, char *err,
-    size_t errlen)
+static json_object *
+rs_tool(const struct prov_tool *t, json_object *schema)
 {
-	json_object *a, *t, *p;
-	size_t       i;
+	json_object *o = json_object_new_object();
 
-	if (r->ntools == 0)
-		return 0;
-	a = json_object_new_array();
-	json_object_object_add(body, "tools", a);
-	for (i = 0; i < r->ntools; i++) {
-		if ((p = prov_tool_schema(&r->tools[i], err, errlen)) == NULL)
-			return -1;
-		t = json_object_new_object();
-		json_object_object_add(t, "type", jstr("function"));
-		json_object_object_add(t, "name", jstr(r->tools[i].name));
-		if (r->tools[i].description != NULL)
-			json_object_object_add(t, "description",
-			    jstr(r->tools[i].description));
-		json_object_object_add(t, "parameters", p);
-		json_object_object_add(t, "strict", json_object_new_boolean(0));
-		json_object_array_add(a, t);
-	}
-	return 0;
+	json_object_object_add(o, "type", jstr("function"));
+	prov_tool_names(o, t);
+	json_object_object_add(o, "parameters", schema);
+	json_object_object_add(o, "strict", json_object_new_boolean(0));
+	return o;
 }
 
 static int
@@ -118,7 +103,7 @@ rs_body(const struct prov_request *r, json_object **out, char *err,
 	for (i = 0; i < r->nmsgs; i++)
 		rs_items(in, &r->msgs[i]);
 	json_object_object_add(b, "input", in);
-	if (rs_tools(r, b, err, errlen) == -1) {
+	if (prov_tools_add(r, b, rs_tool, err, errlen) == -1) {
 		json_object_put(b);
 		return -1;
 	}
