@@ -25,21 +25,44 @@ agent_call_lookup(void *arg, const char *key)
 	return s->ws != NULL ? (void *)key : NULL;
 }
 
+static struct json_object *
+agent_res_msg(const char *key, struct json_object *frame)
+{
+	struct json_object *m = json_object_new_object();
+
+	json_object_object_add(m, "key", json_object_new_string(key));
+	json_object_object_add(m, "frame", json_object_get(frame));
+	return m;
+}
+
+/*
+ * One answer to ws.  One over the channel's message limit becomes an
+ * error the caller can read (ws would otherwise keep the call pending).
+ */
 static int
 agent_call_send(void *arg, void *caller, struct json_object *frame)
 {
 	struct agent_server *s = arg;
-	struct json_object  *m;
+	struct json_object  *m, *err;
 	const char          *text;
 	size_t               len;
 	int                  rv;
 
 	if (s->ws == NULL)
 		return -1;
-	m = json_object_new_object();
-	json_object_object_add(m, "key", json_object_new_string(caller));
-	json_object_object_add(m, "frame", json_object_get(frame));
+	m = agent_res_msg(caller, frame);
 	text = frame_text(m, &len);
+	if (len > IPC_MAX_PAYLOAD) {
+		log_warnx("an answer of %zu bytes is over the channel's limit",
+		    len);
+		json_object_put(m);
+		err = frame_res_err(frame_str(frame, "id"),
+		    frame_error("UNAVAILABLE",
+		        "the answer is too large to pass to the gateway"));
+		m = agent_res_msg(caller, err);
+		json_object_put(err);
+		text = frame_text(m, &len);
+	}
 	rv = ipc_send(s->ws, IMSG_AGENT_RES, -1, text, len);
 	json_object_put(m);
 	return rv;

@@ -220,7 +220,11 @@ ws_agent_forward(struct gw_call *call, void *ctx)
 		return;
 	}
 	if (ws_agent_send(s, call) == -1) {
-		gw_call_error(call, "UNAVAILABLE", "the agent worker is gone");
+		snprintf(msg, sizeof(msg),
+		    "%s unavailable: the call could not be passed to the agent "
+		    "worker (too large, or the worker is gone)",
+		    gw_call_method(call));
+		gw_call_error(call, "UNAVAILABLE", msg);
 		return;
 	}
 	p = xcalloc(1, sizeof(*p));
