@@ -4,7 +4,8 @@
 # serves over their channel (scope and params checked in ws first) and
 # routes each answer back to its caller.  agents.list: the implicit
 # agent `main` plus the agents with a directory under <stateDir>/agents,
-# each with its workspace (features.md 1.3).  A killed agent worker is
+# each with its workspace (features.md 1.3).  A call in flight when the
+# agent worker dies is answered UNAVAILABLE; a killed agent worker is
 # started again and serves; an in-place restart brings a new one.
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
@@ -68,7 +69,18 @@ with Gateway() as gw:
     for s in socks:
         s.close()
 
+    # A call the agent worker never answers (it is stopped, then killed):
+    # ws answers it itself when the channel closes, no client waits on.
+    ws = operator(gw)
+    os.kill(pid, signal.SIGSTOP)
+    ws.send_json({"type": "req", "id": "held", "method": "agents.list"})
+    time.sleep(0.3)
     os.kill(pid, signal.SIGKILL)
+    r = ws.recv_until(lambda m: m.get("type") == "res", 10)
+    is_(((r.get("error") or {}).get("code"), r.get("id")),
+        ("UNAVAILABLE", "held"),
+        "a call in flight when the agent worker dies gets UNAVAILABLE")
+    ws.close()
     new = wait_for(lambda: (lambda p: p if p and p != pid else None)(
         gw.worker_pid("agent")), 10)
     ok(new, "a killed agent worker is started again")
